@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The core `Weir` library links no C library and talks to no server, so the demo and the
+// test suite of the core build with nothing installed. Connectors that need one (Kafka,
+// PostgreSQL) get their own targets.
+let package = Package(
+    name: "Weir",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Weir", targets: ["Weir"]),
+        .executable(name: "weir", targets: ["weir"]),
+        .executable(name: "weir-bench", targets: ["WeirBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "Weir",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: [
+                // Lets jobs written in other modules specialize Weir's generic operators;
+                // without it such a job runs about 6x slower (see BENCHMARKS.md).
+                // Runtime exclusivity checks cost a quarter of the record path (state tables are
+                // class-owned dictionaries mutated in place); debug builds and tests keep them.
+                .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]
+        ),
+        .executableTarget(
+            name: "weir",
+            dependencies: [
+                "Weir",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "WeirBenchmarks",
+            dependencies: [
+                "Weir",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WeirTests", dependencies: ["Weir"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,19 @@
+/// What a finished job reports.
+public struct JobExecutionResult: Sendable {
+    public let jobName: String
+    /// Wall-clock time from start to the last task's end.
+    public let durationSeconds: Double
+    /// Counters of every operator, in the order the operators were defined.
+    public let operators: [OperatorMetrics]
+
+    /// The counters of the first operator named `name`.
+    public func metrics(of name: String) -> OperatorMetrics? {
+        operators.first { $0.operatorName == name }
+    }
+
+    /// Late records dropped by all windows of the job.
+    public var lateRecordsDropped: Int { operators.reduce(0) { $0 + $1.lateRecordsDropped.value } }
+
+    /// Records emitted by all sources of the job.
+    public var sourceRecords: Int { operators.reduce(0) { $0 + $1.recordsOut.value } }
+}

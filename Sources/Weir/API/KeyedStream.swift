@@ -1,0 +1,44 @@
+/// A stream partitioned by key. Its operators keep state and timers per key.
+public struct KeyedStream<Key: StreamKey, Value: Sendable> {
+    let stream: DataStream<Value>
+    let keySelector: @Sendable (Value) -> Key
+
+    /// A rolling reduce: emits, for every value, the reduction of all values of its key so far.
+    public func reduce(name: String = "Reduce", _ reduce: @escaping @Sendable (Value, Value) throws -> Value) -> DataStream<Value> where Value: StateValue {
+        let keySelector = keySelector
+        return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
+            KeyedAggregateOperator<Key, Value, Value, Value>(
+                output: output, keySelector: keySelector,
+                add: { accumulator, value in accumulator = try accumulator.map { try reduce($0, value) } ?? value },
+                result: { _, accumulator in accumulator })
+        }
+    }
+
+    /// A rolling aggregation: emits, for every value, the aggregate of all values of its key so far.
+    public func aggregate<Function: AggregateFunction>(name: String = "Aggregate", _ function: Function) -> DataStream<Function.Output> where Function.Input == Value {
+        let keySelector = keySelector
+        return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
+            KeyedAggregateOperator<Key, Value, Function.Accumulator, Function.Output>(
+                output: output, keySelector: keySelector,
+                add: { accumulator, value in
+                    if accumulator == nil { accumulator = function.createAccumulator() }
+                    function.add(value, to: &accumulator!)
+                },
+                result: { _, accumulator in function.result(accumulator) })
+        }
+    }
+
+    /// Processes each value with a ``KeyedProcessFunction`` (keyed state, timers, side outputs).
+    /// `makeFunction` is called once per parallel subtask.
+    public func process<Function: KeyedProcessFunction>(name: String = "Process", _ makeFunction: @escaping @Sendable () -> Function) -> DataStream<Function.Output> where Function.Key == Key, Function.Input == Value {
+        let keySelector = keySelector
+        return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
+            KeyedProcessOperator(output: output, keySelector: keySelector, makeFunction: makeFunction)
+        }
+    }
+
+    /// Groups each key's values into event-time windows.
+    public func window(_ assigner: WindowAssigner) -> WindowedStream<Key, Value> {
+        WindowedStream(keyed: self, assigner: assigner)
+    }
+}

@@ -1,0 +1,40 @@
+import Synchronization
+
+/// Collects every value in memory, for tests and small jobs. Read ``values`` after
+/// `execute()` returned.
+///
+/// Each subtask collects into its own buffer and hands it over once at end of input, so
+/// collecting costs no lock per record. Values keep their order within a subtask; the order
+/// between subtasks is not defined.
+public final class CollectSink<Input: Sendable>: Sink, Sendable {
+    private let collected = Mutex<[StreamRecord<Input>]>([])
+
+    public init() {}
+
+    /// Everything collected so far.
+    public var values: [Input] { collected.withLock { $0.map(\.value) } }
+    /// Everything collected so far, with timestamps.
+    public var records: [StreamRecord<Input>] { collected.withLock { $0 } }
+
+    public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
+
+    fileprivate func append(_ records: [StreamRecord<Input>]) {
+        collected.withLock { $0.append(contentsOf: records) }
+    }
+
+    public final class Writer: SinkWriter {
+        let sink: CollectSink
+        private var buffer: [StreamRecord<Input>] = []
+
+        init(sink: CollectSink) { self.sink = sink }
+
+        public func write(_ value: Input, timestamp: Int64) throws {
+            buffer.append(StreamRecord(value, timestamp: timestamp))
+        }
+
+        public func finish() throws {
+            sink.append(buffer)
+            buffer = []
+        }
+    }
+}

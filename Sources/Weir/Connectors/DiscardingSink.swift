@@ -1,0 +1,29 @@
+/// Drops every value; counts them. For benchmarks and for jobs run for their side effects.
+public struct DiscardingSink<Input: Sendable>: Sink {
+    /// Values received, over all subtasks.
+    public let count: Counter
+
+    public init(count: Counter = Counter()) { self.count = count }
+
+    public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(count: count) }
+
+    public final class Writer: SinkWriter {
+        let count: Counter
+        private var local = 0
+
+        init(count: Counter) { self.count = count }
+
+        public func write(_ value: Input, timestamp: Int64) throws {
+            local &+= 1
+            if local == 4_096 {
+                count.add(local)
+                local = 0
+            }
+        }
+
+        public func finish() throws {
+            count.add(local)
+            local = 0
+        }
+    }
+}

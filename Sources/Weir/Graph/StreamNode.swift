@@ -1,0 +1,42 @@
+/// One operator of the logical job graph, with type-erased factories for its runtime parts.
+struct StreamNode: Sendable {
+    enum Kind: Sendable {
+        /// Runs a source reader loop into `output`.
+        case source(run: @Sendable (_ task: TaskEnvironment, _ output: ErasedObject) throws -> Void, maxParallelism: Int?)
+        /// An operator reading from `inputs`.
+        case transformation(Transformation)
+    }
+
+    /// The input-type-specific factories of a transformation node.
+    struct Transformation: Sendable {
+        /// Makes the operator writing into `output` (an `Output<Out>`); returns the
+        /// `Output<In>` that feeds it and the operator for its lifecycle calls.
+        let makeOperator: @Sendable (_ output: ErasedObject, _ location: OperatorLocation) -> (input: ErasedObject, lifecycle: any OperatorLifecycle)
+        /// Makes the `InputGate<In>` of a subtask that heads a task.
+        let makeGate: @Sendable (_ channels: Int, _ capacity: Int) -> ErasedObject
+        /// Runs the input loop of a task headed by this node.
+        let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject) throws -> Void
+
+        static func of<Operator: StreamOperator, Output: Sendable>(_ output: Output.Type, makeOperator: @escaping @Sendable (Weir.Output<Output>) -> Operator) -> Transformation {
+            typealias Input = Operator.Input
+            return Transformation(
+                makeOperator: { output, location in
+                    let op = makeOperator(output.object as! Weir.Output<Output>)
+                    return (ErasedObject(object: Weir.Output<Input>.chained(to: op, location: location)), op)
+                },
+                makeGate: { channels, capacity in ErasedObject(object: InputGate<Input>(channelCount: channels, capacity: capacity)) },
+                runInputTask: { task, gate, head in
+                    try InputTaskLoop<Input>(task: task, gate: gate.object as! InputGate<Input>, head: head.object as! Weir.Output<Input>).run()
+                }
+            )
+        }
+    }
+
+    let id: Int
+    var name: String
+    var parallelism: Int
+    let kind: Kind
+    var inputs: [StreamEdge]
+    /// Factories for the node's main output type.
+    let outputs: OutputFactories
+}

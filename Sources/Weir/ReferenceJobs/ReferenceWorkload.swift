@@ -1,0 +1,102 @@
+/// The seeded input of Weir's reference pipeline, shared by `weir run`, the benchmarks and
+/// the tests so that all of them mean the same job.
+///
+/// Event *i* has key `i mod keys`, a value in `0..<100` drawn from ``SplitMix64`` seeded with
+/// `seed ^ i`, and event time `i · 1000 / eventsPerSecond` ms, displaced backwards by up to
+/// `disorderMilliseconds` (seeded too) to make the stream out of order.
+public struct ReferenceWorkload: Sendable, Hashable {
+    public var events: Int64
+    public var keys: Int
+    /// Events per second of event time.
+    public var eventsPerSecond: Int64
+    /// Maximum backwards displacement of an event's timestamp.
+    public var disorderMilliseconds: Int64
+    public var seed: UInt64
+
+    public init(events: Int64, keys: Int = 10_000, eventsPerSecond: Int64 = 100_000, disorderMilliseconds: Int64 = 0, seed: UInt64 = 42) {
+        precondition(events >= 0 && keys > 0 && eventsPerSecond > 0 && disorderMilliseconds >= 0)
+        self.events = events
+        self.keys = keys
+        self.eventsPerSecond = eventsPerSecond
+        self.disorderMilliseconds = disorderMilliseconds
+        self.seed = seed
+    }
+
+    /// Event `index`, with its event timestamp.
+    @inlinable
+    public func event(_ index: Int64) -> StreamRecord<ReferenceEvent> {
+        var random = SplitMix64(seed: seed ^ UInt64(bitPattern: index))
+        let value = Int64(random.next() % 100)
+        var timestamp = index * 1_000 / eventsPerSecond
+        if disorderMilliseconds > 0 { timestamp -= Int64(random.next() % UInt64(disorderMilliseconds + 1)) }
+        return StreamRecord(ReferenceEvent(key: Int(index % Int64(keys)), value: value), timestamp: timestamp)
+    }
+
+    /// The workload as a parallel generator source.
+    public var source: GeneratorSource<ReferenceEvent> {
+        let workload = self
+        return GeneratorSource(count: events) { workload.event($0) }
+    }
+
+    /// The watermark strategy that makes no event late: out-of-orderness = the disorder.
+    public var watermarkStrategy: WatermarkStrategy<ReferenceEvent> {
+        .boundedOutOfOrderness(.milliseconds(disorderMilliseconds))
+    }
+
+    /// The reference pipeline: generator → timestamps/watermarks → keyBy(key) → tumbling
+    /// event-time window sum.
+    public func windowSums(in environment: StreamEnvironment, windowMilliseconds: Int64 = 1_000) -> DataStream<WindowSum> {
+        environment.addSource(source, name: "Generator")
+            .assignTimestampsAndWatermarks(watermarkStrategy)
+            .keyBy { $0.key }
+            .window(.tumbling(size: .milliseconds(windowMilliseconds)))
+            .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
+                WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
+            }
+    }
+
+    /// The keyed running-sum pipeline: generator → keyBy(key) → rolling sum per key.
+    public func runningSums(in environment: StreamEnvironment) -> DataStream<ReferenceEvent> {
+        environment.addSource(source, name: "Generator")
+            .keyBy { $0.key }
+            .reduce(name: "RunningSum") { ReferenceEvent(key: $0.key, value: $0.value + $1.value) }
+    }
+
+    /// The window sums computed directly, without the engine: the expectation tests compare
+    /// against, and the speed limit benchmarks compare with.
+    public func expectedWindowSums(windowMilliseconds: Int64 = 1_000) -> [WindowSum] {
+        struct Slot: Hashable { var key: Int; var start: Int64 }
+        var sums: [Slot: (sum: Int64, count: Int64)] = [:]
+        for index in 0..<events {
+            let record = event(index)
+            let start = WindowAssigner.windowStart(record.timestamp, size: windowMilliseconds, offset: 0)
+            sums[Slot(key: record.value.key, start: start), default: (0, 0)].sum += record.value.value
+            sums[Slot(key: record.value.key, start: start), default: (0, 0)].count += 1
+        }
+        return sums.map { WindowSum(key: $0.key.key, windowStart: $0.key.start, windowEnd: $0.key.start + windowMilliseconds, sum: $0.value.sum, count: $0.value.count) }
+            .sorted { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }
+    }
+}
+
+/// Sum and count of ``ReferenceEvent`` values.
+public struct SumAggregate: AggregateFunction {
+    public struct Total: Sendable, Codable, Hashable {
+        public var sum: Int64
+        public var count: Int64
+
+        public init(sum: Int64 = 0, count: Int64 = 0) {
+            self.sum = sum
+            self.count = count
+        }
+    }
+
+    public init() {}
+
+    public func createAccumulator() -> Total { Total() }
+    public func add(_ value: ReferenceEvent, to accumulator: inout Total) {
+        accumulator.sum += value.value
+        accumulator.count += 1
+    }
+    public func result(_ accumulator: Total) -> Total { accumulator }
+    public func merge(_ a: Total, _ b: Total) -> Total { Total(sum: a.sum + b.sum, count: a.count + b.count) }
+}

@@ -1,0 +1,77 @@
+/// The physical shape of a job: which operators are chained into which tasks, how many
+/// parallel subtasks each task has, and how the channels between tasks are laid out.
+struct ExecutionPlan: Sendable {
+    struct OutgoingEdge: Sendable {
+        let edge: StreamEdge
+        let consumer: Int
+        /// Runs in the producer's task by direct call.
+        let chained: Bool
+        /// The partitioning after resolution (forward only between equal parallelism).
+        let partitioning: Partitioning
+        /// Index of this edge's first channel in the consumer's input gate.
+        let channelOffset: Int
+    }
+
+    let nodes: [StreamNode]
+    let outgoing: [[OutgoingEdge]]
+    /// Nodes that head a task (sources and nodes with inputs from other tasks).
+    let heads: [Int]
+    /// Number of input channels of each subtask of a head node.
+    let channelCounts: [Int: Int]
+    let metrics: [OperatorMetrics]
+    let maxParallelism: Int
+
+    init(graph: StreamGraph, maxParallelism: Int) throws {
+        var nodes = graph.nodes
+        guard !nodes.isEmpty else { throw JobError.invalidJob("the job has no operators; add a source and a sink before execute()") }
+        for index in nodes.indices {
+            let node = nodes[index]
+            guard node.parallelism >= 1 else { throw JobError.invalidJob("operator '\(node.name)' has parallelism \(node.parallelism); it must be at least 1") }
+            guard node.parallelism <= maxParallelism else {
+                throw JobError.invalidJob("operator '\(node.name)' has parallelism \(node.parallelism), above the max parallelism \(maxParallelism); raise maxParallelism")
+            }
+            if case .source(_, let limit?) = node.kind { nodes[index].parallelism = min(node.parallelism, limit) }
+        }
+        var outgoing = Array(repeating: [OutgoingEdge](), count: nodes.count)
+        var heads: [Int] = []
+        var channelCounts: [Int: Int] = [:]
+        for consumer in nodes {
+            var channels = 0
+            let chainable = consumer.inputs.count == 1
+            for edge in consumer.inputs {
+                let producer = nodes[edge.source]
+                var partitioning = edge.partitioning
+                if partitioning == .forward && producer.parallelism != consumer.parallelism { partitioning = .rebalance }
+                let chained = chainable && partitioning == .forward
+                outgoing[edge.source].append(OutgoingEdge(edge: edge, consumer: consumer.id, chained: chained, partitioning: partitioning, channelOffset: channels))
+                if !chained { channels += partitioning == .forward ? 1 : producer.parallelism }
+            }
+            let isHead = consumer.inputs.isEmpty || channels > 0
+            if isHead { heads.append(consumer.id) }
+            if channels > 0 { channelCounts[consumer.id] = channels }
+        }
+        self.nodes = nodes
+        self.outgoing = outgoing
+        self.heads = heads
+        self.channelCounts = channelCounts
+        self.metrics = nodes.map { OperatorMetrics(operatorName: $0.name) }
+        self.maxParallelism = maxParallelism
+    }
+
+    /// Number of tasks (threads) the plan runs.
+    var taskCount: Int { heads.reduce(0) { $0 + nodes[$1].parallelism } }
+
+    /// A human-readable description of tasks and chains, for logs and `--explain` style output.
+    var summary: String {
+        heads.map { head -> String in
+            var names: [String] = []
+            var frontier = [head]
+            while let id = frontier.first {
+                frontier.removeFirst()
+                names.append(nodes[id].name)
+                frontier += outgoing[id].filter(\.chained).map(\.consumer)
+            }
+            return "\(names.joined(separator: " → ")) ×\(nodes[head].parallelism)"
+        }.joined(separator: "\n")
+    }
+}

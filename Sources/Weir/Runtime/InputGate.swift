@@ -1,0 +1,88 @@
+import DequeModule
+import Foundation
+
+/// The input side of a task: one bounded queue per input channel, read by the task's thread and
+/// written by the upstream subtasks' threads.
+///
+/// A channel holds at most `capacity` messages (each a batch of records or a control element);
+/// a sender that finds it full waits. That wait is Weir's backpressure: a slow consumer slows
+/// its producers down to its own pace while memory stays bounded by
+/// `channels × capacity × batch size` records.
+final class InputGate<Value: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queues: [Deque<ChannelMessage<Value>>]
+    private let capacity: Int
+    private var queued = 0
+    private var nextChannel = 0
+    private var cancelled = false
+    private var receiverWaiting = false
+    private var sendersWaiting = 0
+
+    let channelCount: Int
+
+    init(channelCount: Int, capacity: Int) {
+        precondition(channelCount > 0 && capacity > 0)
+        self.channelCount = channelCount
+        self.capacity = capacity
+        self.queues = Array(repeating: Deque(), count: channelCount)
+    }
+
+    /// Appends `message` to `channel`, waiting while the channel is full.
+    /// - Throws: ``TaskCancelled`` once the job is being torn down.
+    func send(_ message: ChannelMessage<Value>, on channel: Int) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queues[channel].count >= capacity && !cancelled {
+            sendersWaiting += 1
+            condition.wait()
+            sendersWaiting -= 1
+        }
+        if cancelled { throw TaskCancelled() }
+        queues[channel].append(message)
+        queued += 1
+        if receiverWaiting { condition.broadcast() }
+    }
+
+    /// The next message of any channel, channels taken in turn so that none starves.
+    ///
+    /// Returns `nil` without waiting if nothing is queued and `deadline` is `nil`, or after
+    /// waiting until `deadline` passed with nothing queued.
+    /// - Throws: ``TaskCancelled`` once the job is being torn down.
+    func receive(waitingUntil deadline: Date?) throws -> (channel: Int, message: ChannelMessage<Value>)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if cancelled { throw TaskCancelled() }
+            if queued > 0 {
+                var channel = nextChannel
+                while queues[channel].isEmpty { channel = channel + 1 == channelCount ? 0 : channel + 1 }
+                let wasFull = queues[channel].count >= capacity
+                let message = queues[channel].removeFirst()
+                queued -= 1
+                nextChannel = channel + 1 == channelCount ? 0 : channel + 1
+                if wasFull && sendersWaiting > 0 { condition.broadcast() }
+                return (channel, message)
+            }
+            guard let deadline else { return nil }
+            receiverWaiting = true
+            let signalled = condition.wait(until: deadline)
+            receiverWaiting = false
+            if !signalled && queued == 0 && !cancelled { return nil }
+        }
+    }
+
+    /// Wakes every waiting sender and the receiver; from now on both throw ``TaskCancelled``.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Number of queued messages over all channels (for metrics and tests).
+    var queuedMessages: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queued
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The loop of a task whose first operator reads from other tasks: take the next message of
+/// any channel, hand records to the operator chain, combine watermarks over the channels, and
+/// end when every channel has ended.
+struct InputTaskLoop<Input: Sendable> {
+    let task: TaskEnvironment
+    let gate: InputGate<Input>
+    let head: Output<Input>
+
+    func run() throws {
+        var valve = WatermarkValve(channelCount: gate.channelCount)
+        var openChannels = gate.channelCount
+        let tick = Int64(task.configuration.processingTimeTickMilliseconds)
+        var nextTick = ProcessingClock.nowMilliseconds() + tick
+        let recordsIn = task.metrics.recordsIn
+        while true {
+            var received = try gate.receive(waitingUntil: nil)
+            if received == nil {
+                // About to wait: hand what is buffered downstream first, or it would sit there.
+                try head.flush()
+                received = try gate.receive(waitingUntil: Date(timeIntervalSinceNow: Double(tick) / 1_000))
+            }
+            let now = ProcessingClock.nowMilliseconds()
+            if now >= nextTick {
+                try head.advanceProcessingTime(to: now)
+                nextTick = now + tick
+            }
+            guard let (channel, message) = received else { continue }
+            switch message {
+            case .records(let batch):
+                recordsIn.add(batch.count)
+                for record in batch { try head.emit(record.value, timestamp: record.timestamp) }
+            case .watermark(let watermark):
+                try apply(valve.watermark(watermark, channel: channel))
+            case .idleness(let idle):
+                try apply(valve.idleness(idle, channel: channel))
+            case .barrier:
+                break  // Checkpoint barriers are handled once checkpointing exists.
+            case .endOfInput:
+                try apply(valve.finish(channel: channel))
+                openChannels -= 1
+                if openChannels == 0 {
+                    try head.finish()
+                    return
+                }
+            }
+        }
+    }
+
+    private func apply(_ action: WatermarkValve.Action) throws {
+        if action.idleness == false { try head.emitIdleness(false) }
+        if let watermark = action.watermark { try head.emitWatermark(watermark) }
+        if action.idleness == true { try head.emitIdleness(true) }
+    }
+}

@@ -1,0 +1,13 @@
+/// Counters of one operator, summed over its subtasks.
+public final class OperatorMetrics: Sendable {
+    public let operatorName: String
+    /// Records that reached the operator from another task (counted for the first operator of
+    /// a task only; chained operators pass records by direct call).
+    public let recordsIn = Counter()
+    /// Records a source emitted.
+    public let recordsOut = Counter()
+    /// Late records a window dropped (also sent to the late-data side output if one is set).
+    public let lateRecordsDropped = Counter()
+
+    init(operatorName: String) { self.operatorName = operatorName }
+}

@@ -1,0 +1,76 @@
+/// Where an operator puts what it produces: the next operator of its chain, the channels to
+/// the next task, several of those, or nowhere.
+///
+/// A final class of closures rather than a class hierarchy: a virtual call into a generic class
+/// runs Swift's unspecialized generic code, whereas these closures are created where every
+/// type is concrete, so each per-record call lands in specialized code.
+final class Output<Value: Sendable> {
+    private let emitRecord: (Value, Int64) throws -> Void
+    private let emitWatermarkElement: (Watermark) throws -> Void
+    private let emitIdlenessElement: (Bool) throws -> Void
+    private let advanceTime: (Int64) throws -> Void
+    private let flushBuffers: () throws -> Void
+    private let finishOutput: () throws -> Void
+
+    init(emit: @escaping (Value, Int64) throws -> Void,
+         emitWatermark: @escaping (Watermark) throws -> Void,
+         emitIdleness: @escaping (Bool) throws -> Void,
+         advanceProcessingTime: @escaping (Int64) throws -> Void,
+         flush: @escaping () throws -> Void,
+         finish: @escaping () throws -> Void) {
+        self.emitRecord = emit
+        self.emitWatermarkElement = emitWatermark
+        self.emitIdlenessElement = emitIdleness
+        self.advanceTime = advanceProcessingTime
+        self.flushBuffers = flush
+        self.finishOutput = finish
+    }
+
+    @inline(__always) func emit(_ value: Value, timestamp: Int64) throws { try emitRecord(value, timestamp) }
+    @inline(__always) func emitWatermark(_ watermark: Watermark) throws { try emitWatermarkElement(watermark) }
+    @inline(__always) func emitIdleness(_ idle: Bool) throws { try emitIdlenessElement(idle) }
+    /// Processing time advanced; chained operators fire processing-time timers.
+    @inline(__always) func advanceProcessingTime(to now: Int64) throws { try advanceTime(now) }
+    /// Hands buffered records downstream; called before the task would wait for input.
+    @inline(__always) func flush() throws { try flushBuffers() }
+    /// No more records will be emitted.
+    @inline(__always) func finish() throws { try finishOutput() }
+
+    /// Output of an operator with no consumer.
+    static func discarding() -> Output {
+        Output(emit: { _, _ in }, emitWatermark: { _ in }, emitIdleness: { _ in }, advanceProcessingTime: { _ in }, flush: {}, finish: {})
+    }
+
+    /// Output that feeds several consumers of the same stream.
+    static func fanOut(_ outputs: [Output]) -> Output {
+        Output(
+            emit: { value, timestamp in for output in outputs { try output.emit(value, timestamp: timestamp) } },
+            emitWatermark: { watermark in for output in outputs { try output.emitWatermark(watermark) } },
+            emitIdleness: { idle in for output in outputs { try output.emitIdleness(idle) } },
+            advanceProcessingTime: { now in for output in outputs { try output.advanceProcessingTime(to: now) } },
+            flush: { for output in outputs { try output.flush() } },
+            finish: { for output in outputs { try output.finish() } })
+    }
+
+    /// Output into the next operator of the same chain: a direct call, no queue, no copy.
+    /// Whatever the operator throws leaves as an ``OperatorFailure`` naming it.
+    static func chained<Operator: StreamOperator>(to next: Operator, location: OperatorLocation) -> Output where Operator.Input == Value {
+        Output(
+            emit: { value, timestamp in
+                do { try next.processRecord(value, timestamp: timestamp) } catch { throw location.attribute(error) }
+            },
+            emitWatermark: { watermark in
+                do { try next.processWatermark(watermark) } catch { throw location.attribute(error) }
+            },
+            emitIdleness: { idle in
+                do { try next.processIdleness(idle) } catch { throw location.attribute(error) }
+            },
+            advanceProcessingTime: { now in
+                do { try next.advanceProcessingTime(to: now) } catch { throw location.attribute(error) }
+            },
+            flush: { try next.flush() },
+            finish: {
+                do { try next.finish() } catch { throw location.attribute(error) }
+            })
+    }
+}

@@ -1,0 +1,44 @@
+/// One operator instance, run by one task thread.
+///
+/// The runtime calls `open`, then any interleaving of records, watermarks, idleness changes and
+/// processing-time advances, then `finish` once at end of input, and `close` always (also after
+/// a failure). Checkpoint hooks (snapshot, restore, notifications) join this lifecycle with the
+/// checkpointing work.
+///
+/// Operators are final classes: the runtime calls them through closures created where their
+/// concrete type is known, so every call runs specialized code.
+protocol StreamOperator: OperatorLifecycle {
+    associatedtype Input: Sendable
+
+    func processRecord(_ value: Input, timestamp: Int64) throws
+    func processWatermark(_ watermark: Watermark) throws
+    func processIdleness(_ idle: Bool) throws
+    func advanceProcessingTime(to now: Int64) throws
+    func flush() throws
+    func finish() throws
+}
+
+/// Lifecycle calls every operator answers, whatever its input type.
+protocol OperatorLifecycle: AnyObject {
+    func open(_ context: OperatorContext) throws
+    func close()
+}
+
+extension OperatorLifecycle {
+    func open(_ context: OperatorContext) throws {}
+    func close() {}
+}
+
+/// An operator with one main output; control elements pass through unless it says otherwise.
+protocol OneOutputOperator: StreamOperator {
+    associatedtype Output: Sendable
+    var output: Weir.Output<Output> { get }
+}
+
+extension OneOutputOperator {
+    func processWatermark(_ watermark: Watermark) throws { try output.emitWatermark(watermark) }
+    func processIdleness(_ idle: Bool) throws { try output.emitIdleness(idle) }
+    func advanceProcessingTime(to now: Int64) throws { try output.advanceProcessingTime(to: now) }
+    func flush() throws { try output.flush() }
+    func finish() throws { try output.finish() }
+}

@@ -1,0 +1,42 @@
+/// What a state value must be: codable for checkpoints, sendable so that a snapshot can be
+/// serialized off the task thread.
+public typealias StateValue = Codable & Sendable
+
+/// Where keyed state lives. The heap backend keeps it in memory; a disk-backed backend
+/// (RocksDB) can be added behind the same protocol.
+public protocol StateBackend: Sendable {
+    /// The keyed state store of one subtask of a keyed operator, holding the key groups
+    /// `keyGroups` of `maxParallelism`.
+    func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int) -> any KeyedStateStore
+}
+
+/// The keyed state of one operator subtask: named tables, each mapping keys to values,
+/// partitioned by key group.
+public protocol KeyedStateStore: AnyObject {
+    var keyGroups: KeyGroupRange { get }
+    var maxParallelism: Int { get }
+
+    /// The table named `name`, created on first use.
+    /// - Throws: ``StateError/typeMismatch(name:existing:requested:)`` if `name` is already
+    ///   registered with other key or value types.
+    func table<Key: StreamKey, Value: StateValue>(named name: String, key: Key.Type, value: Value.Type) throws -> KeyedStateTable<Key, Value>
+
+    /// A consistent copy of every table, cheap to take (no entry is copied on the task thread),
+    /// safe to read from another thread while the task goes on mutating its state.
+    func snapshot() -> KeyedStateSnapshot
+}
+
+/// Errors of state registration and access.
+public enum StateError: Error, CustomStringConvertible, Equatable {
+    case typeMismatch(name: String, existing: String, requested: String)
+    case keyGroupNotOwned(keyGroup: Int, owned: KeyGroupRange)
+
+    public var description: String {
+        switch self {
+        case let .typeMismatch(name, existing, requested):
+            return "state '\(name)' is registered as \(existing) and cannot be used as \(requested); give each state its own name"
+        case let .keyGroupNotOwned(keyGroup, owned):
+            return "key group \(keyGroup) does not belong to this subtask (it owns \(owned)); the key selector is probably not deterministic"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// How a stream's event timestamps are taken and its watermarks generated.
+///
+/// ```swift
+/// let strategy = WatermarkStrategy<Reading>
+///     .boundedOutOfOrderness(.seconds(5))
+///     .withTimestampAssigner { $0.time }
+///     .withIdleness(.seconds(30))
+/// stream.assignTimestampsAndWatermarks(strategy)
+/// ```
+public struct WatermarkStrategy<Value: Sendable>: Sendable {
+    /// How far behind the largest timestamp seen the watermark trails.
+    public var outOfOrdernessMilliseconds: Int64
+    /// Takes a record's event time from the value and its current timestamp; `nil` keeps the
+    /// timestamp the record already has (a generator's, for example).
+    public var timestampAssigner: (@Sendable (Value, Int64) -> Int64)?
+    /// A subtask that sees no record for this long is marked idle and stops holding back the
+    /// downstream watermark. `nil` (the default): never idle.
+    public var idleTimeoutMilliseconds: Int64?
+    /// Generate a watermark after this many records (if it advanced). Smaller values give
+    /// timelier windows at the cost of more control traffic; `1` makes lateness fully
+    /// deterministic for tests. Default 1,024.
+    public var emitEvery: Int = 1_024
+    /// A subtask whose records are slow still emits the advanced watermark after this much
+    /// processing time. Default 200 ms (Flink's auto-watermark interval).
+    public var periodicIntervalMilliseconds: Int64 = 200
+
+    init(outOfOrdernessMilliseconds: Int64) {
+        self.outOfOrdernessMilliseconds = outOfOrdernessMilliseconds
+    }
+
+    /// Timestamps that never decrease: the watermark is the largest timestamp seen minus 1 ms.
+    public static func monotonousTimestamps() -> WatermarkStrategy {
+        WatermarkStrategy(outOfOrdernessMilliseconds: 0)
+    }
+
+    /// Records arrive at most `bound` later than a record with a larger timestamp.
+    public static func boundedOutOfOrderness(_ bound: Duration) -> WatermarkStrategy {
+        precondition(bound >= .zero, "out-of-orderness bound must not be negative")
+        return WatermarkStrategy(outOfOrdernessMilliseconds: bound.wholeMilliseconds)
+    }
+
+    /// Takes event time from the value.
+    public func withTimestampAssigner(_ assigner: @escaping @Sendable (Value) -> Int64) -> WatermarkStrategy {
+        var copy = self
+        copy.timestampAssigner = { value, _ in assigner(value) }
+        return copy
+    }
+
+    /// Marks a subtask idle after `timeout` without records.
+    public func withIdleness(_ timeout: Duration) -> WatermarkStrategy {
+        var copy = self
+        copy.idleTimeoutMilliseconds = timeout.wholeMilliseconds
+        return copy
+    }
+
+    /// Generates a watermark after every `records` records (see ``emitEvery``).
+    public func emittingWatermarks(every records: Int) -> WatermarkStrategy {
+        precondition(records > 0)
+        var copy = self
+        copy.emitEvery = records
+        return copy
+    }
+}

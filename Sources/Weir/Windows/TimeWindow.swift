@@ -1,0 +1,26 @@
+/// A window of event time, `[start, end)` in milliseconds.
+public struct TimeWindow: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var start: Int64
+    public var end: Int64
+
+    @inlinable
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+    }
+
+    /// The largest timestamp that belongs to the window; results carry it as their timestamp
+    /// and the window fires when the watermark reaches it.
+    @inlinable
+    public var maxTimestamp: Int64 { end - 1 }
+
+    /// Whether the windows overlap or touch (session windows that do are merged).
+    public func intersects(_ other: TimeWindow) -> Bool { start <= other.end && end >= other.start }
+
+    /// The smallest window that contains both.
+    public func cover(_ other: TimeWindow) -> TimeWindow {
+        TimeWindow(start: min(start, other.start), end: max(end, other.end))
+    }
+
+    public var description: String { "[\(start), \(end))" }
+}

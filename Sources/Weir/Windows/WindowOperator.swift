@@ -1,0 +1,202 @@
+/// Event-time windows of a keyed stream with incremental aggregation.
+///
+/// Each (key, window) has an accumulator in keyed state and a timer at the window's max
+/// timestamp; the window fires when the watermark reaches that timer. With allowed lateness
+/// the accumulator is kept until `maxTimestamp + lateness` and every late record re-fires the
+/// window with the updated result. A record whose windows are all past that point is late: it
+/// is counted and sent to the late-data side output if there is one.
+///
+/// Session windows keep a list of sessions per key and merge those a record bridges.
+final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateValue, Output: Sendable>: OneOutputOperator {
+    let output: Weir.Output<Output>
+    struct WindowKey: Hashable, Codable, Sendable, StableHashable {
+        var key: Key
+        var window: TimeWindow
+
+        func stableHash(into hasher: inout StableHasher) {
+            key.stableHash(into: &hasher)
+            hasher.combine(UInt64(bitPattern: window.start))
+        }
+
+        // A key's windows of one assigner differ in their start; hashing the end too is waste.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(key)
+            hasher.combine(window.start)
+        }
+    }
+
+    struct Session: Codable, Sendable {
+        var window: TimeWindow
+        var accumulator: Accumulator
+    }
+
+    typealias Emit = @Sendable (Key, TimeWindow, Accumulator, Weir.Output<Output>) throws -> Void
+
+    private let keySelector: @Sendable (Input) -> Key
+    private let assigner: WindowAssigner
+    private let lateness: Int64
+    private let lateTag: OutputTag<Input>?
+    private let add: @Sendable (inout Accumulator?, Input) throws -> Void
+    private let merge: @Sendable (Accumulator, Accumulator) throws -> Accumulator
+    private let emit: Emit
+
+    private var windows: KeyedStateTable<WindowKey, Accumulator>!
+    private var sessions: KeyedStateTable<Key, [Session]>!
+    private let timers = TimerQueue<Key, TimeWindow>()
+    private var watermark = Int64.min
+    private var maxParallelism = 0
+    private var lateOutput: Weir.Output<Input>?
+    private var metrics: OperatorMetrics!
+
+    init(output: Weir.Output<Output>, keySelector: @escaping @Sendable (Input) -> Key, assigner: WindowAssigner,
+         allowedLateness: Int64, lateTag: OutputTag<Input>?,
+         add: @escaping @Sendable (inout Accumulator?, Input) throws -> Void,
+         merge: @escaping @Sendable (Accumulator, Accumulator) throws -> Accumulator,
+         emit: @escaping Emit) {
+        self.keySelector = keySelector
+        self.assigner = assigner
+        self.lateness = allowedLateness
+        self.lateTag = lateTag
+        self.add = add
+        self.merge = merge
+        self.emit = emit
+        self.output = output
+    }
+
+    func open(_ context: OperatorContext) throws {
+        maxParallelism = context.maxParallelism
+        metrics = context.metrics
+        lateOutput = lateTag.flatMap { context.sideOutput($0) }
+        let store = context.stateBackend.makeKeyedStateStore(for: context.location, keyGroups: context.keyGroupRange, maxParallelism: maxParallelism)
+        if assigner.isMerging {
+            sessions = try store.table(named: "window-sessions", key: Key.self, value: [Session].self)
+        } else {
+            windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
+        }
+    }
+
+    @inline(__always)
+    private func cleanupTime(_ window: TimeWindow) -> Int64 {
+        let (sum, overflow) = window.maxTimestamp.addingReportingOverflow(lateness)
+        return overflow ? Int64.max : sum
+    }
+
+    func processRecord(_ value: Input, timestamp: Int64) throws {
+        guard timestamp != StreamRecord<Input>.noTimestamp else { throw WindowError.missingTimestamp }
+        let key = keySelector(value)
+        let keyGroup = KeyGroupRange.keyGroup(of: key, maxParallelism: maxParallelism)
+        var accepted = false
+        switch assigner.kind {
+        case let .tumbling(size, offset):
+            let start = WindowAssigner.windowStart(timestamp, size: size, offset: offset)
+            accepted = try addToWindow(TimeWindow(start: start, end: start + size), key: key, keyGroup: keyGroup, value: value)
+        case let .sliding(size, slide, offset):
+            var start = WindowAssigner.windowStart(timestamp, size: slide, offset: offset)
+            while start > timestamp - size {
+                if try addToWindow(TimeWindow(start: start, end: start + size), key: key, keyGroup: keyGroup, value: value) { accepted = true }
+                start -= slide
+            }
+        case let .session(gap):
+            accepted = try addToSession(TimeWindow(start: timestamp, end: timestamp + gap), key: key, keyGroup: keyGroup, value: value)
+        }
+        if !accepted {
+            metrics.lateRecordsDropped.add()
+            try lateOutput?.emit(value, timestamp: timestamp)
+        }
+    }
+
+    /// Adds `value` to a tumbling or sliding window; `false` if the window is past its lateness.
+    private func addToWindow(_ window: TimeWindow, key: Key, keyGroup: Int, value: Input) throws -> Bool {
+        let cleanup = cleanupTime(window)
+        if cleanup <= watermark { return false }
+        let fireNow = window.maxTimestamp <= watermark
+        var created = false
+        let updated = try windows.update(WindowKey(key: key, window: window), keyGroup: keyGroup) { accumulator -> Accumulator? in
+            created = accumulator == nil
+            try add(&accumulator, value)
+            return fireNow ? accumulator : nil
+        }
+        if created {
+            if !fireNow { timers.register(Timer(timestamp: window.maxTimestamp, key: key, namespace: window)) }
+            if cleanup != window.maxTimestamp || fireNow { timers.register(Timer(timestamp: cleanup, key: key, namespace: window)) }
+        }
+        if let updated { try emit(key, window, updated, output) }
+        return true
+    }
+
+    private func addToSession(_ window: TimeWindow, key: Key, keyGroup: Int, value: Input) throws -> Bool {
+        var merged = window
+        var replaced: [TimeWindow] = []
+        var late = false
+        let result = try sessions.update(key, keyGroup: keyGroup) { stored -> Accumulator? in
+            var list = stored ?? []
+            var accumulator: Accumulator?
+            try add(&accumulator, value)
+            var changed = true
+            while changed {  // a grown session may now reach one it did not before
+                changed = false
+                var index = 0
+                while index < list.count {
+                    if list[index].window.intersects(merged) {
+                        merged = merged.cover(list[index].window)
+                        accumulator = try merge(list[index].accumulator, accumulator!)
+                        replaced.append(list[index].window)
+                        list.remove(at: index)
+                        changed = true
+                    } else {
+                        index += 1
+                    }
+                }
+            }
+            // Live sessions are never past cleanup, so a late merged window merged with nothing.
+            if cleanupTime(merged) <= watermark {
+                late = true
+                return nil
+            }
+            list.append(Session(window: merged, accumulator: accumulator!))
+            stored = list
+            return accumulator
+        }
+        if late { return false }
+        for old in replaced {
+            timers.delete(Timer(timestamp: old.maxTimestamp, key: key, namespace: old))
+            timers.delete(Timer(timestamp: cleanupTime(old), key: key, namespace: old))
+        }
+        let fireNow = merged.maxTimestamp <= watermark
+        if !fireNow { timers.register(Timer(timestamp: merged.maxTimestamp, key: key, namespace: merged)) }
+        timers.register(Timer(timestamp: cleanupTime(merged), key: key, namespace: merged))
+        if fireNow, let result { try emit(key, merged, result, output) }
+        return true
+    }
+
+    func processWatermark(_ watermark: Watermark) throws {
+        self.watermark = watermark.timestamp
+        while let timer = timers.popDue(at: watermark.timestamp) {
+            try onTimer(timer)
+        }
+        try output.emitWatermark(watermark)
+    }
+
+    private func onTimer(_ timer: Timer<Key, TimeWindow>) throws {
+        let window = timer.namespace
+        let keyGroup = KeyGroupRange.keyGroup(of: timer.key, maxParallelism: maxParallelism)
+        let fire = timer.timestamp == window.maxTimestamp
+        let purge = timer.timestamp == cleanupTime(window)
+        if assigner.isMerging {
+            guard let list = sessions.get(timer.key, keyGroup: keyGroup),
+                  let index = list.firstIndex(where: { $0.window == window }) else { return }
+            if fire { try emit(timer.key, window, list[index].accumulator, output) }
+            if purge {
+                var remaining = list
+                remaining.remove(at: index)
+                sessions.set(remaining.isEmpty ? nil : remaining, for: timer.key, keyGroup: keyGroup)
+            }
+        } else {
+            let windowKey = WindowKey(key: timer.key, window: window)
+            if fire, let accumulator = windows.get(windowKey, keyGroup: keyGroup) {
+                try emit(timer.key, window, accumulator, output)
+            }
+            if purge { windows.set(nil, for: windowKey, keyGroup: keyGroup) }
+        }
+    }
+}

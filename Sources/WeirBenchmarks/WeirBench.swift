@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import Weir
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `weir-bench`: Weir's benchmarks, each measurement in its own child process so that its peak
+/// RSS is its own, and every Weir figure is reported as a ratio to a baseline measured in the
+/// same invocation.
+@main
+struct WeirBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weir-bench",
+        abstract: "Weir's throughput benchmarks (run with `swift run -c release weir-bench`).",
+        discussion: """
+            Jobs: 'window' (generator → keyBy → 1 s tumbling event-time window sum → discarding sink) and \
+            'running-sum' (generator → keyBy → rolling sum → discarding sink). The baseline ('limit') computes \
+            the same results in a plain single-threaded Swift loop with no engine.
+            """,
+        subcommands: [Suite.self, Single.self],
+        defaultSubcommand: Suite.self)
+}
+
+enum Job: String, ExpressibleByArgument, CaseIterable, Codable {
+    case window
+    case runningSum = "running-sum"
+}
+
+enum Engine: String, ExpressibleByArgument, Codable {
+    /// The plain loop.
+    case limit
+    /// Weir, with the job as defined in the Weir module (ReferenceWorkload).
+    case weir
+    /// Weir, with the same job written in this (user) module.
+    case weirUserModule = "weir-user-module"
+}
+
+struct Measurement: Codable {
+    var job: Job
+    var engine: Engine
+    var parallelism: Int
+    var events: Int64
+    var seconds: Double
+    var peakRSSKilobytes: Int
+    var resultCount: Int
+    var checksum: Int64
+
+    var eventsPerSecond: Double { Double(events) / seconds }
+}
+
+/// Runs one measurement in this process and prints it as one JSON line.
+struct Single: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one measurement in this process (used by the suite).")
+
+    @Option var job: Job = .window
+    @Option var engine: Engine = .weir
+    @Option var parallelism: Int = 1
+    @Option var events: Int64 = 10_000_000
+    @Option var keys: Int = 10_000
+
+    func run() throws {
+        let workload = ReferenceWorkload(events: events, keys: keys)
+        let started = ProcessingClock.monotonicNanoseconds()
+        let (count, checksum) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
+        let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let measurement = Measurement(job: job, engine: engine, parallelism: parallelism, events: events, seconds: seconds,
+                                      peakRSSKilobytes: Int(usage.ru_maxrss), resultCount: count, checksum: checksum)
+        print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
+    }
+}
+
+/// Runs every measurement, alternating engines, and prints a Markdown table.
+struct Suite: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the whole suite and print the table for BENCHMARKS.md.")
+
+    @Option(help: "Events per measurement.") var events: Int64 = 10_000_000
+    @Option(help: "Rounds; each round runs every engine once, in turn.") var rounds: Int = 3
+    @Option(help: "Distinct keys.") var keys: Int = 10_000
+    @Flag(help: "Also measure the job written outside the Weir module.") var userModule = false
+
+    func run() throws {
+        var configurations: [(Job, Engine, Int)] = []
+        for job in Job.allCases {
+            configurations.append((job, .limit, 1))
+            configurations.append((job, .weir, 1))
+            configurations.append((job, .weir, 2))
+            if userModule { configurations.append((job, .weirUserModule, 1)) }
+        }
+        var results: [String: [Measurement]] = [:]
+        for round in 1...rounds {
+            for (job, engine, parallelism) in configurations {
+                let measurement = try runChild(job: job, engine: engine, parallelism: parallelism)
+                FileHandle.standardError.write(Data("round \(round): \(job.rawValue) \(engine.rawValue) p=\(parallelism): \(Int(measurement.eventsPerSecond)) events/s, \(measurement.peakRSSKilobytes / 1024) MiB\n".utf8))
+                results["\(job.rawValue)/\(engine.rawValue)/\(parallelism)", default: []].append(measurement)
+            }
+        }
+        var checksums: [Job: Int64] = [:]
+        print("| job | engine | parallelism | events/s (median of \(rounds)) | ratio to limit (median of per-round ratios) | peak RSS |")
+        print("|---|---|---|---|---|---|")
+        for (job, engine, parallelism) in configurations {
+            let runs = results["\(job.rawValue)/\(engine.rawValue)/\(parallelism)"]!
+            let limits = results["\(job.rawValue)/limit/1"]!
+            let ratios = zip(runs, limits).map { $0.eventsPerSecond / $1.eventsPerSecond }
+            if let expected = checksums[job], runs.contains(where: { $0.checksum != expected }) {
+                throw ValidationError("\(job.rawValue) \(engine.rawValue) p=\(parallelism) produced other results than the limit")
+            }
+            checksums[job] = runs[0].checksum
+            let name = engine == .limit ? "limit (plain Swift loop)" : engine == .weir ? "Weir" : "Weir, job in a user module"
+            print("| \(job.rawValue) | \(name) | \(parallelism) | \(format(median(runs.map(\.eventsPerSecond)))) | \(String(format: "%.2f", median(ratios))) | \(median(runs.map { Double($0.peakRSSKilobytes) }) / 1024 |> { String(format: "%.0f MiB", $0) }) |")
+        }
+    }
+
+    private func runChild(job: Job, engine: Engine, parallelism: Int) throws -> Measurement {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = ["single", "--job", job.rawValue, "--engine", engine.rawValue, "--parallelism", "\(parallelism)", "--events", "\(events)", "--keys", "\(keys)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("measurement \(job.rawValue) \(engine.rawValue) p=\(parallelism) failed with status \(process.terminationStatus)") }
+        return try JSONDecoder().decode(Measurement.self, from: data)
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    private func format(_ value: Double) -> String {
+        value >= 1e6 ? String(format: "%.2f M", value / 1e6) : String(format: "%.0f k", value / 1e3)
+    }
+}
+
+infix operator |>: AdditionPrecedence
+func |> <A, B>(value: A, transform: (A) -> B) -> B { transform(value) }
