@@ -37,6 +37,12 @@ public struct KeyedStream<Key: StreamKey, Value: Sendable> {
         }
     }
 
+    /// Maps each value in the subtask that owns its key (the stream stays partitioned by key,
+    /// but the result is no longer a keyed stream).
+    public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
+        stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { MapOperator(output: $0, transform: transform) }
+    }
+
     /// Groups each key's values into event-time windows.
     public func window(_ assigner: WindowAssigner) -> WindowedStream<Key, Value> {
         WindowedStream(keyed: self, assigner: assigner)

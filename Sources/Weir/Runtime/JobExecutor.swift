@@ -126,11 +126,12 @@ final class JobExecutor: @unchecked Sendable {
     /// output that feeds it.
     private func buildChained(_ node: Int, subtask: Int, operators: inout [(OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
         guard case .transformation(let transformation) = plan.nodes[node].kind else { preconditionFailure("a source cannot be chained") }
-        let main = try buildOutput(of: node, tag: nil, subtask: subtask, operators: &operators)
+        var main = try buildOutput(of: node, tag: nil, subtask: subtask, operators: &operators)
         var sideOutputs: [String: AnyObject] = [:]
         for tag in Set(plan.outgoing[node].compactMap(\.edge.tag)) {
             sideOutputs[tag] = try buildOutput(of: node, tag: tag, subtask: subtask, operators: &operators).object
         }
+        main = plan.nodes[node].outputs.includingSideOutputs(main, sideOutputs.values.map { ErasedObject(object: $0) })
         let location = location(of: node, subtask: subtask)
         let (input, op) = transformation.makeOperator(main, location)
         let context = OperatorContext(location: location, maxParallelism: plan.maxParallelism, stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs)

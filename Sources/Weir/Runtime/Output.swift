@@ -52,6 +52,21 @@ final class Output<Value: Sendable> {
             finish: { for output in outputs { try output.finish() } })
     }
 
+    /// This output for records, and this output plus `sideOutputs` for everything else:
+    /// watermarks, idleness, time, flushes and the end of input reach every consumer of an
+    /// operator, also those that read only one of its side outputs.
+    func including(sideOutputs: [any ControlOutput]) -> Output {
+        guard !sideOutputs.isEmpty else { return self }
+        let all: [any ControlOutput] = [self] + sideOutputs
+        return Output(
+            emit: emitRecord,
+            emitWatermark: { watermark in for output in all { try output.emitWatermark(watermark) } },
+            emitIdleness: { idle in for output in all { try output.emitIdleness(idle) } },
+            advanceProcessingTime: { now in for output in all { try output.advanceProcessingTime(to: now) } },
+            flush: { for output in all { try output.flush() } },
+            finish: { for output in all { try output.finish() } })
+    }
+
     /// Output into the next operator of the same chain: a direct call, no queue, no copy.
     /// Whatever the operator throws leaves as an ``OperatorFailure`` naming it.
     static func chained<Operator: StreamOperator>(to next: Operator, location: OperatorLocation) -> Output where Operator.Input == Value {
@@ -74,3 +89,14 @@ final class Output<Value: Sendable> {
             })
     }
 }
+
+/// The part of an output that does not depend on the value type: control elements.
+protocol ControlOutput: AnyObject {
+    func emitWatermark(_ watermark: Watermark) throws
+    func emitIdleness(_ idle: Bool) throws
+    func advanceProcessingTime(to now: Int64) throws
+    func flush() throws
+    func finish() throws
+}
+
+extension Output: ControlOutput {}

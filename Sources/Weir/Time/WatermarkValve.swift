@@ -1,5 +1,7 @@
 /// Combines the watermarks of a task's input channels: the task's watermark is the minimum
-/// over the channels that are neither idle nor finished, and it only ever advances.
+/// over the channels that are not idle, and it only ever advances. A finished channel counts
+/// as being at the end of time (as in Flink): it never holds anything back, and when every
+/// other channel is idle, event time runs to the end.
 ///
 /// A pure state machine: each event returns what the task must forward, if anything.
 struct WatermarkValve {
@@ -53,7 +55,7 @@ struct WatermarkValve {
             switch channel {
             case .active(let watermark): minimum = min(minimum ?? watermark, watermark)
             case .idle: anyIdle = true
-            case .finished: break
+            case .finished: minimum = min(minimum ?? .endOfTime, .endOfTime)
             }
         }
         var action = Action()
@@ -62,8 +64,6 @@ struct WatermarkValve {
             isIdle = nowIdle
             action.idleness = nowIdle
         }
-        // All channels finished: no watermark from here on; the end-of-time watermark of
-        // finished inputs has already been accounted for.
         if let minimum, minimum > current {
             current = minimum
             action.watermark = minimum
