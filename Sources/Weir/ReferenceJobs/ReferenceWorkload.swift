@@ -3,7 +3,7 @@
 ///
 /// Event *i* has key `i mod keys`, a value in `0..<100` drawn from ``SplitMix64`` seeded with
 /// `seed ^ i`, and event time `i · 1000 / eventsPerSecond` ms, displaced backwards by up to
-/// `disorderMilliseconds` (seeded too) to make the stream out of order.
+/// `disorderMilliseconds` (seeded too, never below 0) to make the stream out of order.
 public struct ReferenceWorkload: Sendable, Hashable {
     public var events: Int64
     public var keys: Int
@@ -28,7 +28,7 @@ public struct ReferenceWorkload: Sendable, Hashable {
         var random = SplitMix64(seed: seed ^ UInt64(bitPattern: index))
         let value = Int64(random.next() % 100)
         var timestamp = index * 1_000 / eventsPerSecond
-        if disorderMilliseconds > 0 { timestamp -= Int64(random.next() % UInt64(disorderMilliseconds + 1)) }
+        if disorderMilliseconds > 0 { timestamp = max(0, timestamp - Int64(random.next() % UInt64(disorderMilliseconds + 1))) }
         return StreamRecord(ReferenceEvent(key: Int(index % Int64(keys)), value: value), timestamp: timestamp)
     }
 
