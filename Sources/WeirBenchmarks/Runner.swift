@@ -24,7 +24,7 @@ enum Runner {
             let env = StreamEnvironment(parallelism: parallelism)
             let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }
             env.addSource(workload.source)
-                .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.zero))
+                .assignTimestampsAndWatermarks(WatermarkStrategy.boundedOutOfOrderness(.zero).emittingWatermarks(everyRecords: 10_000))
                 .keyBy { $0.key }
                 .window(.tumbling(size: .seconds(1)))
                 .aggregate(SumAggregate()) { key, window, total in
@@ -55,6 +55,7 @@ enum Limit {
         var count = 0
         var checksum: Int64 = 0
         var maxTimestamp = Int64.min
+        let watermarkEvery = Int64(workload.watermarkStrategy.emitEvery!)
         func fire(upTo watermark: Int64) {
             for start in openStarts.keys.sorted() where start + 1_000 - 1 <= watermark {
                 for slot in openStarts.removeValue(forKey: start)! {
@@ -80,7 +81,8 @@ enum Limit {
             add(&open[slot])  // one lookup, in place, like the engine's state table
             if created { openStarts[start, default: []].append(slot) }
             maxTimestamp = max(maxTimestamp, record.timestamp)
-            if index % 1_024 == 1_023 { fire(upTo: maxTimestamp - 1) }
+            // Windows fire on the same cadence as the engine's watermarks (every 100 ms of event time).
+            if (index + 1) % watermarkEvery == 0 { fire(upTo: maxTimestamp - 1) }
         }
         fire(upTo: Int64.max)
         return (count, checksum)

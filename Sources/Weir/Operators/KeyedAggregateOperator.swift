@@ -25,8 +25,7 @@ final class KeyedAggregateOperator<Key: StreamKey, Input: Sendable, Accumulator:
 
     func processRecord(_ value: Input, timestamp: Int64) throws {
         let key = keySelector(value)
-        let keyGroup = KeyGroupRange.keyGroup(of: key, maxParallelism: maxParallelism)
-        let accumulator = try table.update(key, keyGroup: keyGroup) { accumulator -> Accumulator in
+        let accumulator = try table.update(key, at: KeyPosition(of: key, maxParallelism: maxParallelism)) { accumulator -> Accumulator in
             try add(&accumulator, value)
             return accumulator!
         }

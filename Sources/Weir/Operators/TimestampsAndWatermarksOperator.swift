@@ -1,23 +1,26 @@
 /// Assigns event timestamps and generates watermarks according to a ``WatermarkStrategy``.
 ///
-/// Watermarks are generated from the records (deterministic: every `emitEvery` records, if the
-/// watermark advanced) and, for slow inputs, on processing-time advances at most every
-/// `periodicInterval`. Upstream watermarks are ignored except the end-of-time watermark of a
-/// finished input. If no record arrived for the strategy's idle timeout, the subtask is
-/// declared idle so that it does not hold back downstream watermarks.
+/// The watermark is generated periodically in processing time (every `periodicInterval`, if it
+/// advanced) and, if the strategy says so, after every `emitEvery` records (deterministic, for
+/// tests). Upstream watermarks are ignored except the end-of-time watermark of a finished
+/// input. If no record arrived for the strategy's idle timeout, the subtask is declared idle so
+/// that it does not hold back downstream watermarks.
 final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator {
     let output: Output<Value>
     private let strategy: WatermarkStrategy<Value>
     private var maxTimestamp = Int64.min
     private var emitted = Watermark.initial
     private var recordsSinceEmit = 0
-    private var lastRecordAt = ProcessingClock.nowMilliseconds()
-    private var lastEmitAt = ProcessingClock.nowMilliseconds()
+    private var sawRecordSinceTick = false
+    private var lastRecordAt: Int64
+    private var lastEmitAt: Int64
     private var idle = false
 
-    init(output: Output<Value>, strategy: WatermarkStrategy<Value>) {
+    init(output: Output<Value>, strategy: WatermarkStrategy<Value>, now: Int64 = ProcessingClock.nowMilliseconds()) {
         self.strategy = strategy
         self.output = output
+        self.lastRecordAt = now
+        self.lastEmitAt = now
     }
 
     func processRecord(_ value: Value, timestamp: Int64) throws {
@@ -27,9 +30,12 @@ final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator 
             try output.emitIdleness(false)
         }
         if eventTime > maxTimestamp { maxTimestamp = eventTime }
-        recordsSinceEmit += 1
+        sawRecordSinceTick = true
         try output.emit(value, timestamp: eventTime)
-        if recordsSinceEmit >= strategy.emitEvery { try emitIfAdvanced() }
+        if let every = strategy.emitEvery {
+            recordsSinceEmit += 1
+            if recordsSinceEmit >= every { try emitIfAdvanced() }
+        }
     }
 
     private func currentWatermark() -> Watermark {
@@ -37,24 +43,25 @@ final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator 
         return Watermark(maxTimestamp &- strategy.outOfOrdernessMilliseconds &- 1)
     }
 
-    private func emitIfAdvanced() throws {
+    private func emitIfAdvanced(now: Int64? = nil) throws {
         recordsSinceEmit = 0
+        lastEmitAt = now ?? ProcessingClock.nowMilliseconds()
         let watermark = currentWatermark()
         if watermark > emitted {
             emitted = watermark
-            lastEmitAt = ProcessingClock.nowMilliseconds()
             try output.emitWatermark(watermark)
         }
     }
 
     func advanceProcessingTime(to now: Int64) throws {
-        if recordsSinceEmit > 0 {
+        if sawRecordSinceTick {
+            sawRecordSinceTick = false
             lastRecordAt = now
-            if now - lastEmitAt >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced() }
         } else if let timeout = strategy.idleTimeoutMilliseconds, !idle, now - lastRecordAt >= timeout {
             idle = true
             try output.emitIdleness(true)
         }
+        if now - lastEmitAt >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced(now: now) }
         try output.advanceProcessingTime(to: now)
     }
 

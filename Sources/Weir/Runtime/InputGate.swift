@@ -8,6 +8,12 @@ import Foundation
 /// a sender that finds it full waits. That wait is Weir's backpressure: a slow consumer slows
 /// its producers down to its own pace while memory stays bounded by
 /// `channels × capacity × batch size` records.
+///
+/// Wake-ups are batched both ways, because on a machine with fewer cores than task threads
+/// every wake-up is a context switch: a waiting sender is woken once its channel has drained to
+/// half, and a waiting receiver is woken by a batch of records only once half a channel's worth
+/// is queued — at once for control elements and for ``wakeReceiver()``, which a sender calls
+/// before it goes idle itself. The receiver's own timed wait bounds the rest.
 final class InputGate<Value: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var queues: [Deque<ChannelMessage<Value>>]
@@ -27,9 +33,10 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
         self.queues = Array(repeating: Deque(), count: channelCount)
     }
 
-    /// Appends `message` to `channel`, waiting while the channel is full.
+    /// Appends `message` to `channel`, waiting while the channel is full. A non-`urgent`
+    /// message (a full batch from a busy sender) wakes the receiver only once enough is queued.
     /// - Throws: ``TaskCancelled`` once the job is being torn down.
-    func send(_ message: ChannelMessage<Value>, on channel: Int) throws {
+    func send(_ message: ChannelMessage<Value>, on channel: Int, urgent: Bool = true) throws {
         condition.lock()
         defer { condition.unlock() }
         while queues[channel].count >= capacity && !cancelled {
@@ -40,8 +47,17 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
         if cancelled { throw TaskCancelled() }
         queues[channel].append(message)
         queued += 1
-        if receiverWaiting { condition.broadcast() }
+        if receiverWaiting && (urgent || queued >= wakeThreshold) { condition.broadcast() }
     }
+
+    /// Wakes the receiver if it waits while messages are queued (a sender is about to go idle).
+    func wakeReceiver() {
+        condition.lock()
+        if receiverWaiting && queued > 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    private var wakeThreshold: Int { max(1, capacity / 2) }
 
     /// The next message of any channel, channels taken in turn so that none starves.
     ///
@@ -56,11 +72,10 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
             if queued > 0 {
                 var channel = nextChannel
                 while queues[channel].isEmpty { channel = channel + 1 == channelCount ? 0 : channel + 1 }
-                let wasFull = queues[channel].count >= capacity
                 let message = queues[channel].removeFirst()
                 queued -= 1
                 nextChannel = channel + 1 == channelCount ? 0 : channel + 1
-                if wasFull && sendersWaiting > 0 { condition.broadcast() }
+                if sendersWaiting > 0 && queues[channel].count <= capacity / 2 { condition.broadcast() }
                 return (channel, message)
             }
             guard let deadline else { return nil }

@@ -3,7 +3,7 @@ struct ChannelEndpoint<Value: Sendable> {
     let gate: InputGate<Value>
     let channel: Int
 
-    func send(_ message: ChannelMessage<Value>) throws { try gate.send(message, on: channel) }
+    func send(_ message: ChannelMessage<Value>, urgent: Bool = true) throws { try gate.send(message, on: channel, urgent: urgent) }
 }
 
 /// Records on their way to the subtasks of the next task, buffered per channel: a buffer is
@@ -28,18 +28,20 @@ final class ChannelBuffers<Value: Sendable> {
     @inline(__always)
     func append(_ value: Value, timestamp: Int64, to index: Int) throws {
         buffers[index].append(StreamRecord(value, timestamp: timestamp))
-        if buffers[index].count >= batchSize { try send(index) }
+        if buffers[index].count >= batchSize { try send(index, urgent: false) }
     }
 
-    private func send(_ index: Int) throws {
+    private func send(_ index: Int, urgent: Bool) throws {
         var batch = [StreamRecord<Value>]()
         batch.reserveCapacity(batchSize)
         swap(&batch, &buffers[index])
-        try targets[index].send(.records(batch))
+        try targets[index].send(.records(batch), urgent: urgent)
     }
 
+    /// Sends every partly filled buffer and wakes the receivers: the task is about to wait.
     func flush() throws {
-        for index in buffers.indices where !buffers[index].isEmpty { try send(index) }
+        for index in buffers.indices where !buffers[index].isEmpty { try send(index, urgent: true) }
+        for target in targets { target.gate.wakeReceiver() }
     }
 
     func broadcast(_ message: ChannelMessage<Value>) throws {

@@ -2,20 +2,15 @@
 /// read by every state handle so that state is always scoped to the current key.
 final class KeyContext<Key: StreamKey> {
     private(set) var key: Key?
-    private(set) var keyGroup: Int = -1
+    private(set) var position = KeyPosition(hash: 0, keyGroup: -1)
     let maxParallelism: Int
 
     init(maxParallelism: Int) { self.maxParallelism = maxParallelism }
 
     @inline(__always)
-    func set(_ key: Key, keyGroup: Int) {
-        self.key = key
-        self.keyGroup = keyGroup
-    }
-
-    @inline(__always)
     func set(_ key: Key) {
-        set(key, keyGroup: KeyGroupRange.keyGroup(of: key, maxParallelism: maxParallelism))
+        self.key = key
+        self.position = KeyPosition(of: key, maxParallelism: maxParallelism)
     }
 
     var currentKey: Key {

@@ -7,9 +7,9 @@ final class KeyScopedCell<Value: StateValue> {
     let update: ((inout Value?) throws -> Void) throws -> Void
 
     init<Key>(table: KeyedStateTable<Key, Value>, context: KeyContext<Key>) {
-        get = { table.get(context.currentKey, keyGroup: context.keyGroup) }
-        set = { table.set($0, for: context.currentKey, keyGroup: context.keyGroup) }
-        update = { body in try table.update(context.currentKey, keyGroup: context.keyGroup, body) }
+        get = { table.get(context.currentKey, at: context.position) }
+        set = { table.set($0, for: context.currentKey, at: context.position) }
+        update = { body in try table.update(context.currentKey, at: context.position, body) }
     }
 
     func modify(_ body: (inout Value?) throws -> Void) rethrows {

@@ -11,7 +11,7 @@ public struct KeyedStateSnapshot: Sendable {
     public func entries<Key: StreamKey, Value: StateValue>(of name: String, as: [Key: Value].Type = [Key: Value].self) -> [Key: Value]? {
         guard let table = tables[name] as? HeapKeyedStateTableSnapshot<Key, Value> else { return nil }
         var all: [Key: Value] = [:]
-        for group in table.groups { all.merge(group) { current, _ in current } }
+        for group in table.groups { for (key, value) in group { all[key.key] = value } }
         return all
     }
 }
@@ -23,7 +23,7 @@ public protocol KeyedStateTableSnapshot: Sendable {
 
 struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStateTableSnapshot {
     let firstKeyGroup: Int
-    let groups: [[Key: Value]]
+    let groups: [[HashedKey<Key>: Value]]
 
     var entryCount: Int { groups.reduce(0) { $0 + $1.count } }
 }

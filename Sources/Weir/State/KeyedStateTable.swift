@@ -1,18 +1,18 @@
 /// A map from key to value inside a keyed state store, partitioned by key group: one Swift
 /// dictionary per key group the subtask owns.
 ///
-/// Callers pass the key group they computed for the key (once per record) so that the table
-/// does not hash the key twice. Snapshots are copy-on-write: taking one copies the references
-/// to the per-key-group dictionaries, O(key groups); the first write to a key group after a
-/// snapshot copies that group, which spreads the copying over the following records instead
-/// of stalling the task at the barrier.
+/// Callers pass the key's stable hash and key group, computed once per record (see
+/// ``KeyPosition``), so that neither is computed twice. Snapshots are copy-on-write: taking
+/// one copies the references to the per-key-group dictionaries, O(key groups); the first write
+/// to a key group after a snapshot copies that group, which spreads the copying over the
+/// following records instead of stalling the task at the barrier.
 ///
 /// A final class on purpose: operators call it on every record, and only direct calls into a
 /// generic class run specialized code.
 public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
     public let name: String
     private let firstKeyGroup: Int
-    private var groups: [[Key: Value]]
+    private var groups: [[HashedKey<Key>: Value]]
 
     init(name: String, keyGroups: KeyGroupRange) {
         self.name = name
@@ -27,20 +27,24 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
         return slot
     }
 
-    public func get(_ key: Key, keyGroup: Int) -> Value? { groups[slot(keyGroup)][key] }
+    public func get(_ key: Key, at position: KeyPosition) -> Value? {
+        groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
+    }
 
-    public func set(_ value: Value?, for key: Key, keyGroup: Int) { groups[slot(keyGroup)][key] = value }
+    public func set(_ value: Value?, for key: Key, at position: KeyPosition) {
+        groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)] = value
+    }
 
     /// Reads and writes the value of `key` in place (no copy of the value when it is unique).
     @inline(__always)
-    public func update<R>(_ key: Key, keyGroup: Int, _ body: (inout Value?) throws -> R) rethrows -> R {
-        try body(&groups[slot(keyGroup)][key])
+    public func update<R>(_ key: Key, at position: KeyPosition, _ body: (inout Value?) throws -> R) rethrows -> R {
+        try body(&groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)])
     }
 
     /// Every entry of the table, key group by key group.
     public func forEachEntry(_ body: (Key, Value) throws -> Void) rethrows {
         for group in groups {
-            for (key, value) in group { try body(key, value) }
+            for (key, value) in group { try body(key.key, value) }
         }
     }
 
@@ -48,5 +52,27 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
 
     func snapshot() -> HeapKeyedStateTableSnapshot<Key, Value> {
         HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups)
+    }
+}
+
+/// Where a key's state lives: the key's stable hash and its key group.
+public struct KeyPosition: Sendable, Hashable {
+    /// The hash the table uses for the entry (the key's stable hash, or one derived from it
+    /// for composite entries such as a key's window).
+    public var hash: UInt64
+    /// The key group of the key (always derived from the key's own stable hash).
+    public var keyGroup: Int
+
+    @inline(__always)
+    public init(hash: UInt64, keyGroup: Int) {
+        self.hash = hash
+        self.keyGroup = keyGroup
+    }
+
+    /// The position of `key` among `maxParallelism` key groups.
+    @inline(__always)
+    public init<Key: StableHashable>(of key: Key, maxParallelism: Int) {
+        let hash = key.stableHashValue
+        self.init(hash: hash, keyGroup: Int(truncatingIfNeeded: hash % UInt64(maxParallelism)))
     }
 }

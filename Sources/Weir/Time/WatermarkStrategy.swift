@@ -16,12 +16,12 @@ public struct WatermarkStrategy<Value: Sendable>: Sendable {
     /// A subtask that sees no record for this long is marked idle and stops holding back the
     /// downstream watermark. `nil` (the default): never idle.
     public var idleTimeoutMilliseconds: Int64?
-    /// Generate a watermark after this many records (if it advanced). Smaller values give
-    /// timelier windows at the cost of more control traffic; `1` makes lateness fully
-    /// deterministic for tests. Default 1,024.
-    public var emitEvery: Int = 1_024
-    /// A subtask whose records are slow still emits the advanced watermark after this much
-    /// processing time. Default 200 ms (Flink's auto-watermark interval).
+    /// Also generate a watermark after this many records (if it advanced). `nil` (the
+    /// default): only periodically. `1` makes lateness fully deterministic, for tests; small
+    /// values cost throughput, since every watermark sends the partly filled batches ahead of it.
+    public var emitEvery: Int?
+    /// Generate the advanced watermark every this much processing time. Default 200 ms
+    /// (Flink's auto-watermark interval); windows fire that much later at most.
     public var periodicIntervalMilliseconds: Int64 = 200
 
     init(outOfOrdernessMilliseconds: Int64) {
@@ -53,8 +53,17 @@ public struct WatermarkStrategy<Value: Sendable>: Sendable {
         return copy
     }
 
-    /// Generates a watermark after every `records` records (see ``emitEvery``).
-    public func emittingWatermarks(every records: Int) -> WatermarkStrategy {
+    /// Generates the watermark every `interval` of processing time (see
+    /// ``periodicIntervalMilliseconds``).
+    public func emittingWatermarks(every interval: Duration) -> WatermarkStrategy {
+        precondition(interval > .zero)
+        var copy = self
+        copy.periodicIntervalMilliseconds = max(1, interval.wholeMilliseconds)
+        return copy
+    }
+
+    /// Also generates a watermark after every `records` records (see ``emitEvery``).
+    public func emittingWatermarks(everyRecords records: Int) -> WatermarkStrategy {
         precondition(records > 0)
         var copy = self
         copy.emitEvery = records

@@ -18,10 +18,11 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
             hasher.combine(UInt64(bitPattern: window.start))
         }
 
-        // A key's windows of one assigner differ in their start; hashing the end too is waste.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(key)
-            hasher.combine(window.start)
+        /// The table position of a key's window: the key's key group, and a hash of the key's
+        /// stable hash and the window start (a key's windows of one assigner differ in their start).
+        @inline(__always)
+        static func position(of key: KeyPosition, window: TimeWindow) -> KeyPosition {
+            KeyPosition(hash: key.hash ^ (UInt64(bitPattern: window.start) &* 0x9e37_79b9_7f4a_7c15), keyGroup: key.keyGroup)
         }
     }
 
@@ -84,20 +85,20 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
     func processRecord(_ value: Input, timestamp: Int64) throws {
         guard timestamp != StreamRecord<Input>.noTimestamp else { throw WindowError.missingTimestamp }
         let key = keySelector(value)
-        let keyGroup = KeyGroupRange.keyGroup(of: key, maxParallelism: maxParallelism)
+        let position = KeyPosition(of: key, maxParallelism: maxParallelism)
         var accepted = false
         switch assigner.kind {
         case let .tumbling(size, offset):
             let start = WindowAssigner.windowStart(timestamp, size: size, offset: offset)
-            accepted = try addToWindow(TimeWindow(start: start, end: start + size), key: key, keyGroup: keyGroup, value: value)
+            accepted = try addToWindow(TimeWindow(start: start, end: start + size), key: key, position: position, value: value)
         case let .sliding(size, slide, offset):
             var start = WindowAssigner.windowStart(timestamp, size: slide, offset: offset)
             while start > timestamp - size {
-                if try addToWindow(TimeWindow(start: start, end: start + size), key: key, keyGroup: keyGroup, value: value) { accepted = true }
+                if try addToWindow(TimeWindow(start: start, end: start + size), key: key, position: position, value: value) { accepted = true }
                 start -= slide
             }
         case let .session(gap):
-            accepted = try addToSession(TimeWindow(start: timestamp, end: timestamp + gap), key: key, keyGroup: keyGroup, value: value)
+            accepted = try addToSession(TimeWindow(start: timestamp, end: timestamp + gap), key: key, position: position, value: value)
         }
         if !accepted {
             metrics.lateRecordsDropped.add()
@@ -106,12 +107,12 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
     }
 
     /// Adds `value` to a tumbling or sliding window; `false` if the window is past its lateness.
-    private func addToWindow(_ window: TimeWindow, key: Key, keyGroup: Int, value: Input) throws -> Bool {
+    private func addToWindow(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
         let cleanup = cleanupTime(window)
         if cleanup <= watermark { return false }
         let fireNow = window.maxTimestamp <= watermark
         var created = false
-        let updated = try windows.update(WindowKey(key: key, window: window), keyGroup: keyGroup) { accumulator -> Accumulator? in
+        let updated = try windows.update(WindowKey(key: key, window: window), at: WindowKey.position(of: position, window: window)) { accumulator -> Accumulator? in
             created = accumulator == nil
             try add(&accumulator, value)
             return fireNow ? accumulator : nil
@@ -124,11 +125,11 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
         return true
     }
 
-    private func addToSession(_ window: TimeWindow, key: Key, keyGroup: Int, value: Input) throws -> Bool {
+    private func addToSession(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
         var merged = window
         var replaced: [TimeWindow] = []
         var late = false
-        let result = try sessions.update(key, keyGroup: keyGroup) { stored -> Accumulator? in
+        let result = try sessions.update(key, at: position) { stored -> Accumulator? in
             var list = stored ?? []
             var accumulator: Accumulator?
             try add(&accumulator, value)
@@ -179,24 +180,25 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
 
     private func onTimer(_ timer: Timer<Key, TimeWindow>) throws {
         let window = timer.namespace
-        let keyGroup = KeyGroupRange.keyGroup(of: timer.key, maxParallelism: maxParallelism)
+        let position = KeyPosition(of: timer.key, maxParallelism: maxParallelism)
         let fire = timer.timestamp == window.maxTimestamp
         let purge = timer.timestamp == cleanupTime(window)
         if assigner.isMerging {
-            guard let list = sessions.get(timer.key, keyGroup: keyGroup),
+            guard let list = sessions.get(timer.key, at: position),
                   let index = list.firstIndex(where: { $0.window == window }) else { return }
             if fire { try emit(timer.key, window, list[index].accumulator, output) }
             if purge {
                 var remaining = list
                 remaining.remove(at: index)
-                sessions.set(remaining.isEmpty ? nil : remaining, for: timer.key, keyGroup: keyGroup)
+                sessions.set(remaining.isEmpty ? nil : remaining, for: timer.key, at: position)
             }
         } else {
             let windowKey = WindowKey(key: timer.key, window: window)
-            if fire, let accumulator = windows.get(windowKey, keyGroup: keyGroup) {
+            let windowPosition = WindowKey.position(of: position, window: window)
+            if fire, let accumulator = windows.get(windowKey, at: windowPosition) {
                 try emit(timer.key, window, accumulator, output)
             }
-            if purge { windows.set(nil, for: windowKey, keyGroup: keyGroup) }
+            if purge { windows.set(nil, for: windowKey, at: windowPosition) }
         }
     }
 }

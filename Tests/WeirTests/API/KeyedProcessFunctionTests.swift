@@ -34,7 +34,7 @@ final class KeyedProcessFunctionTests: XCTestCase {
             let env = StreamEnvironment(parallelism: parallelism)
             let sink = CollectSink<String>()
             env.fromCollection(readings)
-                .assignTimestampsAndWatermarks(WatermarkStrategy.monotonousTimestamps().withTimestampAssigner { $0.time }.emittingWatermarks(every: 1))
+                .assignTimestampsAndWatermarks(WatermarkStrategy.monotonousTimestamps().withTimestampAssigner { $0.time }.emittingWatermarks(everyRecords: 1))
                 .parallelism(1)  // with the collection source's parallelism, so records stay in order
                 .keyBy { $0.key }
                 .process { CountWithTimeout() }

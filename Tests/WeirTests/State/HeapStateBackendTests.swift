@@ -11,21 +11,25 @@ final class HeapStateBackendTests: XCTestCase {
     func testSnapshotIsUnaffectedByLaterWrites() throws {
         let store = makeStore()
         let table = try store.table(named: "counts", key: Int.self, value: Int.self)
-        for key in 0..<10_000 { table.set(key, for: key, keyGroup: KeyGroupRange.keyGroup(of: key, maxParallelism: 128)) }
+        func at(_ key: Int) -> KeyPosition { KeyPosition(of: key, maxParallelism: 128) }
+        for key in 0..<10_000 { table.set(key, for: key, at: at(key)) }
         let snapshot = store.snapshot()
-        for key in 0..<10_000 {
-            let group = KeyGroupRange.keyGroup(of: key, maxParallelism: 128)
-            table.update(key, keyGroup: group) { $0! += 1_000_000 }
-        }
-        table.set(nil, for: 5, keyGroup: KeyGroupRange.keyGroup(of: 5, maxParallelism: 128))
-        table.set(-1, for: 20_000, keyGroup: KeyGroupRange.keyGroup(of: 20_000, maxParallelism: 128))
+        for key in 0..<10_000 { table.update(key, at: at(key)) { $0! += 1_000_000 } }
+        table.set(nil, for: 5, at: at(5))
+        table.set(-1, for: 20_000, at: at(20_000))
 
         let frozen = try XCTUnwrap(snapshot.entries(of: "counts", as: [Int: Int].self))
         XCTAssertEqual(frozen.count, 10_000)
         XCTAssertTrue(frozen.allSatisfy { $0.key == $0.value }, "the snapshot keeps the values of the moment it was taken")
         XCTAssertEqual(snapshot.tables["counts"]?.entryCount, 10_000)
         XCTAssertEqual(table.count, 10_000, "live table: one removed, one added")
-        XCTAssertEqual(table.get(7, keyGroup: KeyGroupRange.keyGroup(of: 7, maxParallelism: 128)), 1_000_007)
+        XCTAssertEqual(table.get(7, at: at(7)), 1_000_007)
+        var seen = 0
+        table.forEachEntry { key, value in
+            XCTAssertEqual(value, key == 20_000 ? -1 : key + 1_000_000)
+            seen += 1
+        }
+        XCTAssertEqual(seen, 10_000)
     }
 
     func testSameNameWithOtherTypesIsRejected() throws {

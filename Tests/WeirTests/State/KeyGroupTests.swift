@@ -26,6 +26,20 @@ final class KeyGroupTests: XCTestCase {
         XCTAssertEqual(Int64(42).stableHashValue, 42.stableHashValue, "Int and Int64 keys of equal value share a key group")
     }
 
+    func testKeyPositionCarriesTheStableHashAndItsKeyGroup() {
+        let position = KeyPosition(of: "weir", maxParallelism: 128)
+        XCTAssertEqual(position.hash, 0x277a_d91a_f6c9_7b22)
+        XCTAssertEqual(position.keyGroup, 34)
+    }
+
+    func testHashedKeysOfOneKeyGroupSpreadOverDictionaryBuckets() {
+        // All keys of key group 0 share their hash modulo 128; the dictionary must still spread them.
+        let keys = (0..<1_000_000).lazy.filter { KeyGroupRange.keyGroup(of: $0, maxParallelism: 128) == 0 }.prefix(2_000)
+        var buckets = Set<Int>()
+        for key in keys { buckets.insert(HashedKey(key, hash: key.stableHashValue)._rawHashValue(seed: 12_345) & 4_095) }
+        XCTAssertGreaterThan(buckets.count, 1_500, "2,000 keys of one key group land in many of 4,096 buckets")
+    }
+
     func testStableHashDistinguishesStringSplits() {
         XCTAssertNotEqual("ab".stableHashValue, "a".stableHashValue)
         var one = StableHasher(), two = StableHasher()

@@ -9,7 +9,7 @@ final class WatermarkPropagationTests: XCTestCase {
         for parallelism in [1, 2, 4] {
             let env = StreamEnvironment(parallelism: parallelism)
             env.runtime.batchSize = 64
-            let strategy = WatermarkStrategy<ReferenceEvent>.monotonousTimestamps().emittingWatermarks(every: 1)
+            let strategy = WatermarkStrategy<ReferenceEvent>.monotonousTimestamps().emittingWatermarks(everyRecords: 1)
             let fast = env.addSource(GeneratorSource(count: 40_000) { StreamRecord(ReferenceEvent(key: Int($0 % 50), value: 1), timestamp: $0 * 5) }, name: "Fast")
                 .assignTimestampsAndWatermarks(strategy)
             let slow = env.addSource(GeneratorSource(count: 40_000) { StreamRecord(ReferenceEvent(key: Int($0 % 50), value: 1), timestamp: $0 / 10) }, name: "Slow")

@@ -23,7 +23,7 @@ final class LatenessTests: XCTestCase {
         let lateSink = CollectSink<Reading>()
         let lateTag = OutputTag<Reading>("late")
         var windowed = env.fromCollection(input)
-            .assignTimestampsAndWatermarks(WatermarkStrategy<Reading>.monotonousTimestamps().withTimestampAssigner { $0.time }.emittingWatermarks(every: 1))
+            .assignTimestampsAndWatermarks(WatermarkStrategy<Reading>.monotonousTimestamps().withTimestampAssigner { $0.time }.emittingWatermarks(everyRecords: 1))
             .keyBy { $0.key }
             .window(.tumbling(size: .seconds(1)))
             .allowedLateness(lateness)
