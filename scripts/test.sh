@@ -12,4 +12,4 @@ echo "== smoke: weir run"
 .build/debug/weir run --events 200000 --keys 1000 --parallelism 2 --show 3
 
 echo "== unit and integration tests"
-swift test --skip-build
+swift test --skip-build --disable-swift-testing

@@ -1,14 +1,21 @@
 import Foundation
 
-/// Prints each value on its own line to standard output (`subtask> value` when parallel).
+/// Prints each value on its own line to standard output, prefixed like Flink's print sink:
+/// `prefix:subtask> value` when parallel, `prefix> value` otherwise (no prefix: `subtask> value`).
 public struct PrintSink<Input: Sendable>: Sink {
     let prefix: String
 
     public init(prefix: String = "") { self.prefix = prefix }
 
     public func makeWriter(_ context: SinkContext) throws -> Writer {
-        var label = prefix
-        if context.parallelism > 1 { label += "\(context.subtask + 1)> " } else if !prefix.isEmpty { label += " " }
+        let subtask = context.parallelism > 1 ? "\(context.subtask + 1)" : ""
+        let label: String
+        switch (prefix.isEmpty, subtask.isEmpty) {
+        case (true, true): label = ""
+        case (true, false): label = "\(subtask)> "
+        case (false, true): label = "\(prefix)> "
+        case (false, false): label = "\(prefix):\(subtask)> "
+        }
         return Writer(label: label)
     }
 

@@ -20,6 +20,9 @@ final class OperatorContext {
     /// The output for `tag`, or `nil` if no stream consumes that side output.
     func sideOutput<T: Sendable>(_ tag: OutputTag<T>) -> Output<T>? {
         guard let output = sideOutputs[tag.id] else { return nil }
-        return (output as! Output<T>)  // the graph builder creates it with the tag's type
+        guard let typed = output as? Output<T> else {
+            preconditionFailure("side output '\(tag.id)' of \(location) is emitted as \(T.self) but read as another type; give each OutputTag its own id")
+        }
+        return typed
     }
 }

@@ -90,3 +90,16 @@ final class TransformationTests: XCTestCase {
         XCTAssertEqual(sink.values.count, 1_000)
     }
 }
+
+final class PrintSinkTests: XCTestCase {
+    func testPrintSinkLabelsValuesLikeFlink() throws {
+        func lines(prefix: String, subtask: Int, parallelism: Int) throws -> String {
+            let writer = try PrintSink<Int>(prefix: prefix).makeWriter(SinkContext(subtask: subtask, parallelism: parallelism, operatorName: "Print"))
+            return writer.label
+        }
+        XCTAssertEqual(try lines(prefix: "", subtask: 0, parallelism: 1), "")
+        XCTAssertEqual(try lines(prefix: "", subtask: 1, parallelism: 2), "2> ")
+        XCTAssertEqual(try lines(prefix: "late", subtask: 0, parallelism: 1), "late> ")
+        XCTAssertEqual(try lines(prefix: "late", subtask: 2, parallelism: 4), "late:3> ")
+    }
+}
