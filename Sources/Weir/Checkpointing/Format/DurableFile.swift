@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Durable, atomic file writes: write a temporary file, fsync it, rename it into place, fsync
+/// the directory. A reader sees the old file or the complete new one, also after a power loss.
+public enum DurableFile {
+    public enum Failure: Error, CustomStringConvertible {
+        case system(operation: String, path: String, errno: Int32)
+
+        public var description: String {
+            switch self {
+            case let .system(operation, path, code): return "\(operation) '\(path)' failed: \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically and durably.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".inprogress"
+        try writeAndSync(bytes, to: temporary)
+        guard rename(temporary, path) == 0 else { throw Failure.system(operation: "rename to", path: path, errno: errno) }
+        try syncDirectory(containing: path)
+    }
+
+    /// Writes `bytes` to a new file at `path` and fsyncs it (no rename).
+    public static func writeAndSync(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure.system(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure.system(operation: "write", path: path, errno: errno)
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw Failure.system(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// fsyncs the directory of `path`, which makes a rename or creation in it durable.
+    public static func syncDirectory(containing path: String) throws {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        try syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw Failure.system(operation: "open directory", path: directory, errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure.system(operation: "fsync directory", path: directory, errno: errno) }
+    }
+
+    /// The whole content of `path`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Failure.system(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure.system(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[0..<count])
+        }
+    }
+}

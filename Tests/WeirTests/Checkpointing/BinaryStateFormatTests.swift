@@ -1,0 +1,80 @@
+import XCTest
+@testable import Weir
+
+final class BinaryStateFormatTests: XCTestCase {
+    enum Shape: Codable, Equatable {
+        case circle(radius: Double)
+        case polygon([Int32])
+        case none
+    }
+
+    struct Everything: Codable, Equatable {
+        var int = -42
+        var int8: Int8 = -8
+        var uint64 = UInt64.max
+        var double = 3.25
+        var float: Float = -0.5
+        var flag = true
+        var text = "weir ✓"
+        var optionalSet: String? = "here"
+        var optionalNil: Int?
+        var list = [1, 2, 3]
+        var nested = [[String]]([["a"], [], ["b", "c"]])
+        var byName = ["x": 1, "y": 2]
+        var byNumber = [7: "seven", -1: "minus one"]
+        var byStruct = [TimeWindow(start: 0, end: 10): 5]
+        var shapes: [Shape] = [.circle(radius: 1.5), .polygon([1, 2]), .none]
+        var bytes: [UInt8] = [0, 255, 7]
+        var window = TimeWindow(start: -5, end: 5)
+    }
+
+    func testRoundTripOfEveryKindOfValue() throws {
+        let value = Everything()
+        let bytes = try BinaryStateEncoder().encode(value)
+        XCTAssertEqual(try BinaryStateDecoder().decode(Everything.self, from: bytes), value)
+    }
+
+    func testPrimitivesAtTheTopLevel() throws {
+        for value in [Int64.min, 0, 12_345] {
+            XCTAssertEqual(try BinaryStateDecoder().decode(Int64.self, from: BinaryStateEncoder().encode(value)), value)
+        }
+        XCTAssertEqual(try BinaryStateDecoder().decode(String.self, from: BinaryStateEncoder().encode("")), "")
+        XCTAssertEqual(try BinaryStateDecoder().decode([UInt8].self, from: BinaryStateEncoder().encode([UInt8](repeating: 9, count: 1_000))).count, 1_000)
+        XCTAssertEqual(try BinaryStateEncoder().encode([UInt8](repeating: 9, count: 1_000)).count, 1_001, "bytes cost one tag byte, not three bytes each")
+    }
+
+    func testFieldsAddedLaterDecodeAsAbsent() throws {
+        struct Old: Codable { var a = 1 }
+        struct New: Codable { var a: Int; var b: String? }
+        let decoded = try BinaryStateDecoder().decode(New.self, from: BinaryStateEncoder().encode(Old()))
+        XCTAssertEqual(decoded.a, 1)
+        XCTAssertNil(decoded.b)
+    }
+
+    func testTruncatedOrGarbledDataIsRejectedNotMisread() throws {
+        let bytes = try BinaryStateEncoder().encode(Everything())
+        for cut in [1, bytes.count / 2, bytes.count - 1] {
+            XCTAssertThrowsError(try BinaryStateDecoder().decode(Everything.self, from: bytes.prefix(cut)), "cut at \(cut)")
+        }
+        XCTAssertThrowsError(try BinaryStateDecoder().decode(Everything.self, from: [9, 9, 9]))
+        XCTAssertThrowsError(try BinaryStateDecoder().decode(Int.self, from: BinaryStateEncoder().encode("text")))
+    }
+
+    func testCRC32CMatchesTheStandardCheckValue() {
+        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xe306_9283)
+        let whole = CRC32C.checksum(Array("hello world".utf8))
+        XCTAssertEqual(CRC32C.checksum(Array(" world".utf8), continuing: CRC32C.checksum(Array("hello".utf8))), whole)
+    }
+
+    func testDurableWriteReplacesAtomically() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-durable-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/_metadata"
+        try DurableFile.write(Array("first".utf8), to: path)
+        try DurableFile.write(Array("second".utf8), to: path)
+        XCTAssertEqual(try DurableFile.read(path), Array("second".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["_metadata"], "no temporary file is left behind")
+        XCTAssertThrowsError(try DurableFile.read(directory + "/missing")) { XCTAssertTrue("\($0)".contains("missing")) }
+    }
+}
