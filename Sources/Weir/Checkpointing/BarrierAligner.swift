@@ -1,0 +1,82 @@
+/// Barrier handling of a task with several input channels, as a pure state machine: each
+/// event returns what the task must do.
+///
+/// Exactly-once (aligned): after barrier *n* arrived on a channel, that channel is blocked until
+/// barrier *n* arrived on every channel that has not ended; then the task snapshots and all
+/// channels are released. At-least-once: nothing is blocked; the task snapshots when barrier
+/// *n* has arrived on every channel, so records that overtook the barrier on faster channels
+/// are in the snapshot and will be replayed after a restore (duplicates, never losses).
+///
+/// A barrier of a newer checkpoint while one is aligning abandons the older one (its barrier
+/// was lost, e.g. the checkpoint was aborted); barriers of checkpoints at or before the last
+/// one handled are ignored.
+struct BarrierAligner {
+    enum Mode: Sendable, Equatable {
+        case exactlyOnce
+        case atLeastOnce
+    }
+
+    enum Action: Equatable {
+        /// Stop taking records from this channel until the snapshot (exactly-once only).
+        case block(channel: Int)
+        /// Take the snapshot of checkpoint `id`, forward its barrier, release every channel.
+        case snapshot(checkpointID: Int64)
+        /// Checkpoint `id` will not be completed by this task: release every channel.
+        case abandon(checkpointID: Int64)
+    }
+
+    private struct Alignment {
+        var checkpointID: Int64
+        var arrived: Set<Int>
+    }
+
+    let mode: Mode
+    let channelCount: Int
+    private var ended: Set<Int> = []
+    private var alignment: Alignment?
+    /// The last checkpoint snapshotted or abandoned.
+    private(set) var lastHandled: Int64 = 0
+
+    init(channelCount: Int, mode: Mode) {
+        self.channelCount = channelCount
+        self.mode = mode
+    }
+
+    /// Whether a checkpoint is being aligned.
+    var isAligning: Bool { alignment != nil }
+
+    mutating func barrier(_ checkpointID: Int64, channel: Int) -> [Action] {
+        guard checkpointID > lastHandled, !ended.contains(channel) else { return [] }
+        var actions: [Action] = []
+        if let current = alignment {
+            if checkpointID < current.checkpointID { return [] }
+            if checkpointID > current.checkpointID {
+                actions.append(.abandon(checkpointID: current.checkpointID))
+                alignment = nil
+            }
+        }
+        if alignment == nil { alignment = Alignment(checkpointID: checkpointID, arrived: []) }
+        alignment!.arrived.insert(channel)
+        if let done = completeIfAligned() {
+            actions.append(done)
+        } else if mode == .exactlyOnce {
+            actions.append(.block(channel: channel))
+        }
+        return actions
+    }
+
+    /// A channel ended: it no longer holds back any alignment.
+    mutating func endOfInput(channel: Int) -> [Action] {
+        ended.insert(channel)
+        guard alignment != nil, let done = completeIfAligned() else { return [] }
+        return [done]
+    }
+
+    private mutating func completeIfAligned() -> Action? {
+        guard let current = alignment else { return nil }
+        for channel in 0..<channelCount where !ended.contains(channel) && !current.arrived.contains(channel) { return nil }
+        alignment = nil
+        lastHandled = current.checkpointID
+        return .snapshot(checkpointID: current.checkpointID)
+    }
+}
