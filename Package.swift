@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Weir", targets: ["Weir"]),
         .executable(name: "weir", targets: ["weir"]),
         .executable(name: "weir-bench", targets: ["WeirBenchmarks"]),
+        .executable(name: "weir-crash-test-job", targets: ["WeirCrashTestJob"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -40,6 +41,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "WeirBenchmarks",
+            dependencies: [
+                "Weir",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "WeirCrashTestJob",
             dependencies: [
                 "Weir",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

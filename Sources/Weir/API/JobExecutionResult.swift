@@ -3,8 +3,15 @@ public struct JobExecutionResult: Sendable {
     public let jobName: String
     /// Wall-clock time from start to the last task's end.
     public let durationSeconds: Double
-    /// Counters of every operator, in the order the operators were defined.
+    /// Counters of every operator, in the order the operators were defined (summed over
+    /// restarts).
     public let operators: [OperatorMetrics]
+    /// How often the job was restarted after a failure.
+    public var restarts: Int = 0
+    /// The checkpoint the job resumed from (`resume: .latest`), if any.
+    public var restoredFrom: Int64?
+    /// The checkpoints completed, in order, over all restarts.
+    public var checkpoints: [CheckpointStatistics] = []
 
     /// The counters of the first operator named `name`.
     public func metrics(of name: String) -> OperatorMetrics? {

@@ -26,6 +26,19 @@ public final class StreamEnvironment {
     public var runtime = RuntimeConfiguration()
     /// Where keyed state lives. Default: ``HeapStateBackend``.
     public var stateBackend: any StateBackend = HeapStateBackend()
+    /// Checkpoints; `nil` (the default) takes none.
+    public var checkpointing: CheckpointConfiguration?
+    /// What happens when a task fails. Default `.none`: `execute()` throws. With checkpoints,
+    /// a restart continues from the latest completed checkpoint.
+    public var restartStrategy: RestartStrategy = .none
+    /// Where the job starts: `.fresh` (default) or `.latest` completed checkpoint in the
+    /// checkpoint directory (to continue after a process crash).
+    public var resume: ResumeMode = .fresh
+    /// Receives warnings (aborted checkpoints, damaged checkpoints skipped, restarts).
+    /// Default: standard error.
+    public var warningHandler: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("weir: \(message)\n".utf8))
+    }
 
     let graph = StreamGraph()
 
@@ -36,8 +49,9 @@ public final class StreamEnvironment {
 
     /// A stream read from `source`, one reader per parallel subtask.
     public func addSource<S: Source>(_ source: S, name: String = "Source") -> DataStream<S.Output> {
-        let run: @Sendable (TaskEnvironment, ErasedObject) throws -> Void = { task, output in
-            try SourceTaskLoop(task: task, source: source, output: output.object as! Output<S.Output>).run()
+        let run: @Sendable (TaskEnvironment, ErasedObject, SourceCheckpointing) throws -> Void = { task, output, checkpoint in
+            try SourceTaskLoop(task: task, source: source, output: output.object as! Output<S.Output>, checkpointing: checkpoint.checkpointing,
+                               restoredSplits: checkpoint.restoredSplits, operatorID: checkpoint.operatorID, maxParallelism: checkpoint.maxParallelism).run()
         }
         let id = graph.add(name: name, parallelism: parallelism, kind: .source(run: run, maxParallelism: source.maxParallelism), inputs: [], outputs: .of(S.Output.self))
         return DataStream(environment: self, producers: [.init(node: id, tag: nil)])
@@ -54,39 +68,73 @@ public final class StreamEnvironment {
     }
 
     /// Runs the job on this thread's behalf until every source is exhausted and every record
-    /// has reached its sink, or until a task fails.
+    /// has reached its sink, or until a task fails (and the restart strategy gives up).
     ///
     /// - Throws: ``OperatorFailure`` naming the operator and subtask whose user function or
-    ///   connector threw (every other task is stopped first), or ``JobError`` if the job
-    ///   cannot be built.
+    ///   connector threw (every other task is stopped first), ``JobError`` if the job cannot be
+    ///   built, ``CheckpointError`` if checkpoints cannot be written or restored.
     @discardableResult
     public func execute(_ jobName: String = "Weir job") throws -> JobExecutionResult {
         let plan = try ExecutionPlan(graph: graph, maxParallelism: maxParallelism)
-        let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend)
         let started = ProcessingClock.monotonicNanoseconds()
-        try executor.run()
+        var storage: FileCheckpointStorage?
+        var restore: FileCheckpointStorage.Completed?
+        if let checkpointing {
+            guard checkpointing.retainedCheckpoints >= 1 else { throw JobError.invalidJob("retainedCheckpoints must be at least 1") }
+            let fileStorage = FileCheckpointStorage(directory: checkpointing.directory)
+            try fileStorage.prepare()
+            storage = fileStorage
+            if resume == .latest {
+                restore = try fileStorage.latestValid(report: warningHandler)
+                if let restore, restore.metadata.jobName != jobName {
+                    throw CheckpointError.incompatible("the latest checkpoint in '\(checkpointing.directory)' belongs to job '\(restore.metadata.jobName)', not '\(jobName)'")
+                }
+            }
+        }
+        let restoredFrom = restore?.metadata.checkpointID
+        var restarts = 0
+        var checkpoints: [CheckpointStatistics] = []
+        while true {
+            let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
+                JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
+            })
+            do {
+                try executor.run()
+                checkpoints += executor.completedCheckpoints
+                break
+            } catch {
+                checkpoints += executor.completedCheckpoints
+                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError) else { throw error }
+                restarts += 1
+                warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
+                Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
+                restore = try storage?.latestValid(report: warningHandler)
+            }
+        }
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
-        return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics)
+        return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
+                                  restoredFrom: restoredFrom, checkpoints: checkpoints)
     }
 
     /// Runs the job without blocking a cooperative thread of Swift concurrency: the job's own
     /// threads do the work while the caller is suspended.
     @discardableResult
     public func execute(_ jobName: String = "Weir job") async throws -> JobExecutionResult {
-        let plan = try ExecutionPlan(graph: graph, maxParallelism: maxParallelism)
-        let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend)
-        let started = ProcessingClock.monotonicNanoseconds()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        let box = UncheckedEnvironment(environment: self)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobExecutionResult, any Error>) in
             Thread {
                 do {
-                    try executor.run()
-                    continuation.resume()
+                    continuation.resume(returning: try box.environment.execute(jobName))
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }.start()
         }
-        let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
-        return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics)
     }
+}
+
+/// Hands the environment to the thread that runs the job; the caller is suspended meanwhile,
+/// so the environment is used by one thread at a time.
+private struct UncheckedEnvironment: @unchecked Sendable {
+    let environment: StreamEnvironment
 }

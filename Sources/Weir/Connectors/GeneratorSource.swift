@@ -21,21 +21,32 @@ public struct GeneratorSource<Output: Sendable>: Source {
     }
 
     public func makeReader(_ context: SourceContext) throws -> Reader {
-        Reader(source: self, subtask: Int64(context.subtask), parallelism: Int64(context.parallelism))
+        Reader(source: self, splits: [Split(next: Int64(context.subtask), stride: Int64(context.parallelism))], parallelism: context.parallelism)
+    }
+
+    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
+        let decoder = BinaryStateDecoder()
+        return Reader(source: self, splits: try splits.map { try decoder.decode(Split.self, from: $0) }, parallelism: context.parallelism)
+    }
+
+    /// A stripe of the index space: `next, next + stride, …` up to `count`.
+    struct Split: Codable, Sendable, Equatable {
+        var next: Int64
+        var stride: Int64
     }
 
     public struct Reader: SourceReader {
         let source: GeneratorSource
-        let parallelism: Int64
-        /// The next index this subtask produces.
-        public private(set) var nextIndex: Int64
+        let parallelism: Int
+        private var splits: [Split]
+        private var cursor = 0
         private let startedAt = ProcessingClock.monotonicNanoseconds()
         private var produced: Int64 = 0
 
-        init(source: GeneratorSource, subtask: Int64, parallelism: Int64) {
+        init(source: GeneratorSource, splits: [Split], parallelism: Int) {
             self.source = source
+            self.splits = splits
             self.parallelism = parallelism
-            self.nextIndex = subtask
         }
 
         public mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll {
@@ -48,16 +59,40 @@ public struct GeneratorSource<Output: Sendable>: Source {
                 limit = min(limit, due)
             }
             let end = source.count ?? Int64.max
-            var index = nextIndex
             var emitted: Int64 = 0
-            while emitted < limit && index < end {
-                batch.append(source.generate(index))
-                index += parallelism
-                emitted += 1
+            if splits.count == 1 {
+                // The common case, without round-robin bookkeeping.
+                var index = splits[0].next
+                let stride = splits[0].stride
+                while emitted < limit && index < end {
+                    batch.append(source.generate(index))
+                    index += stride
+                    emitted += 1
+                }
+                splits[0].next = index
+            } else {
+                // Several stripes (after a restore with lower parallelism): take them in turn so
+                // that event time advances evenly.
+                while emitted < limit && !splits.isEmpty {
+                    cursor %= splits.count
+                    if splits[cursor].next >= end {
+                        splits.remove(at: cursor)
+                        continue
+                    }
+                    batch.append(source.generate(splits[cursor].next))
+                    splits[cursor].next += splits[cursor].stride
+                    emitted += 1
+                    cursor += 1
+                }
             }
-            nextIndex = index
             produced += emitted
-            return index >= end ? .finished : .more
+            splits.removeAll { $0.next >= end }
+            return splits.isEmpty ? .finished : .more
+        }
+
+        public func snapshotSplits() throws -> [[UInt8]] {
+            let encoder = BinaryStateEncoder()
+            return try splits.map { try encoder.encode($0) }
         }
     }
 }

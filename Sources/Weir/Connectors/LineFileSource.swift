@@ -30,11 +30,23 @@ public struct LineFileSource: Source {
     }
 
     public func makeReader(_ context: SourceContext) throws -> Reader {
-        Reader(paths: paths.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element))
+        Reader(splits: paths.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map { Split(path: $0.element, offset: 0) })
+    }
+
+    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
+        let decoder = BinaryStateDecoder()
+        return Reader(splits: try splits.map { try decoder.decode(Split.self, from: $0) })
+    }
+
+    /// A file and the byte offset of its next unread line.
+    struct Split: Codable, Sendable {
+        var path: String
+        var offset: UInt64
     }
 
     public struct Reader: SourceReader {
-        let paths: [String]
+        private var splits: [Split]
+        private var paths: [String] { splits.map(\.path) }
         private var fileIndex = 0
         private var handle: FileHandle?
         private var buffer: [UInt8] = []
@@ -43,20 +55,33 @@ public struct LineFileSource: Source {
         public private(set) var offset: UInt64 = 0
         private var endOfFile = false
 
-        init(paths: [String]) { self.paths = paths }
+        init(splits: [Split]) { self.splits = splits }
+
+        public func snapshotSplits() throws -> [[UInt8]] {
+            let encoder = BinaryStateEncoder()
+            var remaining = Array(splits[fileIndex...])
+            if handle != nil, !remaining.isEmpty { remaining[0].offset = offset }
+            return try remaining.map { try encoder.encode($0) }
+        }
 
         public mutating func poll(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
             while batch.count < maxRecords {
                 if handle == nil {
-                    guard fileIndex < paths.count else { return .finished }
-                    guard let opened = FileHandle(forReadingAtPath: paths[fileIndex]) else {
-                        throw SourceError.unreadable(path: paths[fileIndex], reason: "cannot open for reading")
+                    guard fileIndex < splits.count else { return .finished }
+                    let path = splits[fileIndex].path
+                    guard let opened = FileHandle(forReadingAtPath: path) else {
+                        throw SourceError.unreadable(path: path, reason: "cannot open for reading")
                     }
                     handle = opened
                     buffer.removeAll(keepingCapacity: true)
                     bufferStart = 0
-                    offset = 0
+                    offset = splits[fileIndex].offset
                     endOfFile = false
+                    if offset > 0 {
+                        do { try opened.seek(toOffset: offset) } catch {
+                            throw SourceError.unreadable(path: paths[fileIndex], reason: "cannot seek to the checkpointed offset \(offset): \(error.localizedDescription)")
+                        }
+                    }
                 }
                 if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
                     var end = newline

@@ -9,10 +9,19 @@ public protocol Source<Output>: Sendable {
 
     /// The reader of one subtask.
     func makeReader(_ context: SourceContext) throws -> Reader
+
+    /// A reader that continues from positions a checkpoint recorded: the splits that
+    /// ``SourceReader/snapshotSplits()`` returned, dealt round-robin over the subtasks (so a
+    /// job can be restored with another parallelism).
+    func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader
 }
 
 extension Source {
     public var maxParallelism: Int? { nil }
+
+    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
+        throw CheckpointError.unsupported("source '\(context.operatorName)' cannot resume from a checkpoint; implement restoreReader(_:splits:)")
+    }
 }
 
 /// Reads one subtask's share of a source, a batch at a time, on the task's thread.
@@ -21,11 +30,19 @@ public protocol SourceReader<Output> {
 
     /// Appends up to `maxRecords` records to `batch` (which arrives empty).
     mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll
+    /// The reader's position, as independent splits (each restorable on any subtask), for a
+    /// checkpoint. Called on the task thread between polls; must be cheap.
+    func snapshotSplits() throws -> [[UInt8]]
+
     /// Releases resources; called once, also after a failure.
     mutating func close()
 }
 
 extension SourceReader {
+    public func snapshotSplits() throws -> [[UInt8]] {
+        throw CheckpointError.unsupported("\(Self.self) cannot record its position; it cannot be used in a job with checkpoints")
+    }
+
     public mutating func close() {}
 }
 

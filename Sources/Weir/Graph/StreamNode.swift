@@ -2,7 +2,7 @@
 struct StreamNode: Sendable {
     enum Kind: Sendable {
         /// Runs a source reader loop into `output`.
-        case source(run: @Sendable (_ task: TaskEnvironment, _ output: ErasedObject) throws -> Void, maxParallelism: Int?)
+        case source(run: @Sendable (_ task: TaskEnvironment, _ output: ErasedObject, _ checkpoint: SourceCheckpointing) throws -> Void, maxParallelism: Int?)
         /// An operator reading from `inputs`.
         case transformation(Transformation)
     }
@@ -15,7 +15,7 @@ struct StreamNode: Sendable {
         /// Makes the `InputGate<In>` of a subtask that heads a task.
         let makeGate: @Sendable (_ channels: Int, _ capacity: Int) -> ErasedObject
         /// Runs the input loop of a task headed by this node.
-        let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject) throws -> Void
+        let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject, _ checkpointing: TaskCheckpointing?) throws -> Void
 
         static func of<Operator: StreamOperator, Output: Sendable>(_ output: Output.Type, makeOperator: @escaping @Sendable (Weir.Output<Output>) -> Operator) -> Transformation {
             typealias Input = Operator.Input
@@ -25,8 +25,9 @@ struct StreamNode: Sendable {
                     return (ErasedObject(object: Weir.Output<Input>.chained(to: op, location: location)), op)
                 },
                 makeGate: { channels, capacity in ErasedObject(object: InputGate<Input>(channelCount: channels, capacity: capacity)) },
-                runInputTask: { task, gate, head in
-                    try InputTaskLoop<Input>(task: task, gate: gate.object as! InputGate<Input>, head: head.object as! Weir.Output<Input>).run()
+                runInputTask: { task, gate, head, checkpointing in
+                    try InputTaskLoop<Input>(task: task, gate: gate.object as! InputGate<Input>, head: head.object as! Weir.Output<Input>,
+                                             checkpointing: checkpointing).run()
                 }
             )
         }
@@ -39,4 +40,13 @@ struct StreamNode: Sendable {
     var inputs: [StreamEdge]
     /// Factories for the node's main output type.
     let outputs: OutputFactories
+}
+
+/// What a source task needs for checkpoints: its task's checkpointing (if enabled), the splits
+/// a restored checkpoint assigned to it, and how its state is identified.
+struct SourceCheckpointing {
+    let checkpointing: TaskCheckpointing?
+    let restoredSplits: [[UInt8]]?
+    let operatorID: String
+    let maxParallelism: Int
 }

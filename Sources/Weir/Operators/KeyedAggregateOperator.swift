@@ -19,7 +19,7 @@ final class KeyedAggregateOperator<Key: StreamKey, Input: Sendable, Accumulator:
 
     func open(_ context: OperatorContext) throws {
         maxParallelism = context.maxParallelism
-        let store = context.stateBackend.makeKeyedStateStore(for: context.location, keyGroups: context.keyGroupRange, maxParallelism: maxParallelism)
+        let store = context.keyedStateStore()
         table = try store.table(named: "aggregate", key: Key.self, value: Accumulator.self)
     }
 

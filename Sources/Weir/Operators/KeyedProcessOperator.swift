@@ -17,10 +17,17 @@ final class KeyedProcessOperator<Function: KeyedProcessFunction>: OneOutputOpera
     func open(_ operatorContext: OperatorContext) throws {
         let location = operatorContext.location
         keyContext = KeyContext(maxParallelism: operatorContext.maxParallelism)
-        let store = operatorContext.stateBackend.makeKeyedStateStore(for: location, keyGroups: operatorContext.keyGroupRange, maxParallelism: operatorContext.maxParallelism)
+        let store = operatorContext.keyedStateStore()
         context = KeyedProcessContext(output: output, operatorContext: operatorContext, keyContext: keyContext)
+        try context.eventTimers.restore(operatorContext.takeRestoredPart("event-timers"))
+        try context.processingTimers.restore(operatorContext.takeRestoredPart("processing-timers"))
         function = makeFunction()
         try function.open(KeyedRuntimeContext(store: store, keyContext: keyContext, subtask: location.subtask, parallelism: location.parallelism))
+    }
+
+    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras {
+        OperatorExtras(keyed: ["event-timers": context.eventTimers.snapshot(maxParallelism: maxParallelism),
+                               "processing-timers": context.processingTimers.snapshot(maxParallelism: maxParallelism)])
     }
 
     func processRecord(_ value: Function.Input, timestamp: Int64) throws {

@@ -16,6 +16,7 @@ final class SinkOperator<Writer: SinkWriter>: StreamOperator {
 
     func processWatermark(_ watermark: Watermark) throws {}
     func processIdleness(_ idle: Bool) throws {}
+    func processBarrier(_ barrier: CheckpointBarrier) throws {}
     func advanceProcessingTime(to now: Int64) throws {}
     func flush() throws {}
     func finish() throws { try writer?.finish() }

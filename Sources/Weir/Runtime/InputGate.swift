@@ -23,6 +23,8 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     private var cancelled = false
     private var receiverWaiting = false
     private var sendersWaiting = 0
+    private var blocked: [Bool]
+    private var interrupted = false
 
     let channelCount: Int
 
@@ -31,6 +33,29 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
         self.channelCount = channelCount
         self.capacity = capacity
         self.queues = Array(repeating: Deque(), count: channelCount)
+        self.blocked = Array(repeating: false, count: channelCount)
+    }
+
+    /// Stops delivering messages of `channel` (barrier alignment); its sender can still fill it.
+    func block(_ channel: Int) {
+        condition.lock()
+        blocked[channel] = true
+        condition.unlock()
+    }
+
+    /// Delivers every channel again.
+    func unblockAll() {
+        condition.lock()
+        for index in blocked.indices { blocked[index] = false }
+        condition.unlock()
+    }
+
+    /// Makes a waiting (or the next) `receive` return `nil` at once: the task has mail.
+    func interrupt() {
+        condition.lock()
+        interrupted = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Appends `message` to `channel`, waiting while the channel is full. A non-`urgent`
@@ -69,20 +94,28 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if cancelled { throw TaskCancelled() }
+            if interrupted {
+                interrupted = false
+                return nil
+            }
             if queued > 0 {
                 var channel = nextChannel
-                while queues[channel].isEmpty { channel = channel + 1 == channelCount ? 0 : channel + 1 }
-                let message = queues[channel].removeFirst()
-                queued -= 1
-                nextChannel = channel + 1 == channelCount ? 0 : channel + 1
-                if sendersWaiting > 0 && queues[channel].count <= capacity / 2 { condition.broadcast() }
-                return (channel, message)
+                for _ in 0..<channelCount {
+                    if !queues[channel].isEmpty && !blocked[channel] {
+                        let message = queues[channel].removeFirst()
+                        queued -= 1
+                        nextChannel = channel + 1 == channelCount ? 0 : channel + 1
+                        if sendersWaiting > 0 && queues[channel].count <= capacity / 2 { condition.broadcast() }
+                        return (channel, message)
+                    }
+                    channel = channel + 1 == channelCount ? 0 : channel + 1
+                }
             }
             guard let deadline else { return nil }
             receiverWaiting = true
             let signalled = condition.wait(until: deadline)
             receiverWaiting = false
-            if !signalled && queued == 0 && !cancelled { return nil }
+            if !signalled && !cancelled && !interrupted { return nil }
         }
     }
 

@@ -1,20 +1,43 @@
 import Foundation
 
 /// The loop of a task whose first operator reads from other tasks: take the next message of
-/// any channel, hand records to the operator chain, combine watermarks over the channels, and
-/// end when every channel has ended.
+/// any channel, hand records to the operator chain, combine watermarks over the channels,
+/// align checkpoint barriers, and end when every channel has ended.
 struct InputTaskLoop<Input: Sendable> {
     let task: TaskEnvironment
     let gate: InputGate<Input>
     let head: Output<Input>
+    let checkpointing: TaskCheckpointing?
 
     func run() throws {
         var valve = WatermarkValve(channelCount: gate.channelCount)
+        var aligner = BarrierAligner(channelCount: gate.channelCount, mode: checkpointing?.mode == .atLeastOnce ? .atLeastOnce : .exactlyOnce)
+        var barriers: [Int64: CheckpointBarrier] = [:]
         var openChannels = gate.channelCount
         let tick = Int64(task.configuration.processingTimeTickMilliseconds)
         var nextTick = ProcessingClock.nowMilliseconds() + tick
         let recordsIn = task.metrics.recordsIn
+
+        func alignment(_ actions: [BarrierAligner.Action]) throws {
+            for action in actions {
+                switch action {
+                case .block(let channel):
+                    gate.block(channel)
+                case .snapshot(let checkpointID):
+                    let barrier = barriers.removeValue(forKey: checkpointID)!
+                    try checkpointing?.checkpoint(barrier, extra: { nil }, forwardBarrier: { try head.emitBarrier(barrier) })
+                    gate.unblockAll()
+                case .abandon(let checkpointID):
+                    barriers[checkpointID] = nil
+                    gate.unblockAll()
+                }
+            }
+        }
+
         while true {
+            if let checkpointing, checkpointing.mailbox.hasMail {
+                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: { _ in })
+            }
             var received = try gate.receive(waitingUntil: nil)
             if received == nil {
                 // About to wait: hand what is buffered downstream first, or it would sit there.
@@ -35,12 +58,18 @@ struct InputTaskLoop<Input: Sendable> {
                 try apply(valve.watermark(watermark, channel: channel))
             case .idleness(let idle):
                 try apply(valve.idleness(idle, channel: channel))
-            case .barrier:
-                break  // Checkpoint barriers are handled once checkpointing exists.
+            case .barrier(let barrier):
+                guard checkpointing != nil else { break }
+                if barriers[barrier.checkpointID] == nil && barrier.checkpointID > aligner.lastHandled { barriers[barrier.checkpointID] = barrier }
+                try alignment(aligner.barrier(barrier.checkpointID, channel: channel))
             case .endOfInput:
                 try apply(valve.finish(channel: channel))
+                try alignment(aligner.endOfInput(channel: channel))
                 openChannels -= 1
                 if openChannels == 0 {
+                    // With checkpoints, inputs end only after the final checkpoint completed; its
+                    // notification was posted here before the sources learnt of it.
+                    if let checkpointing { try checkpointing.handle(checkpointing.mailbox.drain(), trigger: { _ in }) }
                     try head.finish()
                     return
                 }

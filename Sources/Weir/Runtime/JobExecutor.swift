@@ -4,25 +4,51 @@ import Foundation
 /// Runs an ``ExecutionPlan`` in this process: one thread per task subtask, channels between
 /// them, and failure handling — the first error of any task cancels every other task (waking
 /// all waits), and once every thread has stopped the run ends with that error.
+///
+/// With checkpointing, it also runs the checkpoint coordinator and writer, and restores every
+/// operator from `restore` if given.
 final class JobExecutor: @unchecked Sendable {
+    /// Checkpointing of one run.
+    struct Checkpointing {
+        let configuration: CheckpointConfiguration
+        let storage: FileCheckpointStorage
+        let restore: FileCheckpointStorage.Completed?
+        let jobName: String
+        let warn: @Sendable (String) -> Void
+    }
+
     private let plan: ExecutionPlan
     private let configuration: RuntimeConfiguration
     private let stateBackend: any StateBackend
+    private let checkpointing: Checkpointing?
     private let control = JobControl()
     private let lock = NSLock()
     private var firstError: (any Error)?
     /// Input gates of head nodes, by node and subtask.
     private var gates: [Int: [ErasedObject]] = [:]
     private var cancelGates: [@Sendable () -> Void] = []
+    private var mailboxes: [TaskID: TaskMailbox] = [:]
+    private var coordinator: CheckpointCoordinator?
+    private var writer: CheckpointWriter?
+    /// Restored state files by operator id.
+    private var restoredStates: [String: [OperatorStateFile]] = [:]
 
-    init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend) {
+    init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil) {
         self.plan = plan
         self.configuration = configuration
         self.stateBackend = stateBackend
+        self.checkpointing = checkpointing
     }
+
+    /// The checkpoints this run completed.
+    var completedCheckpoints: [CheckpointStatistics] { coordinator?.completed ?? [] }
+
+    /// Identifies an operator's state in checkpoints: its position in the job and its name.
+    static func operatorID(of node: StreamNode) -> String { "\(node.id)-\(node.name)" }
 
     /// Runs the job to its end; throws the error that failed it.
     func run() throws {
+        if let restore = checkpointing?.restore { try loadRestoredStates(restore) }
         for (node, channels) in plan.channelCounts {
             guard case .transformation(let transformation) = plan.nodes[node].kind else { continue }
             gates[node] = (0..<plan.nodes[node].parallelism).map { _ in
@@ -33,24 +59,32 @@ final class JobExecutor: @unchecked Sendable {
             let cancel = (gate.object as! any CancellableGate)
             cancelGates.append { cancel.cancel() }
         }
-        let group = DispatchGroup()
+        var tasks: [(head: Int, subtask: Int, id: TaskID)] = []
         for head in plan.heads {
             for subtask in 0..<plan.nodes[head].parallelism {
-                group.enter()
-                let thread = Thread { [self] in
-                    defer { group.leave() }
-                    do {
-                        try runTask(head: head, subtask: subtask)
-                    } catch {
-                        fail(error, head: head, subtask: subtask)
-                    }
-                }
-                thread.name = "weir: \(plan.nodes[head].name) \(subtask + 1)/\(plan.nodes[head].parallelism)"
-                thread.stackSize = 8 << 20
-                thread.start()
+                tasks.append((head, subtask, TaskID(head: head, subtask: subtask, name: plan.nodes[head].name)))
             }
         }
+        if let checkpointing {
+            try startCoordinator(checkpointing, tasks: tasks)
+        }
+        let group = DispatchGroup()
+        for (head, subtask, id) in tasks {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                do {
+                    try runTask(head: head, subtask: subtask, id: id)
+                } catch {
+                    fail(error, head: head, subtask: subtask)
+                }
+            }
+            thread.name = "weir: \(plan.nodes[head].name) \(subtask + 1)/\(plan.nodes[head].parallelism)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
         group.wait()
+        coordinator?.stop()
         lock.lock()
         defer { lock.unlock() }
         if let firstError { throw firstError }
@@ -60,6 +94,15 @@ final class JobExecutor: @unchecked Sendable {
     func cancel() {
         control.cancel()
         for cancel in cancelGates { cancel() }
+        for mailbox in mailboxes.values { mailbox.cancel() }
+    }
+
+    /// Fails the run with `error` (from outside any task, e.g. the checkpoint coordinator).
+    func fail(_ error: any Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        lock.unlock()
+        cancel()
     }
 
     private func fail(_ error: any Error, head: Int, subtask: Int) {
@@ -74,26 +117,89 @@ final class JobExecutor: @unchecked Sendable {
         OperatorLocation(operatorName: plan.nodes[node].name, subtask: subtask, parallelism: plan.nodes[node].parallelism)
     }
 
-    // MARK: - One task
+    // MARK: - Checkpointing
 
-    private func runTask(head: Int, subtask: Int) throws {
-        var operators: [(OperatorLifecycle, OperatorContext)] = []
-        defer { for (op, _) in operators.reversed() { op.close() } }
-        let node = plan.nodes[head]
-        let task = TaskEnvironment(location: location(of: head, subtask: subtask), configuration: configuration, control: control, metrics: plan.metrics[head])
-        switch node.kind {
-        case .source(let run, _):
-            let output = try buildOutput(of: head, tag: nil, subtask: subtask, operators: &operators)
-            try open(operators)
-            try run(task, output)
-        case .transformation(let transformation):
-            let chainHead = try buildChained(head, subtask: subtask, operators: &operators)
-            try open(operators)
-            try transformation.runInputTask(task, gates[head]![subtask], chainHead)
+    private func startCoordinator(_ checkpointing: Checkpointing, tasks: [(head: Int, subtask: Int, id: TaskID)]) throws {
+        for (head, subtask, id) in tasks {
+            let mailbox = TaskMailbox()
+            if let gate = gates[head]?[subtask] {
+                let interrupt = gate.object as! any CancellableGate
+                mailbox.wake = { interrupt.interrupt() }
+            }
+            mailboxes[id] = mailbox
+        }
+        let sources = Set(tasks.filter { if case .source = plan.nodes[$0.head].kind { return true } else { return false } }.map(\.id))
+        let operators = plan.nodes.map { CheckpointMetadata.Operator(operatorID: Self.operatorID(of: $0), parallelism: $0.parallelism) }
+        let coordinator = CheckpointCoordinator(
+            configuration: checkpointing.configuration, storage: checkpointing.storage, jobName: checkpointing.jobName,
+            maxParallelism: plan.maxParallelism, operators: operators, mailboxes: mailboxes, sources: sources,
+            firstCheckpointID: (checkpointing.restore?.metadata.checkpointID ?? 0) + 1,
+            failJob: { [weak self] error in self?.fail(error) }, warn: checkpointing.warn)
+        self.coordinator = coordinator
+        self.writer = CheckpointWriter(storage: checkpointing.storage, coordinator: coordinator)
+        coordinator.start()
+    }
+
+    /// Reads and verifies every state file of the checkpoint, and checks that it fits this job.
+    private func loadRestoredStates(_ restore: FileCheckpointStorage.Completed) throws {
+        let metadata = restore.metadata
+        guard metadata.maxParallelism == plan.maxParallelism else {
+            throw CheckpointError.incompatible("checkpoint \(metadata.checkpointID) was taken with max parallelism \(metadata.maxParallelism), the job has \(plan.maxParallelism); key groups cannot be mapped")
+        }
+        let known = Set(plan.nodes.map(Self.operatorID(of:)))
+        for file in metadata.files where !known.contains(file.operatorID) {
+            throw CheckpointError.incompatible("checkpoint \(metadata.checkpointID) has state of operator '\(file.operatorID)', which this job does not have (operators are identified by position and name)")
+        }
+        for node in plan.nodes {
+            let id = Self.operatorID(of: node)
+            restoredStates[id] = try checkpointing!.storage.readStates(of: id, in: restore)
         }
     }
 
-    private func open(_ operators: [(OperatorLifecycle, OperatorContext)]) throws {
+    /// The share of a restored checkpoint that `node`'s `subtask` gets: the key groups it owns
+    /// now, and every `parallelism`-th split.
+    private func restoredState(of node: StreamNode, subtask: Int) -> RestoredOperatorState? {
+        guard checkpointing?.restore != nil else { return nil }
+        let files = (restoredStates[Self.operatorID(of: node)] ?? []).sorted { $0.subtask < $1.subtask }
+        let range = KeyGroupRange.forSubtask(subtask, parallelism: node.parallelism, maxParallelism: plan.maxParallelism)
+        var keyed: [String: [KeyGroupBlob]] = [:]
+        for file in files {
+            for (name, blobs) in file.keyed {
+                keyed[name, default: []] += blobs.filter { range.contains($0.keyGroup) }
+            }
+        }
+        let splits = files.flatMap(\.splits).enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
+        return RestoredOperatorState(keyed: keyed, splits: splits)
+    }
+
+    // MARK: - One task
+
+    private func runTask(head: Int, subtask: Int, id: TaskID) throws {
+        var operators: [(any OperatorLifecycle, OperatorContext)] = []
+        defer { for (op, _) in operators.reversed() { op.close() } }
+        let node = plan.nodes[head]
+        let task = TaskEnvironment(location: location(of: head, subtask: subtask), configuration: configuration, control: control, metrics: plan.metrics[head])
+        var taskCheckpointing: TaskCheckpointing?
+        if let checkpointing, let coordinator, let writer, let mailbox = mailboxes[id] {
+            taskCheckpointing = TaskCheckpointing(task: id, mailbox: mailbox, coordinator: coordinator, writer: writer, mode: checkpointing.configuration.mode)
+        }
+        switch node.kind {
+        case .source(let run, _):
+            let output = try buildOutput(of: head, tag: nil, subtask: subtask, operators: &operators)
+            taskCheckpointing?.operators = operators
+            try open(operators)
+            let restored = restoredState(of: node, subtask: subtask)
+            try run(task, output, SourceCheckpointing(checkpointing: taskCheckpointing, restoredSplits: restored.map { $0.splits ?? [] },
+                                                      operatorID: Self.operatorID(of: node), maxParallelism: plan.maxParallelism))
+        case .transformation(let transformation):
+            let chainHead = try buildChained(head, subtask: subtask, operators: &operators)
+            taskCheckpointing?.operators = operators
+            try open(operators)
+            try transformation.runInputTask(task, gates[head]![subtask], chainHead, taskCheckpointing)
+        }
+    }
+
+    private func open(_ operators: [(any OperatorLifecycle, OperatorContext)]) throws {
         for (op, context) in operators {
             do { try op.open(context) } catch { throw context.location.attribute(error) }
         }
@@ -101,7 +207,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The output (an `Output<T>`) that feeds every consumer of `node`'s output `tag` in
     /// `subtask`: chained operators directly, other tasks through channels.
-    private func buildOutput(of node: Int, tag: String?, subtask: Int, operators: inout [(OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
+    private func buildOutput(of node: Int, tag: String?, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
         let edges = plan.outgoing[node].filter { $0.edge.tag == tag }
         guard let first = edges.first else { return plan.nodes[node].outputs.discarding() }
         var outputs: [ErasedObject] = []
@@ -124,7 +230,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// Builds `node`'s operator with everything downstream of it in the chain, and returns the
     /// output that feeds it.
-    private func buildChained(_ node: Int, subtask: Int, operators: inout [(OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
+    private func buildChained(_ node: Int, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
         guard case .transformation(let transformation) = plan.nodes[node].kind else { preconditionFailure("a source cannot be chained") }
         var main = try buildOutput(of: node, tag: nil, subtask: subtask, operators: &operators)
         var sideOutputs: [String: AnyObject] = [:]
@@ -134,15 +240,18 @@ final class JobExecutor: @unchecked Sendable {
         main = plan.nodes[node].outputs.includingSideOutputs(main, sideOutputs.values.map { ErasedObject(object: $0) })
         let location = location(of: node, subtask: subtask)
         let (input, op) = transformation.makeOperator(main, location)
-        let context = OperatorContext(location: location, maxParallelism: plan.maxParallelism, stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs)
+        let context = OperatorContext(location: location, operatorID: Self.operatorID(of: plan.nodes[node]), maxParallelism: plan.maxParallelism,
+                                      stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs,
+                                      restored: restoredState(of: plan.nodes[node], subtask: subtask))
         operators.append((op, context))
         return input
     }
 }
 
-/// Lets the executor cancel a gate without knowing its value type.
+/// Lets the executor cancel or interrupt a gate without knowing its value type.
 protocol CancellableGate: AnyObject, Sendable {
     func cancel()
+    func interrupt()
 }
 
 extension InputGate: CancellableGate {}

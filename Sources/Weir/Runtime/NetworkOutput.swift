@@ -55,6 +55,7 @@ final class ChannelBuffers<Value: Sendable> {
             emit: { value, timestamp in try self.append(value, timestamp: timestamp, to: route(value)) },
             emitWatermark: { try self.broadcast(.watermark($0)) },
             emitIdleness: { try self.broadcast(.idleness($0)) },
+            emitBarrier: { try self.broadcast(.barrier($0)) },
             advanceProcessingTime: { _ in },
             flush: { try self.flush() },
             finish: { try self.broadcast(.endOfInput) })

@@ -1,20 +1,29 @@
-/// What the runtime gives an operator instance when it opens.
+/// What the runtime gives an operator instance when it opens: who it is, its state (restored
+/// from a checkpoint if the job was), its side outputs.
 final class OperatorContext {
     let location: OperatorLocation
+    /// Identifies the operator's state in checkpoints.
+    let operatorID: String
     let maxParallelism: Int
     /// Key groups this subtask owns (meaningful for keyed operators).
     let keyGroupRange: KeyGroupRange
     let stateBackend: any StateBackend
     let metrics: OperatorMetrics
     private let sideOutputs: [String: AnyObject]
+    /// What a checkpoint holds for this subtask, if the job was restored.
+    private(set) var restored: RestoredOperatorState?
+    private var store: (any KeyedStateStore)?
 
-    init(location: OperatorLocation, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics, sideOutputs: [String: AnyObject]) {
+    init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
+         sideOutputs: [String: AnyObject], restored: RestoredOperatorState?) {
         self.location = location
+        self.operatorID = operatorID
         self.maxParallelism = maxParallelism
         self.keyGroupRange = KeyGroupRange.forSubtask(location.subtask, parallelism: location.parallelism, maxParallelism: maxParallelism)
         self.stateBackend = stateBackend
         self.metrics = metrics
         self.sideOutputs = sideOutputs
+        self.restored = restored
     }
 
     /// The output for `tag`, or `nil` if no stream consumes that side output.
@@ -24,5 +33,64 @@ final class OperatorContext {
             preconditionFailure("side output '\(tag.id)' of \(location) is emitted as \(T.self) but read as another type; give each OutputTag its own id")
         }
         return typed
+    }
+
+    /// The operator's keyed state store, created on first use (with the restored tables).
+    func keyedStateStore() -> any KeyedStateStore {
+        if let store { return store }
+        let created = stateBackend.makeKeyedStateStore(for: location, keyGroups: keyGroupRange, maxParallelism: maxParallelism,
+                                                       restoring: restored?.keyed ?? [:])
+        store = created
+        return created
+    }
+
+    /// Restored blobs of a keyed part the operator keeps itself (timers), handed out once.
+    func takeRestoredPart(_ name: String) -> [KeyGroupBlob] {
+        restored?.keyed.removeValue(forKey: name) ?? []
+    }
+
+    /// Restored operator state (splits), handed out once.
+    func takeRestoredSplits() -> [[UInt8]]? {
+        defer { restored?.splits = nil }
+        return restored?.splits
+    }
+
+    /// A cheap, consistent copy of the operator's state, to be serialized elsewhere.
+    func snapshot(of op: any OperatorLifecycle, extraSplits: [[UInt8]] = []) throws -> OperatorSnapshot {
+        var parts = store?.snapshot().tables ?? [:]
+        let extras = try op.snapshotExtras(maxParallelism: maxParallelism)
+        parts.merge(extras.keyed) { current, _ in current }
+        return OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
+                                maxParallelism: maxParallelism, keyed: parts, splits: extras.splits + extraSplits)
+    }
+}
+
+/// The state a checkpoint holds for one operator subtask (its key groups; its share of splits).
+struct RestoredOperatorState: Sendable {
+    var keyed: [String: [KeyGroupBlob]]
+    var splits: [[UInt8]]?
+}
+
+/// What an operator keeps besides its keyed state store: timers, positions.
+struct OperatorExtras {
+    var keyed: [String: any KeyedStateTableSnapshot] = [:]
+    var splits: [[UInt8]] = []
+}
+
+/// One operator subtask's state at a checkpoint, as immutable values.
+struct OperatorSnapshot: Sendable {
+    let operatorID: String
+    let subtask: Int
+    let parallelism: Int
+    let maxParallelism: Int
+    let keyed: [String: any KeyedStateTableSnapshot]
+    let splits: [[UInt8]]
+
+    var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && splits.isEmpty }
+
+    /// Serializes the state (off the task thread).
+    func serialize() throws -> OperatorStateFile {
+        OperatorStateFile(operatorID: operatorID, subtask: subtask, parallelism: parallelism, maxParallelism: maxParallelism,
+                          keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, splits: splits)
     }
 }

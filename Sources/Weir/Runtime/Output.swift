@@ -8,6 +8,7 @@ final class Output<Value: Sendable> {
     private let emitRecord: (Value, Int64) throws -> Void
     private let emitWatermarkElement: (Watermark) throws -> Void
     private let emitIdlenessElement: (Bool) throws -> Void
+    private let emitBarrierElement: (CheckpointBarrier) throws -> Void
     private let advanceTime: (Int64) throws -> Void
     private let flushBuffers: () throws -> Void
     private let finishOutput: () throws -> Void
@@ -15,12 +16,14 @@ final class Output<Value: Sendable> {
     init(emit: @escaping (Value, Int64) throws -> Void,
          emitWatermark: @escaping (Watermark) throws -> Void,
          emitIdleness: @escaping (Bool) throws -> Void,
+         emitBarrier: @escaping (CheckpointBarrier) throws -> Void,
          advanceProcessingTime: @escaping (Int64) throws -> Void,
          flush: @escaping () throws -> Void,
          finish: @escaping () throws -> Void) {
         self.emitRecord = emit
         self.emitWatermarkElement = emitWatermark
         self.emitIdlenessElement = emitIdleness
+        self.emitBarrierElement = emitBarrier
         self.advanceTime = advanceProcessingTime
         self.flushBuffers = flush
         self.finishOutput = finish
@@ -29,6 +32,8 @@ final class Output<Value: Sendable> {
     @inline(__always) func emit(_ value: Value, timestamp: Int64) throws { try emitRecord(value, timestamp) }
     @inline(__always) func emitWatermark(_ watermark: Watermark) throws { try emitWatermarkElement(watermark) }
     @inline(__always) func emitIdleness(_ idle: Bool) throws { try emitIdlenessElement(idle) }
+    /// Forwards a checkpoint barrier; network outputs send it in band after their buffered records.
+    @inline(__always) func emitBarrier(_ barrier: CheckpointBarrier) throws { try emitBarrierElement(barrier) }
     /// Processing time advanced; chained operators fire processing-time timers.
     @inline(__always) func advanceProcessingTime(to now: Int64) throws { try advanceTime(now) }
     /// Hands buffered records downstream; called before the task would wait for input.
@@ -38,7 +43,7 @@ final class Output<Value: Sendable> {
 
     /// Output of an operator with no consumer.
     static func discarding() -> Output {
-        Output(emit: { _, _ in }, emitWatermark: { _ in }, emitIdleness: { _ in }, advanceProcessingTime: { _ in }, flush: {}, finish: {})
+        Output(emit: { _, _ in }, emitWatermark: { _ in }, emitIdleness: { _ in }, emitBarrier: { _ in }, advanceProcessingTime: { _ in }, flush: {}, finish: {})
     }
 
     /// Output that feeds several consumers of the same stream.
@@ -47,6 +52,7 @@ final class Output<Value: Sendable> {
             emit: { value, timestamp in for output in outputs { try output.emit(value, timestamp: timestamp) } },
             emitWatermark: { watermark in for output in outputs { try output.emitWatermark(watermark) } },
             emitIdleness: { idle in for output in outputs { try output.emitIdleness(idle) } },
+            emitBarrier: { barrier in for output in outputs { try output.emitBarrier(barrier) } },
             advanceProcessingTime: { now in for output in outputs { try output.advanceProcessingTime(to: now) } },
             flush: { for output in outputs { try output.flush() } },
             finish: { for output in outputs { try output.finish() } })
@@ -62,6 +68,7 @@ final class Output<Value: Sendable> {
             emit: emitRecord,
             emitWatermark: { watermark in for output in all { try output.emitWatermark(watermark) } },
             emitIdleness: { idle in for output in all { try output.emitIdleness(idle) } },
+            emitBarrier: { barrier in for output in all { try output.emitBarrier(barrier) } },
             advanceProcessingTime: { now in for output in all { try output.advanceProcessingTime(to: now) } },
             flush: { for output in all { try output.flush() } },
             finish: { for output in all { try output.finish() } })
@@ -80,6 +87,9 @@ final class Output<Value: Sendable> {
             emitIdleness: { idle in
                 do { try next.processIdleness(idle) } catch { throw location.attribute(error) }
             },
+            emitBarrier: { barrier in
+                do { try next.processBarrier(barrier) } catch { throw location.attribute(error) }
+            },
             advanceProcessingTime: { now in
                 do { try next.advanceProcessingTime(to: now) } catch { throw location.attribute(error) }
             },
@@ -94,6 +104,7 @@ final class Output<Value: Sendable> {
 protocol ControlOutput: AnyObject {
     func emitWatermark(_ watermark: Watermark) throws
     func emitIdleness(_ idle: Bool) throws
+    func emitBarrier(_ barrier: CheckpointBarrier) throws
     func advanceProcessingTime(to now: Int64) throws
     func flush() throws
     func finish() throws

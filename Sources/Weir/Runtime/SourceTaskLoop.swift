@@ -1,13 +1,31 @@
+import Foundation
+
 /// The loop of a task headed by a source: poll the reader for a batch, push it through the
-/// chain, and at the end emit the end-of-time watermark (so every window fires) and end of input.
+/// chain, inject checkpoint barriers when the coordinator triggers them.
+///
+/// At the end of its input the source emits the end-of-time watermark (so every window fires).
+/// With checkpoints, it then keeps taking part in checkpoints (with its final position) until
+/// the final checkpoint completed — so that sinks commit everything — and only then ends its
+/// output.
 struct SourceTaskLoop<S: Source> {
     let task: TaskEnvironment
     let source: S
     let output: Output<S.Output>
+    let checkpointing: TaskCheckpointing?
+    /// The splits a checkpoint assigned to this subtask, if the job was restored.
+    let restoredSplits: [[UInt8]]?
+    let operatorID: String
+    let maxParallelism: Int
 
     func run() throws {
         let location = task.location
-        var reader = try source.makeReader(SourceContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName))
+        let context = SourceContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName)
+        var reader: S.Reader
+        do {
+            reader = try restoredSplits.map { try source.restoreReader(context, splits: $0) } ?? source.makeReader(context)
+        } catch {
+            throw location.attribute(error)
+        }
         defer { reader.close() }
         let batchSize = task.configuration.batchSize
         let tick = Int64(task.configuration.processingTimeTickMilliseconds)
@@ -15,8 +33,19 @@ struct SourceTaskLoop<S: Source> {
         var batch: [StreamRecord<S.Output>] = []
         batch.reserveCapacity(batchSize)
         let recordsOut = task.metrics.recordsOut
+
+        func takeCheckpoint(_ barrier: CheckpointBarrier) throws {
+            try checkpointing?.checkpoint(barrier, extra: {
+                OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
+                                 maxParallelism: maxParallelism, keyed: [:], splits: try reader.snapshotSplits())
+            }, forwardBarrier: { try output.emitBarrier(barrier) })
+        }
+
         while true {
             try task.checkCancelled()
+            if let checkpointing, checkpointing.mailbox.hasMail {
+                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: takeCheckpoint)
+            }
             batch.removeAll(keepingCapacity: true)
             let poll: SourcePoll
             do { poll = try reader.poll(into: &batch, maxRecords: batchSize) } catch { throw location.attribute(error) }
@@ -35,6 +64,15 @@ struct SourceTaskLoop<S: Source> {
                 try task.pause(milliseconds: min(milliseconds, Int(tick)))
             case .finished:
                 try output.emitWatermark(.endOfTime)
+                try output.flush()
+                if let checkpointing {
+                    checkpointing.coordinator.sourceFinished(checkpointing.task)
+                    while !checkpointing.finalCheckpointCompleted {
+                        try task.checkCancelled()
+                        try checkpointing.handle(checkpointing.mailbox.wait(until: Date(timeIntervalSinceNow: Double(tick) / 1_000)), trigger: takeCheckpoint)
+                        try output.flush()
+                    }
+                }
                 try output.finish()
                 return
             }

@@ -13,19 +13,31 @@ protocol StreamOperator: OperatorLifecycle {
     func processRecord(_ value: Input, timestamp: Int64) throws
     func processWatermark(_ watermark: Watermark) throws
     func processIdleness(_ idle: Bool) throws
+    /// A checkpoint barrier passes through the chain after the task snapshotted every operator
+    /// of it; operators only forward it.
+    func processBarrier(_ barrier: CheckpointBarrier) throws
     func advanceProcessingTime(to now: Int64) throws
     func flush() throws
     func finish() throws
 }
 
-/// Lifecycle calls every operator answers, whatever its input type.
+/// Lifecycle and checkpoint calls every operator answers, whatever its input type.
 protocol OperatorLifecycle: AnyObject {
     func open(_ context: OperatorContext) throws
+    /// State beyond the keyed state store (timers, positions), as cheap copies, at a barrier.
+    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras
+    /// Checkpoint `id` is complete: the commit phase.
+    func notifyCheckpointComplete(_ checkpointID: Int64) throws
+    /// Checkpoint `id` was aborted.
+    func notifyCheckpointAborted(_ checkpointID: Int64)
     func close()
 }
 
 extension OperatorLifecycle {
     func open(_ context: OperatorContext) throws {}
+    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras { OperatorExtras() }
+    func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
+    func notifyCheckpointAborted(_ checkpointID: Int64) {}
     func close() {}
 }
 
@@ -38,6 +50,7 @@ protocol OneOutputOperator: StreamOperator {
 extension OneOutputOperator {
     func processWatermark(_ watermark: Watermark) throws { try output.emitWatermark(watermark) }
     func processIdleness(_ idle: Bool) throws { try output.emitIdleness(idle) }
+    func processBarrier(_ barrier: CheckpointBarrier) throws { try output.emitBarrier(barrier) }
     func advanceProcessingTime(to now: Int64) throws { try output.advanceProcessingTime(to: now) }
     func flush() throws { try output.flush() }
     func finish() throws { try output.finish() }

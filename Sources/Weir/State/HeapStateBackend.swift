@@ -3,8 +3,9 @@
 public struct HeapStateBackend: StateBackend {
     public init() {}
 
-    public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int) -> any KeyedStateStore {
-        HeapKeyedStateStore(keyGroups: keyGroups, maxParallelism: maxParallelism)
+    public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
+                                    restoring: [String: [KeyGroupBlob]]) -> any KeyedStateStore {
+        HeapKeyedStateStore(keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring)
     }
 }
 
@@ -13,10 +14,12 @@ final class HeapKeyedStateStore: KeyedStateStore {
     let keyGroups: KeyGroupRange
     let maxParallelism: Int
     private var tables: [String: any HeapSnapshottingTable] = [:]
+    private var restoring: [String: [KeyGroupBlob]]
 
-    init(keyGroups: KeyGroupRange, maxParallelism: Int) {
+    init(keyGroups: KeyGroupRange, maxParallelism: Int, restoring: [String: [KeyGroupBlob]] = [:]) {
         self.keyGroups = keyGroups
         self.maxParallelism = maxParallelism
+        self.restoring = restoring
     }
 
     func table<Key: StreamKey, Value: StateValue>(named name: String, key: Key.Type, value: Value.Type) throws -> KeyedStateTable<Key, Value> {
@@ -27,6 +30,7 @@ final class HeapKeyedStateStore: KeyedStateStore {
             return table
         }
         let table = KeyedStateTable<Key, Value>(name: name, keyGroups: keyGroups)
+        if let blobs = restoring.removeValue(forKey: name) { try table.restore(blobs) }
         tables[name] = table
         return table
     }

@@ -16,9 +16,19 @@ public struct KeyedStateSnapshot: Sendable {
     }
 }
 
-/// One table of a ``KeyedStateSnapshot``.
+/// One keyed part of a snapshot (a state table, an operator's timers): immutable, and
+/// serialized per key group off the task thread.
 public protocol KeyedStateTableSnapshot: Sendable {
     var entryCount: Int { get }
+    /// The entries, encoded per key group (empty key groups left out).
+    func serializeKeyGroups() throws -> [KeyGroupBlob]
+}
+
+/// One state table entry as stored: the key, the hash the table files it under, the value.
+struct StoredEntry<Key: Codable, Value: Codable>: Codable {
+    var key: Key
+    var hash: UInt64
+    var value: Value
 }
 
 struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStateTableSnapshot {
@@ -26,4 +36,13 @@ struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStat
     let groups: [[HashedKey<Key>: Value]]
 
     var entryCount: Int { groups.reduce(0) { $0 + $1.count } }
+
+    func serializeKeyGroups() throws -> [KeyGroupBlob] {
+        let encoder = BinaryStateEncoder()
+        return try groups.enumerated().compactMap { index, group in
+            guard !group.isEmpty else { return nil }
+            let entries = group.map { StoredEntry(key: $0.key.key, hash: $0.key.hash, value: $0.value) }
+            return KeyGroupBlob(keyGroup: firstKeyGroup + index, bytes: try encoder.encode(entries))
+        }
+    }
 }

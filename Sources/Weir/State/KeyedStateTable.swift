@@ -50,6 +50,20 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
 
     public var count: Int { groups.reduce(0) { $0 + $1.count } }
 
+    /// Loads entries of a checkpoint; blobs of key groups this subtask does not own are an error.
+    func restore(_ blobs: [KeyGroupBlob]) throws {
+        let decoder = BinaryStateDecoder()
+        for blob in blobs {
+            let slot = blob.keyGroup - firstKeyGroup
+            guard slot >= 0 && slot < groups.count else {
+                throw StateError.keyGroupNotOwned(keyGroup: blob.keyGroup, owned: KeyGroupRange(start: firstKeyGroup, end: firstKeyGroup + groups.count - 1))
+            }
+            for entry in try decoder.decode([StoredEntry<Key, Value>].self, from: blob.bytes) {
+                groups[slot][HashedKey(entry.key, hash: entry.hash)] = entry.value
+            }
+        }
+    }
+
     func snapshot() -> HeapKeyedStateTableSnapshot<Key, Value> {
         HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups)
     }

@@ -6,8 +6,10 @@ public typealias StateValue = Codable & Sendable
 /// (RocksDB) can be added behind the same protocol.
 public protocol StateBackend: Sendable {
     /// The keyed state store of one subtask of a keyed operator, holding the key groups
-    /// `keyGroups` of `maxParallelism`.
-    func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int) -> any KeyedStateStore
+    /// `keyGroups` of `maxParallelism`, with the tables of a checkpoint (`restoring`, by table
+    /// name) loaded when they are first used.
+    func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
+                             restoring: [String: [KeyGroupBlob]]) -> any KeyedStateStore
 }
 
 /// The keyed state of one operator subtask: named tables, each mapping keys to values,

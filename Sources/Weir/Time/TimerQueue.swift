@@ -2,7 +2,7 @@ import HeapModule
 
 /// A timer of a keyed operator: fire at `timestamp` for `key` in `namespace` (a window, or
 /// ``NoNamespace`` for a process function).
-struct Timer<Key: StreamKey, Namespace: Hashable & Codable & Sendable>: Hashable, Comparable, Sendable {
+struct Timer<Key: StreamKey, Namespace: Hashable & Codable & Sendable>: Hashable, Comparable, Sendable, Codable {
     var timestamp: Int64
     var key: Key
     var namespace: Namespace
@@ -44,4 +44,32 @@ final class TimerQueue<Key: StreamKey, Namespace: Hashable & Codable & Sendable>
     }
 
     var count: Int { registered.count }
+
+    /// A copy of the registered timers (copy-on-write: O(1) on the task thread).
+    func snapshot(maxParallelism: Int) -> TimerQueueSnapshot<Key, Namespace> {
+        TimerQueueSnapshot(timers: registered, maxParallelism: maxParallelism)
+    }
+
+    /// Registers the timers of a checkpoint.
+    func restore(_ blobs: [KeyGroupBlob]) throws {
+        let decoder = BinaryStateDecoder()
+        for blob in blobs {
+            for timer in try decoder.decode([Timer<Key, Namespace>].self, from: blob.bytes) { register(timer) }
+        }
+    }
+}
+
+/// The timers of an operator in a snapshot, stored by their key's key group.
+struct TimerQueueSnapshot<Key: StreamKey, Namespace: Hashable & Codable & Sendable>: KeyedStateTableSnapshot {
+    let timers: Set<Timer<Key, Namespace>>
+    let maxParallelism: Int
+
+    var entryCount: Int { timers.count }
+
+    func serializeKeyGroups() throws -> [KeyGroupBlob] {
+        var byGroup: [Int: [Timer<Key, Namespace>]] = [:]
+        for timer in timers { byGroup[KeyPosition(of: timer.key, maxParallelism: maxParallelism).keyGroup, default: []].append(timer) }
+        let encoder = BinaryStateEncoder()
+        return try byGroup.sorted { $0.key < $1.key }.map { KeyGroupBlob(keyGroup: $0.key, bytes: try encoder.encode($0.value)) }
+    }
 }

@@ -68,12 +68,19 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
         maxParallelism = context.maxParallelism
         metrics = context.metrics
         lateOutput = lateTag.flatMap { context.sideOutput($0) }
-        let store = context.stateBackend.makeKeyedStateStore(for: context.location, keyGroups: context.keyGroupRange, maxParallelism: maxParallelism)
+        let store = context.keyedStateStore()
+        try timers.restore(context.takeRestoredPart(Self.timersPart))
         if assigner.isMerging {
             sessions = try store.table(named: "window-sessions", key: Key.self, value: [Session].self)
         } else {
             windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
         }
+    }
+
+    static var timersPart: String { "window-timers" }
+
+    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras {
+        OperatorExtras(keyed: [Self.timersPart: timers.snapshot(maxParallelism: maxParallelism)])
     }
 
     @inline(__always)

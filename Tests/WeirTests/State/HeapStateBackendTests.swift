@@ -5,7 +5,7 @@ final class HeapStateBackendTests: XCTestCase {
     private func makeStore() -> any KeyedStateStore {
         HeapStateBackend().makeKeyedStateStore(
             for: OperatorLocation(operatorName: "test", subtask: 0, parallelism: 1),
-            keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128)
+            keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128, restoring: [:])
     }
 
     func testSnapshotIsUnaffectedByLaterWrites() throws {

@@ -15,7 +15,7 @@ final class TimestampsAndWatermarksTests: XCTestCase {
         var output: Output<Int64> {
             Output(emit: { [unowned self] _, timestamp in events.append(.record(timestamp)) },
                    emitWatermark: { [unowned self] in events.append(.watermark($0.timestamp)) },
-                   emitIdleness: { [unowned self] in events.append(.idle($0)) },
+                   emitIdleness: { [unowned self] in events.append(.idle($0)) }, emitBarrier: { _ in },
                    advanceProcessingTime: { _ in }, flush: {}, finish: {})
         }
     }

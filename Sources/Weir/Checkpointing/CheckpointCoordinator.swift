@@ -1,0 +1,190 @@
+import Foundation
+
+/// Drives checkpoints for one run of a job: a thread that feeds time, acknowledgements and
+/// declines into ``CheckpointCoordinatorStateMachine`` and carries out its actions — telling
+/// source tasks to inject barriers, writing metadata, notifying every task.
+final class CheckpointCoordinator: @unchecked Sendable {
+    /// What a task reports for a checkpoint: its state files and how long its thread paused.
+    struct Acknowledgement: Sendable {
+        var files: [CheckpointMetadata.StateFile]
+        var pauseNanoseconds: UInt64
+    }
+
+    private enum Event {
+        case acknowledge(Int64, TaskID, Acknowledgement)
+        case decline(Int64, TaskID, String)
+        case sourceFinished(TaskID)
+    }
+
+    private let configuration: CheckpointConfiguration
+    private let storage: FileCheckpointStorage
+    private let jobName: String
+    private let maxParallelism: Int
+    private let operators: [CheckpointMetadata.Operator]
+    private let mailboxes: [TaskID: TaskMailbox]
+    private let sources: Set<TaskID>
+    private let failJob: @Sendable (any Error) -> Void
+    private let warn: @Sendable (String) -> Void
+
+    private let condition = NSCondition()
+    private var events: [Event] = []
+    private var stopped = false
+    private var finishedSources: Set<TaskID> = []
+    private var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
+    private var triggeredAt: [Int64: Int64] = [:]
+    private var statistics: [CheckpointStatistics] = []
+    private var thread: Thread?
+
+    init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
+         operators: [CheckpointMetadata.Operator], mailboxes: [TaskID: TaskMailbox], sources: Set<TaskID>, firstCheckpointID: Int64,
+         failJob: @escaping @Sendable (any Error) -> Void, warn: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.storage = storage
+        self.jobName = jobName
+        self.maxParallelism = maxParallelism
+        self.operators = operators
+        self.mailboxes = mailboxes
+        self.sources = sources
+        self.failJob = failJob
+        self.warn = warn
+        let timing = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Timing(
+            intervalMilliseconds: max(1, configuration.interval.wholeMilliseconds),
+            minPauseMilliseconds: configuration.minPauseBetweenCheckpoints.wholeMilliseconds,
+            timeoutMilliseconds: max(1, configuration.timeout.wholeMilliseconds),
+            tolerableConsecutiveFailures: configuration.tolerableConsecutiveFailures)
+        machine = CheckpointCoordinatorStateMachine(timing: timing, tasks: Set(mailboxes.keys), firstCheckpointID: firstCheckpointID,
+                                                    now: ProcessingClock.nowMilliseconds())
+    }
+
+    // MARK: - Reports from tasks (any thread)
+
+    func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) {
+        enqueue(.acknowledge(checkpointID, task, acknowledgement))
+    }
+
+    func decline(_ checkpointID: Int64, from task: TaskID, reason: String) {
+        enqueue(.decline(checkpointID, task, reason))
+    }
+
+    func sourceFinished(_ task: TaskID) { enqueue(.sourceFinished(task)) }
+
+    private func enqueue(_ event: Event) {
+        condition.lock()
+        events.append(event)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The checkpoints completed so far.
+    var completed: [CheckpointStatistics] {
+        condition.lock()
+        defer { condition.unlock() }
+        return statistics
+    }
+
+    // MARK: - The coordinator thread
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "weir: checkpoint coordinator"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the coordinator thread and waits for it; an unfinished checkpoint is discarded.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        while let thread, !thread.isFinished { usleep(1_000) }
+    }
+
+    private func run() {
+        condition.lock()
+        while !stopped {
+            let pending = events
+            events.removeAll()
+            let now = ProcessingClock.nowMilliseconds()
+            var actions: [CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action] = []
+            for event in pending {
+                switch event {
+                case let .acknowledge(id, task, acknowledgement): actions += machine.acknowledge(id, from: task, acknowledgement)
+                case let .decline(id, task, reason): actions += machine.decline(id, from: task, reason: reason, now: now)
+                case .sourceFinished(let task):
+                    finishedSources.insert(task)
+                    if finishedSources == sources { machine.allSourcesFinished() }
+                }
+            }
+            actions += machine.tick(now: now)
+            condition.unlock()
+            perform(actions)
+            condition.lock()
+            if events.isEmpty && !stopped {
+                let deadline = min(machine.nextDeadline(), ProcessingClock.nowMilliseconds() + 100)
+                let wait = max(0, deadline - ProcessingClock.nowMilliseconds())
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(wait) / 1_000))
+            }
+        }
+        let unfinished = machine.pendingCheckpointID
+        condition.unlock()
+        // The run ended (or failed) during a checkpoint: it will never complete.
+        if let unfinished { storage.discard(unfinished) }
+    }
+
+    private func perform(_ actions: [CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action]) {
+        var queue = actions
+        while !queue.isEmpty {
+            let action = queue.removeFirst()
+            switch action {
+            case .trigger(let id):
+                let now = ProcessingClock.nowMilliseconds()
+                do {
+                    try storage.createCheckpointDirectory(id)
+                } catch {
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
+                    continue
+                }
+                locked { _ in triggeredAt[id] = now }
+                for task in sources { mailboxes[task]?.post(.trigger(CheckpointBarrier(checkpointID: id, timestampMilliseconds: now))) }
+            case let .writeMetadata(id, acknowledgements, isFinal):
+                let now = ProcessingClock.nowMilliseconds()
+                let started = locked { _ in triggeredAt[id] } ?? now
+                let metadata = CheckpointMetadata(
+                    checkpointID: id, jobName: jobName, triggeredAt: started, durationMilliseconds: now - started,
+                    maxParallelism: maxParallelism, isFinal: isFinal, operators: operators,
+                    files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
+                do {
+                    try storage.writeMetadata(metadata)
+                    let pause = acknowledgements.values.map(\.pauseNanoseconds).max() ?? 0
+                    let done = ProcessingClock.nowMilliseconds()
+                    queue += locked { machine in
+                        statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started, stateSize: metadata.stateSize,
+                                                               maxTaskPauseMicroseconds: Int64(pause / 1_000), isFinal: isFinal))
+                        return machine.metadataWritten(id, now: done)
+                    }
+                } catch {
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
+                }
+            case let .notifyComplete(id, isFinal):
+                try? storage.retain(configuration.retainedCheckpoints)
+                // Other tasks first: a source that learns of the final checkpoint ends its
+                // output, and a downstream task must find the notification when its input ends.
+                for (task, mailbox) in mailboxes where !sources.contains(task) { mailbox.post(.complete(checkpointID: id, isFinal: isFinal)) }
+                for task in sources { mailboxes[task]?.post(.complete(checkpointID: id, isFinal: isFinal)) }
+            case let .notifyAborted(id, reason):
+                warn("checkpoint \(id) aborted: \(reason)")
+                storage.discard(id)
+                for mailbox in mailboxes.values { mailbox.post(.aborted(checkpointID: id)) }
+            case .failJob(let reason):
+                failJob(CheckpointError.storage(path: storage.directory, reason: reason))
+            }
+        }
+    }
+
+    private func locked<R>(_ body: (inout CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>) -> R) -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&machine)
+    }
+}

@@ -1,0 +1,129 @@
+/// The contents of one operator subtask's state file `chk-<n>/<operator>-<subtask>.state`.
+///
+/// Keyed state is stored per key group so that a job restored with another parallelism can
+/// hand each new subtask exactly the key groups it owns; operator state (source positions) is
+/// a list of independent splits, dealt round-robin to the new subtasks.
+struct OperatorStateFile: Codable, Sendable {
+    var operatorID: String
+    var subtask: Int
+    var parallelism: Int
+    var maxParallelism: Int
+    /// Keyed parts (state tables, timers) by name: their entries per key group.
+    var keyed: [String: [KeyGroupBlob]]
+    /// Operator state: independent splits (e.g. source positions).
+    var splits: [[UInt8]]
+}
+
+/// The encoded entries of one key group of one keyed part of an operator's state.
+public struct KeyGroupBlob: Codable, Sendable {
+    public var keyGroup: Int
+    public var bytes: [UInt8]
+}
+
+/// `chk-<n>/_metadata`: written last, atomically and durably. A checkpoint directory without
+/// a valid `_metadata` is not a checkpoint.
+public struct CheckpointMetadata: Codable, Sendable {
+    public struct StateFile: Codable, Sendable, Hashable {
+        public var name: String
+        public var operatorID: String
+        public var subtask: Int
+        public var size: Int
+        public var checksum: UInt32
+    }
+
+    public struct Operator: Codable, Sendable, Hashable {
+        public var operatorID: String
+        public var parallelism: Int
+    }
+
+    public var checkpointID: Int64
+    public var jobName: String
+    /// Wall-clock time of the trigger, ms since the epoch.
+    public var triggeredAt: Int64
+    /// Trigger to all acknowledgements, ms.
+    public var durationMilliseconds: Int64
+    public var maxParallelism: Int
+    public var isFinal: Bool
+    public var operators: [Operator]
+    public var files: [StateFile]
+
+    /// Sum of the state files' sizes.
+    public var stateSize: Int { files.reduce(0) { $0 + $1.size } }
+}
+
+/// The frame around every checkpoint file: magic, version, kind, payload length, payload
+/// (``BinaryStateEncoder``), CRC-32C of everything before it.
+///
+/// ```
+/// offset  size  field
+/// 0       8     magic "WEIRCKPT"
+/// 8       2     format version (little-endian), currently 1
+/// 10      1     kind: 1 operator state, 2 metadata
+/// 11      8     payload length n (little-endian)
+/// 19      n     payload
+/// 19+n    4     CRC-32C of bytes 0..<19+n (little-endian)
+/// ```
+enum CheckpointFileFormat {
+    static let magic = Array("WEIRCKPT".utf8)
+    static let version: UInt16 = 1
+
+    enum Kind: UInt8 {
+        case operatorState = 1
+        case metadata = 2
+    }
+
+    static func encode<T: Encodable>(_ value: T, kind: Kind) throws -> [UInt8] {
+        let payload = try BinaryStateEncoder().encode(value)
+        var bytes = magic
+        bytes += Primitive.bytes(version)
+        bytes.append(kind.rawValue)
+        bytes += Primitive.bytes(UInt64(payload.count))
+        bytes += payload
+        bytes += Primitive.bytes(CRC32C.checksum(bytes))
+        return bytes
+    }
+
+    /// Decodes a file, verifying its frame and checksum; errors name `path`.
+    static func decode<T: Decodable>(_ type: T.Type, kind: Kind, from bytes: [UInt8], path: String) throws -> T {
+        guard bytes.count >= 23, Array(bytes[0..<8]) == magic else {
+            throw CheckpointError.corruptFile(path: path, reason: "not a Weir checkpoint file (bad magic or too short)")
+        }
+        var reader = ByteReader(bytes: bytes[8...])
+        let version = try reader.integer(UInt16.self)
+        guard version == self.version else {
+            throw CheckpointError.corruptFile(path: path, reason: "format version \(version), this Weir reads version \(self.version)")
+        }
+        guard try reader.byte() == kind.rawValue else { throw CheckpointError.corruptFile(path: path, reason: "not a \(kind) file") }
+        let length = try reader.integer(UInt64.self)
+        guard length == UInt64(bytes.count - 23) else {
+            throw CheckpointError.corruptFile(path: path, reason: "payload length \(length) does not match the file size \(bytes.count)")
+        }
+        let stored = UInt32(littleEndian: bytes[(bytes.count - 4)...].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+        let computed = CRC32C.checksum(bytes[0..<(bytes.count - 4)])
+        guard stored == computed else {
+            throw CheckpointError.corruptFile(path: path, reason: "checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(computed, radix: 16)))")
+        }
+        do {
+            return try BinaryStateDecoder().decode(T.self, from: bytes[19..<(bytes.count - 4)])
+        } catch {
+            throw CheckpointError.corruptFile(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// Errors of checkpointing and restoring.
+public enum CheckpointError: Error, CustomStringConvertible {
+    case corruptFile(path: String, reason: String)
+    case storage(path: String, reason: String)
+    case incompatible(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case let .corruptFile(path, reason): return "checkpoint file '\(path)' is damaged: \(reason)"
+        case let .storage(path, reason): return "checkpoint storage '\(path)': \(reason)"
+        case .incompatible(let message): return "cannot restore: \(message)"
+        case .unsupported(let message): return message
+        }
+    }
+}

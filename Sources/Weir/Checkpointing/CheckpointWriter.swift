@@ -1,0 +1,25 @@
+import Dispatch
+
+/// Serializes and writes snapshots off the task threads, then acknowledges them: the task
+/// thread only takes copy-on-write copies and goes on with its records.
+final class CheckpointWriter: Sendable {
+    private let queue = DispatchQueue(label: "weir.checkpoint-writer")
+    private let storage: FileCheckpointStorage
+    private let coordinator: CheckpointCoordinator
+
+    init(storage: FileCheckpointStorage, coordinator: CheckpointCoordinator) {
+        self.storage = storage
+        self.coordinator = coordinator
+    }
+
+    func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, pauseNanoseconds: UInt64) {
+        queue.async { [storage, coordinator] in
+            do {
+                let files = try snapshots.filter { !$0.isEmpty }.map { try storage.writeState($0.serialize(), checkpointID: checkpointID) }
+                coordinator.acknowledge(checkpointID, from: task, .init(files: files, pauseNanoseconds: pauseNanoseconds))
+            } catch {
+                coordinator.decline(checkpointID, from: task, reason: "writing its state failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Checkpoints in a directory of the file system:
+///
+/// ```
+/// <directory>/
+///   chk-<n>/
+///     <operator>-<subtask>.state   one per operator subtask that has state (CheckpointFileFormat)
+///     _metadata                    written last: temp file, fsync, rename, fsync directory
+/// ```
+///
+/// A `chk-<n>` without a valid `_metadata` is an incomplete checkpoint and is deleted on start.
+struct FileCheckpointStorage: Sendable {
+    let directory: String
+
+    /// A completed checkpoint found in the directory.
+    struct Completed: Sendable {
+        let metadata: CheckpointMetadata
+        let path: String
+    }
+
+    func checkpointPath(_ checkpointID: Int64) -> String { "\(directory)/chk-\(checkpointID)" }
+
+    /// Creates the directory if needed and deletes incomplete checkpoints.
+    func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.storage(path: directory, reason: "cannot create the checkpoint directory: \(error.localizedDescription)")
+        }
+        for (_, path) in try checkpointDirectories() where !FileManager.default.fileExists(atPath: path + "/_metadata") {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    func createCheckpointDirectory(_ checkpointID: Int64) throws {
+        let path = checkpointPath(checkpointID)
+        try? FileManager.default.removeItem(atPath: path)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } catch {
+            throw CheckpointError.storage(path: path, reason: "cannot create: \(error.localizedDescription)")
+        }
+    }
+
+    static func stateFileName(operatorID: String, subtask: Int) -> String {
+        let safe = String(operatorID.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        return "\(safe)-\(subtask).state"
+    }
+
+    /// Writes one operator subtask's state file (fsynced; made durable as a whole by the
+    /// directory fsync before the metadata).
+    func writeState(_ state: OperatorStateFile, checkpointID: Int64) throws -> CheckpointMetadata.StateFile {
+        let bytes = try CheckpointFileFormat.encode(state, kind: .operatorState)
+        let name = Self.stateFileName(operatorID: state.operatorID, subtask: state.subtask)
+        let path = checkpointPath(checkpointID) + "/" + name
+        try DurableFile.writeAndSync(bytes, to: path)
+        return CheckpointMetadata.StateFile(name: name, operatorID: state.operatorID, subtask: state.subtask, size: bytes.count, checksum: CRC32C.checksum(bytes))
+    }
+
+    /// Makes checkpoint `id` complete: fsyncs its directory, then writes `_metadata` atomically.
+    func writeMetadata(_ metadata: CheckpointMetadata) throws {
+        let path = checkpointPath(metadata.checkpointID)
+        try DurableFile.syncDirectory(path)
+        try DurableFile.write(try CheckpointFileFormat.encode(metadata, kind: .metadata), to: path + "/_metadata")
+        try DurableFile.syncDirectory(directory)
+    }
+
+    func discard(_ checkpointID: Int64) {
+        try? FileManager.default.removeItem(atPath: checkpointPath(checkpointID))
+    }
+
+    /// Deletes completed checkpoints beyond the newest `retained`.
+    func retain(_ retained: Int) throws {
+        let completed = try checkpointDirectories().filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
+        for (_, path) in completed.dropFirst(max(1, retained)) { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// `chk-<n>` directories, newest first.
+    func checkpointDirectories() throws -> [(id: Int64, path: String)] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw CheckpointError.storage(path: directory, reason: "cannot list: \(error.localizedDescription)")
+        }
+        return names.compactMap { name -> (Int64, String)? in
+            guard name.hasPrefix("chk-"), let id = Int64(name.dropFirst(4)) else { return nil }
+            return (id, "\(directory)/\(name)")
+        }.sorted { $0.0 > $1.0 }
+    }
+
+    /// Reads and verifies a completed checkpoint: its metadata and the checksum of every state file.
+    func load(_ path: String) throws -> Completed {
+        let metadataPath = path + "/_metadata"
+        let metadata = try CheckpointFileFormat.decode(CheckpointMetadata.self, kind: .metadata, from: try readFile(metadataPath), path: metadataPath)
+        for file in metadata.files {
+            let filePath = path + "/" + file.name
+            let bytes = try readFile(filePath)
+            guard bytes.count == file.size, CRC32C.checksum(bytes) == file.checksum else {
+                throw CheckpointError.corruptFile(path: filePath, reason: "size or checksum differs from the checkpoint's metadata")
+            }
+        }
+        return Completed(metadata: metadata, path: path)
+    }
+
+    /// The newest completed checkpoint that verifies; damaged ones are reported through
+    /// `report` and skipped. `nil` if there is none at all; an error if there are checkpoints
+    /// but every one is damaged (starting from scratch would silently replay the whole input).
+    func latestValid(report: (String) -> Void) throws -> Completed? {
+        var damaged: [String] = []
+        for (id, path) in try checkpointDirectories() where FileManager.default.fileExists(atPath: path + "/_metadata") {
+            do {
+                return try load(path)
+            } catch {
+                report("checkpoint \(id) is not usable, trying an older one: \(error)")
+                damaged.append("\(error)")
+            }
+        }
+        if !damaged.isEmpty {
+            throw CheckpointError.incompatible("no usable checkpoint in '\(directory)': " + damaged.joined(separator: "; "))
+        }
+        return nil
+    }
+
+    /// The state files of `operatorID` in a completed checkpoint, verified and decoded.
+    func readStates(of operatorID: String, in checkpoint: Completed) throws -> [OperatorStateFile] {
+        try checkpoint.metadata.files.filter { $0.operatorID == operatorID }.map { file in
+            let path = checkpoint.path + "/" + file.name
+            let bytes = try readFile(path)
+            guard CRC32C.checksum(bytes) == file.checksum else {
+                throw CheckpointError.corruptFile(path: path, reason: "checksum differs from the checkpoint's metadata")
+            }
+            return try CheckpointFileFormat.decode(OperatorStateFile.self, kind: .operatorState, from: bytes, path: path)
+        }
+    }
+
+    private func readFile(_ path: String) throws -> [UInt8] {
+        do { return try DurableFile.read(path) } catch {
+            throw CheckpointError.corruptFile(path: path, reason: "\(error)")
+        }
+    }
+}

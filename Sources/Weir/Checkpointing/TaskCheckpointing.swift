@@ -1,0 +1,61 @@
+/// A task's part in checkpointing: snapshot the operators of its chain at a barrier, forward the
+/// barrier, hand the copies to the writer; pass the coordinator's notifications to the operators.
+final class TaskCheckpointing {
+    let task: TaskID
+    let mailbox: TaskMailbox
+    let coordinator: CheckpointCoordinator
+    let writer: CheckpointWriter
+    let mode: CheckpointingMode
+    /// The operators of the task's chain, set when the chain is built.
+    var operators: [(any OperatorLifecycle, OperatorContext)] = []
+    /// Set once the final checkpoint completed: the task may end its output.
+    private(set) var finalCheckpointCompleted = false
+
+    init(task: TaskID, mailbox: TaskMailbox, coordinator: CheckpointCoordinator, writer: CheckpointWriter, mode: CheckpointingMode) {
+        self.task = task
+        self.mailbox = mailbox
+        self.coordinator = coordinator
+        self.writer = writer
+        self.mode = mode
+    }
+
+    /// Takes checkpoint `barrier` of this task. `extra` adds state that no operator holds (a
+    /// source's position); `forwardBarrier` sends the barrier on through the chain.
+    func checkpoint(_ barrier: CheckpointBarrier, extra: () throws -> OperatorSnapshot?, forwardBarrier: () throws -> Void) throws {
+        let started = ProcessingClock.monotonicNanoseconds()
+        var snapshots: [OperatorSnapshot] = []
+        var failure: (any Error)?
+        do {
+            for (op, context) in operators { snapshots.append(try context.snapshot(of: op)) }
+            if let extra = try extra() { snapshots.append(extra) }
+        } catch {
+            failure = error
+        }
+        // The barrier goes on even if this task cannot take part: downstream tasks would
+        // otherwise wait for it until a later checkpoint.
+        try forwardBarrier()
+        if let failure {
+            coordinator.decline(barrier.checkpointID, from: task, reason: "\(failure)")
+            return
+        }
+        let pause = ProcessingClock.monotonicNanoseconds() - started
+        writer.write(snapshots, checkpointID: barrier.checkpointID, task: task, pauseNanoseconds: pause)
+    }
+
+    /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.
+    func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void) throws {
+        for mail in mails {
+            switch mail {
+            case .trigger(let barrier):
+                try trigger(barrier)
+            case let .complete(checkpointID, isFinal):
+                for (op, context) in operators {
+                    do { try op.notifyCheckpointComplete(checkpointID) } catch { throw context.location.attribute(error) }
+                }
+                if isFinal { finalCheckpointCompleted = true }
+            case .aborted(let checkpointID):
+                for (op, _) in operators { op.notifyCheckpointAborted(checkpointID) }
+            }
+        }
+    }
+}
