@@ -5,7 +5,10 @@ import Synchronization
 ///
 /// Each subtask collects into its own buffer and hands it over once at end of input, so
 /// collecting costs no lock per record. Values keep their order within a subtask; the order
-/// between subtasks is not defined.
+/// between subtasks is not defined. What an attempt that failed had collected is dropped
+/// (it never reached its end of input): after restarts from a checkpoint, values emitted
+/// before that checkpoint are missing. Exactly-once output across failures is what the
+/// two-phase-commit sinks are for.
 public final class CollectSink<Input: Sendable>: Sink, Sendable {
     private let collected = Mutex<[StreamRecord<Input>]>([])
 

@@ -64,3 +64,19 @@ final class TimedCollectSink<Input: Sendable>: Sink, Sendable {
 struct InjectedFailure: Error, Equatable {
     var message: String
 }
+
+/// Records every value as soon as it is written (no buffering), so that what a failed attempt
+/// emitted is kept too: an at-least-once view of a job's output across restarts.
+final class ImmediateCollectSink<Input: Sendable>: Sink, Sendable {
+    private let collected = Mutex<[Input]>([])
+
+    var values: [Input] { collected.withLock { $0 } }
+
+    func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
+
+    final class Writer: SinkWriter {
+        let sink: ImmediateCollectSink
+        init(sink: ImmediateCollectSink) { self.sink = sink }
+        func write(_ value: Input, timestamp: Int64) throws { sink.collected.withLock { $0.append(value) } }
+    }
+}
