@@ -4,10 +4,29 @@ import Weir
 /// The measured work of each job and engine. Every variant returns the number of results and a
 /// checksum over them, so that the suite can check that all engines computed the same thing.
 enum Runner {
-    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload) throws -> (count: Int, checksum: Int64) {
+    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload) throws -> (count: Int, checksum: Int64, checkpoints: [CheckpointFigures]?) {
+        if job == .windowCheckpointed {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let env = StreamEnvironment(parallelism: parallelism)
+            env.checkpointing = CheckpointConfiguration(directory: directory, interval: .seconds(1))
+            let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }
+            workload.windowSums(in: env).sink(sink)
+            let result = try env.execute("window benchmark")
+            let figures = result.checkpoints.filter { !$0.isFinal }.map {
+                CheckpointFigures(durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize, maxTaskPauseMicroseconds: $0.maxTaskPauseMicroseconds)
+            }
+            return (sink.count, sink.checksum, figures)
+        }
+        let (count, checksum) = try run(job: job, engine: engine, parallelism: parallelism, workload: workload)
+        return (count, checksum, nil)
+    }
+
+    private static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload) throws -> (count: Int, checksum: Int64) {
         switch (job, engine) {
         case (.window, .limit): return Limit.windowSums(workload)
         case (.runningSum, .limit): return Limit.runningSums(workload)
+        case (.windowCheckpointed, _): preconditionFailure("handled above")
         case (.window, .weir):
             let env = StreamEnvironment(parallelism: parallelism)
             let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }

@@ -26,6 +26,8 @@ struct WeirBench: ParsableCommand {
 enum Job: String, ExpressibleByArgument, CaseIterable, Codable {
     case window
     case runningSum = "running-sum"
+    /// The window job with exactly-once checkpoints every second.
+    case windowCheckpointed = "window-checkpointed"
 }
 
 enum Engine: String, ExpressibleByArgument, Codable {
@@ -37,6 +39,12 @@ enum Engine: String, ExpressibleByArgument, Codable {
     case weirUserModule = "weir-user-module"
 }
 
+struct CheckpointFigures: Codable {
+    var durationMilliseconds: Int64
+    var stateSize: Int
+    var maxTaskPauseMicroseconds: Int64
+}
+
 struct Measurement: Codable {
     var job: Job
     var engine: Engine
@@ -46,6 +54,8 @@ struct Measurement: Codable {
     var peakRSSKilobytes: Int
     var resultCount: Int
     var checksum: Int64
+    /// Checkpointed jobs: figures of the completed checkpoints (the final one excluded).
+    var checkpoints: [CheckpointFigures]?
 
     var eventsPerSecond: Double { Double(events) / seconds }
 }
@@ -63,12 +73,12 @@ struct Single: ParsableCommand {
     func run() throws {
         let workload = ReferenceWorkload(events: events, keys: keys)
         let started = ProcessingClock.monotonicNanoseconds()
-        let (count, checksum) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
+        let (count, checksum, checkpoints) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let measurement = Measurement(job: job, engine: engine, parallelism: parallelism, events: events, seconds: seconds,
-                                      peakRSSKilobytes: Int(usage.ru_maxrss), resultCount: count, checksum: checksum)
+                                      peakRSSKilobytes: Int(usage.ru_maxrss), resultCount: count, checksum: checksum, checkpoints: checkpoints)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 }
@@ -81,10 +91,45 @@ struct Suite: ParsableCommand {
     @Option(help: "Rounds; each round runs every engine once, in turn.") var rounds: Int = 3
     @Option(help: "Distinct keys.") var keys: Int = 10_000
     @Flag(help: "Also measure the job written outside the Weir module.") var userModule = false
+    @Option(help: "Events per measurement of the checkpoint comparison (long enough for several 1 s checkpoints).") var checkpointEvents: Int64 = 30_000_000
+    @Flag(help: "Skip the checkpoint comparison.") var skipCheckpoints = false
 
     func run() throws {
+        try throughput()
+        if !skipCheckpoints { try checkpointOverhead() }
+    }
+
+    /// The window job with and without checkpoints every second, alternately, and the figures
+    /// of the checkpoints themselves.
+    private func checkpointOverhead() throws {
+        var ratios: [Int: [Double]] = [:]
+        var rates: [String: [Double]] = [:]
+        var figures: [Int: [CheckpointFigures]] = [:]
+        for round in 1...rounds {
+            for parallelism in [1, 2] {
+                let plain = try runChild(job: .window, engine: .weir, parallelism: parallelism, events: checkpointEvents)
+                let checkpointed = try runChild(job: .windowCheckpointed, engine: .weir, parallelism: parallelism, events: checkpointEvents)
+                guard plain.checksum == checkpointed.checksum else { throw ValidationError("checkpoints changed the results") }
+                ratios[parallelism, default: []].append(checkpointed.eventsPerSecond / plain.eventsPerSecond)
+                rates["plain/\(parallelism)", default: []].append(plain.eventsPerSecond)
+                rates["checkpointed/\(parallelism)", default: []].append(checkpointed.eventsPerSecond)
+                figures[parallelism, default: []] += checkpointed.checkpoints ?? []
+                FileHandle.standardError.write(Data("round \(round): window p=\(parallelism) without checkpoints \(Int(plain.eventsPerSecond)) events/s, with \(Int(checkpointed.eventsPerSecond)) events/s, \(checkpointed.checkpoints?.count ?? 0) checkpoints\n".utf8))
+            }
+        }
+        print("")
+        print("| parallelism | events/s without checkpoints | events/s with checkpoints every 1 s | ratio (median of per-round ratios) | checkpoints | task pause per checkpoint, median / max | duration, median | state size, median |")
+        print("|---|---|---|---|---|---|---|---|")
+        for parallelism in [1, 2] {
+            let all = figures[parallelism] ?? []
+            let pauses = all.map { Double($0.maxTaskPauseMicroseconds) }
+            print("| \(parallelism) | \(format(median(rates["plain/\(parallelism)"]!))) | \(format(median(rates["checkpointed/\(parallelism)"]!))) | \(String(format: "%.2f", median(ratios[parallelism]!))) | \(all.count) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(pauses), pauses.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f ms", median(all.map { Double($0.durationMilliseconds) }))) | \(all.isEmpty ? "–" : String(format: "%.0f KiB", median(all.map { Double($0.stateSize) }) / 1024)) |")
+        }
+    }
+
+    private func throughput() throws {
         var configurations: [(Job, Engine, Int)] = []
-        for job in Job.allCases {
+        for job in [Job.window, .runningSum] {
             configurations.append((job, .limit, 1))
             configurations.append((job, .weir, 1))
             configurations.append((job, .weir, 2))
@@ -114,10 +159,10 @@ struct Suite: ParsableCommand {
         }
     }
 
-    private func runChild(job: Job, engine: Engine, parallelism: Int) throws -> Measurement {
+    private func runChild(job: Job, engine: Engine, parallelism: Int, events: Int64? = nil) throws -> Measurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["single", "--job", job.rawValue, "--engine", engine.rawValue, "--parallelism", "\(parallelism)", "--events", "\(events)", "--keys", "\(keys)"]
+        process.arguments = ["single", "--job", job.rawValue, "--engine", engine.rawValue, "--parallelism", "\(parallelism)", "--events", "\(events ?? self.events)", "--keys", "\(keys)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

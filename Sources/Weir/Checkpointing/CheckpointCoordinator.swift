@@ -100,39 +100,43 @@ final class CheckpointCoordinator: @unchecked Sendable {
         while let thread, !thread.isFinished { usleep(1_000) }
     }
 
+    private typealias Action = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action
+
     private func run() {
-        condition.lock()
-        while !stopped {
-            let pending = events
-            events.removeAll()
-            let now = ProcessingClock.nowMilliseconds()
-            var actions: [CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action] = []
-            for event in pending {
-                switch event {
-                case let .acknowledge(id, task, acknowledgement): actions += machine.acknowledge(id, from: task, acknowledgement)
-                case let .decline(id, task, reason): actions += machine.decline(id, from: task, reason: reason, now: now)
-                case .sourceFinished(let task):
-                    finishedSources.insert(task)
-                    if finishedSources == sources { machine.allSourcesFinished() }
-                }
-            }
-            actions += machine.tick(now: now)
-            condition.unlock()
-            perform(actions)
-            condition.lock()
-            if events.isEmpty && !stopped {
-                let deadline = min(machine.nextDeadline(), ProcessingClock.nowMilliseconds() + 100)
-                let wait = max(0, deadline - ProcessingClock.nowMilliseconds())
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(wait) / 1_000))
-            }
-        }
-        let unfinished = machine.pendingCheckpointID
-        condition.unlock()
+        while let actions = nextActions() { perform(actions) }
         // The run ended (or failed) during a checkpoint: it will never complete.
-        if let unfinished { storage.discard(unfinished) }
+        if let unfinished = locked({ $0.pendingCheckpointID }) { storage.discard(unfinished) }
     }
 
-    private func perform(_ actions: [CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action]) {
+    /// Waits for reports or the next deadline, then feeds them to the state machine; `nil`
+    /// once stopped. (Kept apart from `run`: the Swift 6.3.1 optimizer crashed on one loop
+    /// doing both.)
+    private func nextActions() -> [Action]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if events.isEmpty && !stopped {
+            let now = ProcessingClock.nowMilliseconds()
+            let deadline = min(machine.nextDeadline(), now + 100)
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(0, deadline - now)) / 1_000))
+        }
+        if stopped { return nil }
+        let pending = events
+        events.removeAll()
+        let now = ProcessingClock.nowMilliseconds()
+        var actions: [Action] = []
+        for event in pending {
+            switch event {
+            case let .acknowledge(id, task, acknowledgement): actions += machine.acknowledge(id, from: task, acknowledgement)
+            case let .decline(id, task, reason): actions += machine.decline(id, from: task, reason: reason, now: now)
+            case .sourceFinished(let task):
+                finishedSources.insert(task)
+                if finishedSources == sources { machine.allSourcesFinished() }
+            }
+        }
+        return actions + machine.tick(now: now)
+    }
+
+    private func perform(_ actions: [Action]) {
         var queue = actions
         while !queue.isEmpty {
             let action = queue.removeFirst()
