@@ -44,18 +44,6 @@ struct ByteReader {
         return taken
     }
 
-    mutating func varint() throws -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try self.byte()
-            guard shift < 64 else { throw StateFormatError.corrupt("varint too long") }
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
-    }
-
     mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let raw = try take(MemoryLayout<T>.size)
         var value = T.zero
@@ -63,10 +51,10 @@ struct ByteReader {
         return T(littleEndian: value)
     }
 
+    mutating func u32() throws -> Int { Int(try integer(UInt32.self)) }
+
     mutating func string() throws -> String {
-        let length = try varint()
-        guard length <= UInt64(Int.max) else { throw StateFormatError.corrupt("string length \(length)") }
-        return String(decoding: try take(Int(length)), as: UTF8.self)
+        String(decoding: try take(try u32()), as: UTF8.self)
     }
 }
 
@@ -86,7 +74,7 @@ indirect enum DecodingNode {
             reader.bytes = rest[rest.endIndex...]
             return .primitive(rest)
         case 2:
-            let count = try reader.varint()
+            let count = try reader.u32()
             var entries: [String: DecodingNode] = [:]
             var order: [String] = []
             for _ in 0..<count {
@@ -100,7 +88,7 @@ indirect enum DecodingNode {
             reader.bytes = rest[rest.endIndex...]
             return .bytes(rest)
         case 3:
-            let count = try reader.varint()
+            let count = try reader.u32()
             var elements: [DecodingNode] = []
             for _ in 0..<count { elements.append(try framed(&reader)) }
             return .unkeyed(elements)
@@ -110,9 +98,9 @@ indirect enum DecodingNode {
     }
 
     private static func framed(_ reader: inout ByteReader) throws -> DecodingNode {
-        let length = try reader.varint()
-        guard length <= UInt64(reader.remaining) else { throw StateFormatError.corrupt("a nested value of \(length) bytes exceeds the \(reader.remaining) bytes left") }
-        var inner = ByteReader(bytes: try reader.take(Int(length)))
+        let length = try reader.u32()
+        guard length <= reader.remaining else { throw StateFormatError.corrupt("a nested value of \(length) bytes exceeds the \(reader.remaining) bytes left") }
+        var inner = ByteReader(bytes: try reader.take(length))
         return try parse(&inner)
     }
 }
@@ -165,8 +153,8 @@ struct SingleNodeDecoder: SingleValueDecodingContainer {
     }
     func decode(_ type: Bool.Type) throws -> Bool { try integer(UInt8.self) != 0 }
     func decode(_ type: String.Type) throws -> String {
-        var reader = try reader("String")
-        return try reader.string()
+        let reader = try reader("String")
+        return String(decoding: reader.bytes, as: UTF8.self)
     }
     func decode(_ type: Double.Type) throws -> Double { Double(bitPattern: try integer(UInt64.self)) }
     func decode(_ type: Float.Type) throws -> Float { Float(bitPattern: try integer(UInt32.self)) }

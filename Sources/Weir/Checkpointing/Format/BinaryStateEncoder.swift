@@ -1,233 +1,266 @@
 /// Encodes `Codable` values into Weir's binary state format.
 ///
-/// Layout (little-endian; `varint` = unsigned LEB128):
+/// Layout (little-endian; `u32` = 4-byte length or count):
 /// - a value is one node; a node starts with a tag byte:
-///   - `0` nil;
+///   - `0` nil (or a value that encoded nothing);
 ///   - `1` primitive: the bytes of the primitive (fixed-width integers and floats, `Bool` as one
-///     byte, `String` as varint length + UTF-8);
-///   - `2` keyed container: varint count, then per entry: key (varint length + UTF-8), then the
-///     entry's node as varint length + bytes;
-///   - `3` unkeyed container: varint count, then each element's node as varint length + bytes;
-///   - `4` byte string (`[UInt8]`): the raw bytes (the node's frame gives their length).
+///     byte, `String` as its UTF-8 bytes) up to the end of the node's frame;
+///   - `2` keyed container: `u32` count, then per entry: key (`u32` length + UTF-8), then the
+///     entry's node as `u32` length + bytes;
+///   - `3` unkeyed container: `u32` count, then each element's node as `u32` length + bytes;
+///   - `4` byte string (`[UInt8]`): the raw bytes up to the end of the node's frame.
 ///
 /// Keys are written, so a struct may gain optional fields or reorder them between versions; the
-/// length prefixes let a reader skip what it does not need.
+/// lengths let a reader skip what it does not need.
+///
+/// The encoder streams into one buffer: lengths and counts are written as placeholders and
+/// patched when known, so encoding allocates nothing per value (state is serialized at every
+/// checkpoint, on a thread that shares the cores with the tasks).
 public struct BinaryStateEncoder {
     public init() {}
 
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let node = EncodingNode()
-        try SingleNodeEncoder(node: node, codingPath: []).encode(value)
-        var bytes: [UInt8] = []
-        node.write(into: &bytes)
-        return bytes
+        let buffer = EncodingBuffer()
+        try StreamingEncoder(buffer: buffer, depth: 0, pathNode: .root).encodeNode(value)
+        buffer.closeFrames(downTo: 0)
+        return buffer.bytes
     }
 }
 
-/// What one `encode(to:)` produced, before it is written out.
-final class EncodingNode {
-    enum Content {
-        case empty
-        case null
-        case primitive([UInt8])
-        case keyed([(String, EncodingNode)])
-        case unkeyed([EncodingNode])
-        case bytes([UInt8])
+/// The output of one `encode` call, with the frames not yet closed.
+final class EncodingBuffer {
+    var bytes: [UInt8] = []
+    /// Offsets of the `u32` length placeholders of open frames, outermost first.
+    private var openFrames: [Int] = []
+
+    var depth: Int { openFrames.count }
+
+    @inline(__always)
+    func appendU32(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    var content: Content = .empty
-
-    func write(into bytes: inout [UInt8]) {
-        switch content {
-        case .empty, .null:
-            bytes.append(0)
-        case .primitive(let raw):
-            bytes.append(1)
-            bytes.append(contentsOf: raw)
-        case .keyed(let entries):
-            bytes.append(2)
-            Varint.write(UInt64(entries.count), into: &bytes)
-            for (key, node) in entries {
-                Varint.write(UInt64(key.utf8.count), into: &bytes)
-                bytes.append(contentsOf: key.utf8)
-                node.writeFramed(into: &bytes)
-            }
-        case .bytes(let raw):
-            bytes.append(4)
-            bytes.append(contentsOf: raw)
-        case .unkeyed(let elements):
-            bytes.append(3)
-            Varint.write(UInt64(elements.count), into: &bytes)
-            for node in elements { node.writeFramed(into: &bytes) }
+    @inline(__always)
+    func patchU32(at offset: Int, _ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for index in 0..<4 { bytes[offset + index] = raw[index] }
         }
     }
 
-    private func writeFramed(into bytes: inout [UInt8]) {
-        var inner: [UInt8] = []
-        write(into: &inner)
-        Varint.write(UInt64(inner.count), into: &bytes)
-        bytes.append(contentsOf: inner)
+    func readU32(at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 
-    func appendKeyed(_ key: String) -> EncodingNode {
-        let child = EncodingNode()
-        if case .keyed(var entries) = content {
-            entries.append((key, child))
-            content = .keyed(entries)
-        } else {
-            content = .keyed([(key, child)])
-        }
-        return child
+    func openFrame() {
+        openFrames.append(bytes.count)
+        appendU32(0)
     }
 
-    func appendUnkeyed() -> EncodingNode {
-        let child = EncodingNode()
-        if case .unkeyed(var elements) = content {
-            elements.append(child)
-            content = .unkeyed(elements)
-        } else {
-            content = .unkeyed([child])
+    /// Closes every frame deeper than `depth`, patching in its length; a frame that received
+    /// nothing becomes a nil node.
+    func closeFrames(downTo depth: Int) {
+        while openFrames.count > depth {
+            let offset = openFrames.removeLast()
+            if bytes.count == offset + 4 { bytes.append(0) }
+            patchU32(at: offset, UInt32(bytes.count - offset - 4))
         }
-        return child
+    }
+
+    func appendString(_ string: String) {
+        appendU32(UInt32(string.utf8.count))
+        bytes.append(contentsOf: string.utf8)
     }
 }
 
-enum Varint {
-    static func write(_ value: UInt64, into bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(value & 0x7f) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
+/// Where a value sits in the encoded value, built only if someone asks (rarely: errors):
+/// an array per field would be an allocation per field.
+final class CodingPathNode: Sendable {
+    let parent: CodingPathNode?
+    let key: (any CodingKey)?
+
+    init(parent: CodingPathNode?, key: (any CodingKey)?) {
+        self.parent = parent
+        self.key = key
     }
+
+    static let root = CodingPathNode(parent: nil, key: nil)
+
+    var path: [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var node: CodingPathNode? = self
+        while let current = node {
+            if let key = current.key { keys.append(key) }
+            node = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
+/// Encodes one node at the end of the buffer. `depth` is the number of frames open around it.
+struct StreamingEncoder: Encoder {
+    let buffer: EncodingBuffer
+    let depth: Int
+    let pathNode: CodingPathNode
+    var codingPath: [any CodingKey] { pathNode.path }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    /// Encodes `value` as this node; writes a nil node if it encoded nothing.
+    func encodeNode<T: Encodable>(_ value: T) throws {
+        let start = buffer.bytes.count
+        // By static type: a dynamic cast would also turn an empty [String] into [UInt8].
+        if T.self == [UInt8].self {
+            buffer.bytes.append(4)
+            buffer.bytes.append(contentsOf: value as! [UInt8])
+        } else {
+            try value.encode(to: self)
+            buffer.closeFrames(downTo: depth)
+        }
+        if buffer.bytes.count == start { buffer.bytes.append(0) }
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        buffer.closeFrames(downTo: depth)
+        buffer.bytes.append(2)
+        let countOffset = buffer.bytes.count
+        buffer.appendU32(0)
+        return KeyedEncodingContainer(StreamingKeyedEncoder<Key>(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        buffer.closeFrames(downTo: depth)
+        buffer.bytes.append(3)
+        let countOffset = buffer.bytes.count
+        buffer.appendU32(0)
+        return StreamingUnkeyedEncoder(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        StreamingSingleEncoder(encoder: self)
+    }
+}
+
+struct StreamingSingleEncoder: SingleValueEncodingContainer {
+    let encoder: StreamingEncoder
+    var codingPath: [any CodingKey] { encoder.codingPath }
+    private var buffer: EncodingBuffer { encoder.buffer }
+
+    @inline(__always)
+    private func primitive<T: FixedWidthInteger>(_ value: T) {
+        buffer.bytes.append(1)
+        withUnsafeBytes(of: value.littleEndian) { buffer.bytes.append(contentsOf: $0) }
+    }
+
+    func encodeNil() throws { buffer.bytes.append(0) }
+    func encode(_ value: Bool) throws { primitive(UInt8(value ? 1 : 0)) }
+    func encode(_ value: String) throws {
+        buffer.bytes.append(1)
+        buffer.bytes.append(contentsOf: value.utf8)
+    }
+    func encode(_ value: Double) throws { primitive(value.bitPattern) }
+    func encode(_ value: Float) throws { primitive(value.bitPattern) }
+    func encode(_ value: Int) throws { primitive(Int64(value)) }
+    func encode(_ value: Int8) throws { primitive(value) }
+    func encode(_ value: Int16) throws { primitive(value) }
+    func encode(_ value: Int32) throws { primitive(value) }
+    func encode(_ value: Int64) throws { primitive(value) }
+    func encode(_ value: UInt) throws { primitive(UInt64(value)) }
+    func encode(_ value: UInt8) throws { primitive(value) }
+    func encode(_ value: UInt16) throws { primitive(value) }
+    func encode(_ value: UInt32) throws { primitive(value) }
+    func encode(_ value: UInt64) throws { primitive(value) }
+    func encode<T: Encodable>(_ value: T) throws { try encoder.encodeNode(value) }
+}
+
+/// Entries are framed one by one: each starts by closing what the previous one left open.
+struct StreamingKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let buffer: EncodingBuffer
+    let depth: Int
+    let countOffset: Int
+    let pathNode: CodingPathNode
+    var codingPath: [any CodingKey] { pathNode.path }
+
+    /// Starts an entry and returns the encoder of its node (inside an open frame).
+    private func entry(_ key: Key) -> StreamingEncoder { entry(named: key.stringValue, key: key) }
+
+    private func entry(named name: String, key: (any CodingKey)?) -> StreamingEncoder {
+        buffer.closeFrames(downTo: depth)
+        buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
+        buffer.appendString(name)
+        buffer.openFrame()
+        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: key.map { CodingPathNode(parent: pathNode, key: $0) } ?? pathNode)
+    }
+
+    private func single(_ key: Key) -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: entry(key)) }
+
+    func encodeNil(forKey key: Key) throws { try single(key).encodeNil() }
+    func encode(_ value: Bool, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: String, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Double, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Float, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Int, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Int8, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Int16, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Int32, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: Int64, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: UInt, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: UInt8, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: UInt16, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: UInt32, forKey key: Key) throws { try single(key).encode(value) }
+    func encode(_ value: UInt64, forKey key: Key) throws { try single(key).encode(value) }
+    func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try entry(key).encodeNode(value) }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        entry(key).container(keyedBy: keyType)
+    }
+    func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { entry(key).unkeyedContainer() }
+    func superEncoder() -> any Encoder { entry(named: "super", key: nil) }
+    func superEncoder(forKey key: Key) -> any Encoder { entry(key) }
+}
+
+struct StreamingUnkeyedEncoder: UnkeyedEncodingContainer {
+    let buffer: EncodingBuffer
+    let depth: Int
+    let countOffset: Int
+    let pathNode: CodingPathNode
+    var codingPath: [any CodingKey] { pathNode.path }
+
+    var count: Int { Int(buffer.readU32(at: countOffset)) }
+
+    private func element() -> StreamingEncoder {
+        buffer.closeFrames(downTo: depth)
+        buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
+        buffer.openFrame()
+        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: pathNode)
+    }
+
+    private func single() -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: element()) }
+
+    mutating func encodeNil() throws { try single().encodeNil() }
+    mutating func encode(_ value: Bool) throws { try single().encode(value) }
+    mutating func encode(_ value: String) throws { try single().encode(value) }
+    mutating func encode(_ value: Double) throws { try single().encode(value) }
+    mutating func encode(_ value: Float) throws { try single().encode(value) }
+    mutating func encode(_ value: Int) throws { try single().encode(value) }
+    mutating func encode(_ value: Int8) throws { try single().encode(value) }
+    mutating func encode(_ value: Int16) throws { try single().encode(value) }
+    mutating func encode(_ value: Int32) throws { try single().encode(value) }
+    mutating func encode(_ value: Int64) throws { try single().encode(value) }
+    mutating func encode(_ value: UInt) throws { try single().encode(value) }
+    mutating func encode(_ value: UInt8) throws { try single().encode(value) }
+    mutating func encode(_ value: UInt16) throws { try single().encode(value) }
+    mutating func encode(_ value: UInt32) throws { try single().encode(value) }
+    mutating func encode(_ value: UInt64) throws { try single().encode(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try element().encodeNode(value) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        element().container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { element().unkeyedContainer() }
+    mutating func superEncoder() -> any Encoder { element() }
 }
 
 enum Primitive {
     static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
-
-    static func bytes(_ string: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        Varint.write(UInt64(string.utf8.count), into: &bytes)
-        bytes.append(contentsOf: string.utf8)
-        return bytes
-    }
-}
-
-struct NodeEncoder: Encoder {
-    let node: EncodingNode
-    let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .empty = node.content { node.content = .keyed([]) }
-        return KeyedEncodingContainer(KeyedNodeEncoder<Key>(node: node, codingPath: codingPath))
-    }
-
-    func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .empty = node.content { node.content = .unkeyed([]) }
-        return UnkeyedNodeEncoder(node: node, codingPath: codingPath)
-    }
-
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleNodeEncoder(node: node, codingPath: codingPath) }
-}
-
-struct SingleNodeEncoder: SingleValueEncodingContainer {
-    let node: EncodingNode
-    let codingPath: [any CodingKey]
-
-    func encodeNil() throws { node.content = .null }
-    func encode(_ value: Bool) throws { node.content = .primitive([value ? 1 : 0]) }
-    func encode(_ value: String) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: Double) throws { node.content = .primitive(Primitive.bytes(value.bitPattern)) }
-    func encode(_ value: Float) throws { node.content = .primitive(Primitive.bytes(value.bitPattern)) }
-    func encode(_ value: Int) throws { node.content = .primitive(Primitive.bytes(Int64(value))) }
-    func encode(_ value: Int8) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: Int16) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: Int32) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: Int64) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: UInt) throws { node.content = .primitive(Primitive.bytes(UInt64(value))) }
-    func encode(_ value: UInt8) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: UInt16) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: UInt32) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode(_ value: UInt64) throws { node.content = .primitive(Primitive.bytes(value)) }
-    func encode<T: Encodable>(_ value: T) throws {
-        // By static type: a dynamic cast would also turn an empty [String] into [UInt8].
-        if T.self == [UInt8].self {
-            node.content = .bytes(value as! [UInt8])
-        } else {
-            try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))
-        }
-    }
-}
-
-struct KeyedNodeEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let node: EncodingNode
-    let codingPath: [any CodingKey]
-
-    private func child(_ key: Key) -> SingleNodeEncoder { SingleNodeEncoder(node: node.appendKeyed(key.stringValue), codingPath: codingPath + [key]) }
-
-    func encodeNil(forKey key: Key) throws { try child(key).encodeNil() }
-    func encode(_ value: Bool, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: String, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Double, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Float, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Int, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Int8, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Int16, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Int32, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: Int64, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: UInt, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: UInt8, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: UInt16, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: UInt32, forKey key: Key) throws { try child(key).encode(value) }
-    func encode(_ value: UInt64, forKey key: Key) throws { try child(key).encode(value) }
-    func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try child(key).encode(value) }
-
-    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        NodeEncoder(node: node.appendKeyed(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: keyType)
-    }
-    func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        NodeEncoder(node: node.appendKeyed(key.stringValue), codingPath: codingPath + [key]).unkeyedContainer()
-    }
-    func superEncoder() -> any Encoder { NodeEncoder(node: node.appendKeyed("super"), codingPath: codingPath) }
-    func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: node.appendKeyed(key.stringValue), codingPath: codingPath + [key]) }
-}
-
-struct UnkeyedNodeEncoder: UnkeyedEncodingContainer {
-    let node: EncodingNode
-    let codingPath: [any CodingKey]
-    var count: Int {
-        if case .unkeyed(let elements) = node.content { return elements.count }
-        return 0
-    }
-
-    private func child() -> SingleNodeEncoder { SingleNodeEncoder(node: node.appendUnkeyed(), codingPath: codingPath) }
-
-    mutating func encodeNil() throws { try child().encodeNil() }
-    mutating func encode(_ value: Bool) throws { try child().encode(value) }
-    mutating func encode(_ value: String) throws { try child().encode(value) }
-    mutating func encode(_ value: Double) throws { try child().encode(value) }
-    mutating func encode(_ value: Float) throws { try child().encode(value) }
-    mutating func encode(_ value: Int) throws { try child().encode(value) }
-    mutating func encode(_ value: Int8) throws { try child().encode(value) }
-    mutating func encode(_ value: Int16) throws { try child().encode(value) }
-    mutating func encode(_ value: Int32) throws { try child().encode(value) }
-    mutating func encode(_ value: Int64) throws { try child().encode(value) }
-    mutating func encode(_ value: UInt) throws { try child().encode(value) }
-    mutating func encode(_ value: UInt8) throws { try child().encode(value) }
-    mutating func encode(_ value: UInt16) throws { try child().encode(value) }
-    mutating func encode(_ value: UInt32) throws { try child().encode(value) }
-    mutating func encode(_ value: UInt64) throws { try child().encode(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try child().encode(value) }
-
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        NodeEncoder(node: node.appendUnkeyed(), codingPath: codingPath).container(keyedBy: keyType)
-    }
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        NodeEncoder(node: node.appendUnkeyed(), codingPath: codingPath).unkeyedContainer()
-    }
-    mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.appendUnkeyed(), codingPath: codingPath) }
 }
