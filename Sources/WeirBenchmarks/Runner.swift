@@ -14,7 +14,8 @@ enum Runner {
             workload.windowSums(in: env).sink(sink)
             let result = try env.execute("window benchmark")
             let figures = result.checkpoints.filter { !$0.isFinal }.map {
-                CheckpointFigures(durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize, maxTaskPauseMicroseconds: $0.maxTaskPauseMicroseconds)
+                CheckpointFigures(durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize,
+                                  maxTaskPauseMicroseconds: $0.maxTaskPauseMicroseconds, maxSnapshotMicroseconds: $0.maxSnapshotMicroseconds)
             }
             return (sink.count, sink.checksum, figures)
         }

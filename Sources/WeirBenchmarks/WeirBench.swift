@@ -43,6 +43,7 @@ struct CheckpointFigures: Codable {
     var durationMilliseconds: Int64
     var stateSize: Int
     var maxTaskPauseMicroseconds: Int64
+    var maxSnapshotMicroseconds: Int64
 }
 
 struct Measurement: Codable {
@@ -93,9 +94,10 @@ struct Suite: ParsableCommand {
     @Flag(help: "Also measure the job written outside the Weir module.") var userModule = false
     @Option(help: "Events per measurement of the checkpoint comparison (long enough for several 1 s checkpoints).") var checkpointEvents: Int64 = 30_000_000
     @Flag(help: "Skip the checkpoint comparison.") var skipCheckpoints = false
+    @Flag(help: "Only the checkpoint comparison.") var onlyCheckpoints = false
 
     func run() throws {
-        try throughput()
+        if !onlyCheckpoints { try throughput() }
         if !skipCheckpoints { try checkpointOverhead() }
     }
 
@@ -118,12 +120,13 @@ struct Suite: ParsableCommand {
             }
         }
         print("")
-        print("| parallelism | events/s without checkpoints | events/s with checkpoints every 1 s | ratio (median of per-round ratios) | checkpoints | task pause per checkpoint, median / max | duration, median | state size, median |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| parallelism | events/s without checkpoints | events/s with checkpoints every 1 s | ratio (median of per-round ratios) | checkpoints | snapshot copy per checkpoint, median / max | task pause incl. barrier forwarding, median / max | duration, median | state size, median |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for parallelism in [1, 2] {
             let all = figures[parallelism] ?? []
             let pauses = all.map { Double($0.maxTaskPauseMicroseconds) }
-            print("| \(parallelism) | \(format(median(rates["plain/\(parallelism)"]!))) | \(format(median(rates["checkpointed/\(parallelism)"]!))) | \(String(format: "%.2f", median(ratios[parallelism]!))) | \(all.count) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(pauses), pauses.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f ms", median(all.map { Double($0.durationMilliseconds) }))) | \(all.isEmpty ? "–" : String(format: "%.0f KiB", median(all.map { Double($0.stateSize) }) / 1024)) |")
+            let copies = all.map { Double($0.maxSnapshotMicroseconds) }
+            print("| \(parallelism) | \(format(median(rates["plain/\(parallelism)"]!))) | \(format(median(rates["checkpointed/\(parallelism)"]!))) | \(String(format: "%.2f", median(ratios[parallelism]!))) | \(all.count) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(copies), copies.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(pauses), pauses.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f ms", median(all.map { Double($0.durationMilliseconds) }))) | \(all.isEmpty ? "–" : String(format: "%.0f KiB", median(all.map { Double($0.stateSize) }) / 1024)) |")
         }
     }
 

@@ -7,7 +7,10 @@ final class CheckpointCoordinator: @unchecked Sendable {
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
     struct Acknowledgement: Sendable {
         var files: [CheckpointMetadata.StateFile]
+        /// Snapshot copy plus forwarding the barrier.
         var pauseNanoseconds: UInt64
+        /// The snapshot copy alone.
+        var snapshotNanoseconds: UInt64
     }
 
     private enum Event {
@@ -161,10 +164,12 @@ final class CheckpointCoordinator: @unchecked Sendable {
                 do {
                     try storage.writeMetadata(metadata)
                     let pause = acknowledgements.values.map(\.pauseNanoseconds).max() ?? 0
+                    let copy = acknowledgements.values.map(\.snapshotNanoseconds).max() ?? 0
                     let done = ProcessingClock.nowMilliseconds()
                     queue += locked { machine in
                         statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started, stateSize: metadata.stateSize,
-                                                               maxTaskPauseMicroseconds: Int64(pause / 1_000), isFinal: isFinal))
+                                                               maxTaskPauseMicroseconds: Int64(pause / 1_000), maxSnapshotMicroseconds: Int64(copy / 1_000),
+                                                               isFinal: isFinal))
                         return machine.metadataWritten(id, now: done)
                     }
                 } catch {

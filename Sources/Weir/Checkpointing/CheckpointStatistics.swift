@@ -6,8 +6,10 @@ public struct CheckpointStatistics: Sendable, Hashable {
     /// Bytes of state files.
     public let stateSize: Int
     /// The longest a task thread stopped processing for this checkpoint (taking the
-    /// copy-on-write snapshot of its operators and forwarding the barrier), in microseconds.
-    /// Alignment waiting is not included.
+    /// copy-on-write snapshot of its operators and forwarding the barrier, which may wait for
+    /// room in a full channel), in microseconds. Alignment waiting is not included.
     public let maxTaskPauseMicroseconds: Int64
+    /// The longest any task took for the copy-on-write snapshot alone, in microseconds.
+    public let maxSnapshotMicroseconds: Int64
     public let isFinal: Bool
 }

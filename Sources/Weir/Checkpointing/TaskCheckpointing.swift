@@ -31,6 +31,7 @@ final class TaskCheckpointing {
         } catch {
             failure = error
         }
+        let copied = ProcessingClock.monotonicNanoseconds()
         // The barrier goes on even if this task cannot take part: downstream tasks would
         // otherwise wait for it until a later checkpoint.
         try forwardBarrier()
@@ -39,7 +40,7 @@ final class TaskCheckpointing {
             return
         }
         let pause = ProcessingClock.monotonicNanoseconds() - started
-        writer.write(snapshots, checkpointID: barrier.checkpointID, task: task, pauseNanoseconds: pause)
+        writer.write(snapshots, checkpointID: barrier.checkpointID, task: task, pauseNanoseconds: pause, snapshotNanoseconds: copied - started)
     }
 
     /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.

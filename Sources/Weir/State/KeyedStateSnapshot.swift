@@ -25,10 +25,32 @@ public protocol KeyedStateTableSnapshot: Sendable {
 }
 
 /// One state table entry as stored: the key, the hash the table files it under, the value.
+/// Encoded by position (an unkeyed container of three), not by field name: this framing is
+/// Weir's own and fixed, and it is written for every entry at every checkpoint.
 struct StoredEntry<Key: Codable, Value: Codable>: Codable {
     var key: Key
     var hash: UInt64
     var value: Value
+
+    init(key: Key, hash: UInt64, value: Value) {
+        self.key = key
+        self.hash = hash
+        self.value = value
+    }
+
+    init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        key = try container.decode(Key.self)
+        hash = try container.decode(UInt64.self)
+        value = try container.decode(Value.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(key)
+        try container.encode(hash)
+        try container.encode(value)
+    }
 }
 
 struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStateTableSnapshot {

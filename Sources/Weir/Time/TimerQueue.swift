@@ -8,6 +8,27 @@ struct Timer<Key: StreamKey, Namespace: Hashable & Codable & Sendable>: Hashable
     var namespace: Namespace
 
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.timestamp < rhs.timestamp }
+
+    init(timestamp: Int64, key: Key, namespace: Namespace) {
+        self.timestamp = timestamp
+        self.key = key
+        self.namespace = namespace
+    }
+
+    // By position, like state entries: written for every timer at every checkpoint.
+    init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        timestamp = try container.decode(Int64.self)
+        key = try container.decode(Key.self)
+        namespace = try container.decode(Namespace.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(timestamp)
+        try container.encode(key)
+        try container.encode(namespace)
+    }
 }
 
 /// The namespace of timers that belong to no window.
