@@ -87,17 +87,20 @@ final class CheckpointRecoveryTests: XCTestCase {
     }
 
     func testTaskFailuresRestartFromTheLatestCheckpointAndCountsStayExact() throws {
-        let workload = ReferenceWorkload(events: 120_000, keys: 500)
-        let injector = FailureInjector([20_000, 15_000, 30_000, 5_000])
+        let workload = ReferenceWorkload(events: 150_000, keys: 500)
+        // Eight failures, each after a random number of records (seeded, so a failure reproduces).
+        var random = SplitMix64(seed: 99)
+        let thresholds = (0..<8).map { _ in 2_000 + Int(random.next() % 25_000) }
+        let injector = FailureInjector(thresholds)
         let (env, sink) = countingJob(workload, rate: 150_000, parallelism: 2, injector: injector)
         env.restartStrategy = .fixedDelay(attempts: 10, delay: .zero)
         let warnings = Warnings()
         env.warningHandler = { warnings.add($0) }
         let result = try env.execute("counting")
-        XCTAssertEqual(result.restarts, 4)
-        XCTAssertEqual(injector.failures, 4)
-        XCTAssertEqual(counts(sink.values), workload.expectedCounts(), "every event counted exactly once across 4 restarts")
-        XCTAssertEqual(warnings.all.filter { $0.contains("injected failure") }.count, 4, "each restart is reported")
+        XCTAssertEqual(result.restarts, 8, "thresholds \(thresholds)")
+        XCTAssertEqual(injector.failures, 8)
+        XCTAssertEqual(counts(sink.values), workload.expectedCounts(), "every event counted exactly once across 8 restarts")
+        XCTAssertEqual(warnings.all.filter { $0.contains("injected failure") }.count, 8, "each restart is reported")
     }
 
     func testRestartStrategyGivesUpAfterItsAttempts() {
