@@ -40,6 +40,8 @@ final class ProcessCrashTests: XCTestCase {
                 + (outcome.runs > 0 ? ["--resume"] : [])
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // Whatever happens in this test, the job it started does not outlive it.
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
             outcome.runs += 1
             if outcome.kills < kills {
                 usleep(useconds_t(100_000 + random.next() % 300_000))
