@@ -2,42 +2,78 @@ import ArgumentParser
 import Foundation
 import Weir
 
-/// A job for crash tests: a test driver starts it, kills it with SIGKILL at random moments,
-/// starts it again with `--resume`, and once it exits 0 compares its output with the input.
+/// A job for crash tests: a test driver starts it, kills it with SIGKILL at random moments (or
+/// it kills itself at a chosen protocol step), starts it again with `--resume`, and once it
+/// exits 0 compares its output with its input.
 ///
-/// The job counts the reference workload's events per key with checkpoints and writes the
-/// final counts (`key,count` lines) to `--output` atomically at the end.
+/// `--sink counts` (default): counts the reference workload's events per key and writes the
+/// final counts (`key,count` lines) to `--output` at the end. `--sink files`: writes every
+/// event's index, one per line, through the file sink (exactly-once or at-least-once) into
+/// `--output` as a directory; the driver reads the committed files.
 @main
 struct CrashTestJob: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weir-crash-test-job",
-        abstract: "A checkpointed counting job for crash tests (killed and resumed by a test driver).")
+        abstract: "A checkpointed job for crash tests (killed and resumed by a test driver).")
 
     @Option(help: "Checkpoint directory.") var checkpoints: String
-    @Option(help: "Where the final counts go (written atomically at the end).") var output: String
+    @Option(help: "Where the output goes: a file (counts) or a directory (files).") var output: String
+    @Option(help: "counts or files.") var sink: String = "counts"
     @Option(help: "Events to generate.") var events: Int64 = 100_000
     @Option(help: "Distinct keys.") var keys: Int = 100
     @Option(help: "Events per second (so that a run lasts long enough to be killed).") var rate: Double = 50_000
     @Option(help: "Parallelism.") var parallelism: Int = 2
     @Option(help: "Checkpoint interval in milliseconds.") var interval: Int = 100
-    @Option(help: "exactly-once or at-least-once.") var mode: String = "exactly-once"
+    @Option(help: "exactly-once or at-least-once (checkpoints, and the file sink).") var mode: String = "exactly-once"
+    @Option(help: "Kill this process with SIGKILL at this step of the file sink's protocol: after-precommit, before-commit, mid-commit, before-recovery.")
+    var crashAt: String?
+    @Option(help: "…at the first such step of this checkpoint or a later one.") var crashCheckpoint: Int64 = 2
+    @Option(help: "File sink: roll parts at this size in bytes.") var rollingSize: Int = 64 << 10
     @Flag(help: "Continue from the latest checkpoint.") var resume = false
 
     func run() throws {
-        let workload = ReferenceWorkload(events: events, keys: keys)
         let env = StreamEnvironment(parallelism: parallelism)
         var configuration = CheckpointConfiguration(directory: checkpoints, interval: .milliseconds(interval))
         configuration.mode = mode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
-        let sink = CollectSink<FinalCount.Count>()
-        env.addSource(GeneratorSource(count: events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
-            .keyBy { $0.key }
-            .process(name: "Count") { FinalCount() }
-            .sink(sink, name: "Collect")
-        let result = try env.execute("crash-test")
-        let lines = sink.values.sorted { $0.key < $1.key }.map { "\($0.key),\($0.count)" }.joined(separator: "\n")
-        try DurableFile.write(Array((lines + "\n").utf8), to: output)
+        let result: JobExecutionResult
+        switch sink {
+        case "files":
+            var fileSink = FileSink<Int64>(directory: output, encoder: .description, guarantee: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
+            fileSink.prefix = "crash-test"
+            fileSink.rollingSizeBytes = rollingSize
+            var options = TwoPhaseCommitOptions()
+            if let crashAt {
+                let threshold = crashCheckpoint
+                options.stepObserver = { step in
+                    let (name, checkpoint): (String, Int64)
+                    switch step {
+                    case .afterPreCommit(let id): (name, checkpoint) = ("after-precommit", id)
+                    case .beforeCommit(let id): (name, checkpoint) = ("before-commit", id)
+                    case .afterCommitOfOne(let id): (name, checkpoint) = ("mid-commit", id)
+                    case .beforeRecovery(let id): (name, checkpoint) = ("before-recovery", id)
+                    }
+                    if name == crashAt && checkpoint >= threshold { kill(getpid(), SIGKILL) }
+                }
+            }
+            let keys = Int64(self.keys)
+            env.addSource(GeneratorSource(count: events, ratePerSecond: rate) { StreamRecord($0) }, name: "Generator")
+                .keyBy { $0 % keys }
+                .map(name: "Identity") { $0 }
+                .sink(fileSink, name: "Files", options: options)
+            result = try env.execute("crash-test-files")
+        default:
+            let workload = ReferenceWorkload(events: events, keys: keys)
+            let counts = CollectSink<FinalCount.Count>()
+            env.addSource(GeneratorSource(count: events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
+                .keyBy { $0.key }
+                .process(name: "Count") { FinalCount() }
+                .sink(counts, name: "Collect")
+            result = try env.execute("crash-test")
+            let lines = counts.values.sorted { $0.key < $1.key }.map { "\($0.key),\($0.count)" }.joined(separator: "\n")
+            try DurableFile.write(Array((lines + "\n").utf8), to: output)
+        }
         FileHandle.standardError.write(Data("crash-test-job: done, restored from \(result.restoredFrom.map(String.init) ?? "nothing"), \(result.checkpoints.count) checkpoints\n".utf8))
     }
 }

@@ -120,6 +120,16 @@ public struct DataStream<Value: Sendable> {
         return StreamSinkHandle(environment: environment, node: stream.producers[0].node)
     }
 
+    /// Writes the stream through a two-phase-commit sink: exactly-once output when the job takes
+    /// checkpoints (the sink's transactions become visible when their checkpoint completes).
+    @discardableResult
+    public func sink<S: TwoPhaseCommitSink>(_ sink: S, name: String = "Sink", options: TwoPhaseCommitOptions = TwoPhaseCommitOptions()) -> StreamSinkHandle where S.Input == Value {
+        let stream: DataStream<Never> = addOperator(name: name, inputs: edges(.forward)) { _ in
+            TwoPhaseCommitSinkOperator(sink: sink, options: options)
+        }
+        return StreamSinkHandle(environment: environment, node: stream.producers[0].node)
+    }
+
     /// Prints every value to standard output, prefixed with the subtask when parallel.
     @discardableResult
     public func print(_ prefix: String = "") -> StreamSinkHandle {

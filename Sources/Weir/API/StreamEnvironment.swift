@@ -97,7 +97,7 @@ public final class StreamEnvironment {
         while true {
             let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
                 JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
-            })
+            }, warn: warningHandler)
             do {
                 try executor.run()
                 checkpoints += executor.completedCheckpoints

@@ -26,7 +26,7 @@ final class TaskCheckpointing {
         var snapshots: [OperatorSnapshot] = []
         var failure: (any Error)?
         do {
-            for (op, context) in operators { snapshots.append(try context.snapshot(of: op)) }
+            for (op, context) in operators { snapshots.append(try context.snapshot(of: op, checkpointID: barrier.checkpointID)) }
             if let extra = try extra() { snapshots.append(extra) }
         } catch {
             failure = error

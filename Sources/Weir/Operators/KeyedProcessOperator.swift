@@ -25,7 +25,7 @@ final class KeyedProcessOperator<Function: KeyedProcessFunction>: OneOutputOpera
         try function.open(KeyedRuntimeContext(store: store, keyContext: keyContext, subtask: location.subtask, parallelism: location.parallelism))
     }
 
-    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras {
+    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
         OperatorExtras(keyed: ["event-timers": context.eventTimers.snapshot(maxParallelism: maxParallelism),
                                "processing-timers": context.processingTimers.snapshot(maxParallelism: maxParallelism)])
     }

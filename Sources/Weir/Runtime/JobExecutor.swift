@@ -21,6 +21,7 @@ final class JobExecutor: @unchecked Sendable {
     private let configuration: RuntimeConfiguration
     private let stateBackend: any StateBackend
     private let checkpointing: Checkpointing?
+    private let warn: @Sendable (String) -> Void
     private let control = JobControl()
     private let lock = NSLock()
     private var firstError: (any Error)?
@@ -33,7 +34,9 @@ final class JobExecutor: @unchecked Sendable {
     /// Restored state files by operator id.
     private var restoredStates: [String: [OperatorStateFile]] = [:]
 
-    init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil) {
+    init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil,
+         warn: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.warn = warn
         self.plan = plan
         self.configuration = configuration
         self.stateBackend = stateBackend
@@ -168,8 +171,9 @@ final class JobExecutor: @unchecked Sendable {
                 keyed[name, default: []] += blobs.filter { range.contains($0.keyGroup) }
             }
         }
-        let splits = files.flatMap(\.splits).enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
-        return RestoredOperatorState(keyed: keyed, splits: splits)
+        let all = files.flatMap(\.splits)
+        let splits = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
+        return RestoredOperatorState(checkpointID: checkpointing!.restore!.metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all)
     }
 
     // MARK: - One task
@@ -242,7 +246,8 @@ final class JobExecutor: @unchecked Sendable {
         let (input, op) = transformation.makeOperator(main, location)
         let context = OperatorContext(location: location, operatorID: Self.operatorID(of: plan.nodes[node]), maxParallelism: plan.maxParallelism,
                                       stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs,
-                                      restored: restoredState(of: plan.nodes[node], subtask: subtask))
+                                      restored: restoredState(of: plan.nodes[node], subtask: subtask),
+                                      checkpointingEnabled: checkpointing != nil, warn: warn)
         operators.append((op, context))
         return input
     }

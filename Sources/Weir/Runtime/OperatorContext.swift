@@ -10,12 +10,19 @@ final class OperatorContext {
     let stateBackend: any StateBackend
     let metrics: OperatorMetrics
     private let sideOutputs: [String: AnyObject]
+    /// Whether the job takes checkpoints (a two-phase-commit sink commits only with them).
+    let checkpointingEnabled: Bool
+    /// Reports a warning (the environment's warning handler).
+    let warn: @Sendable (String) -> Void
     /// What a checkpoint holds for this subtask, if the job was restored.
     private(set) var restored: RestoredOperatorState?
     private var store: (any KeyedStateStore)?
 
     init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
-         sideOutputs: [String: AnyObject], restored: RestoredOperatorState?) {
+         sideOutputs: [String: AnyObject], restored: RestoredOperatorState?, checkpointingEnabled: Bool = false,
+         warn: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.checkpointingEnabled = checkpointingEnabled
+        self.warn = warn
         self.location = location
         self.operatorID = operatorID
         self.maxParallelism = maxParallelism
@@ -55,20 +62,27 @@ final class OperatorContext {
         return restored?.splits
     }
 
-    /// A cheap, consistent copy of the operator's state, to be serialized elsewhere.
-    func snapshot(of op: any OperatorLifecycle, extraSplits: [[UInt8]] = []) throws -> OperatorSnapshot {
+    /// A cheap, consistent copy of the operator's state at checkpoint `checkpointID`, to be
+    /// serialized elsewhere.
+    func snapshot(of op: any OperatorLifecycle, checkpointID: Int64) throws -> OperatorSnapshot {
         var parts = store?.snapshot().tables ?? [:]
-        let extras = try op.snapshotExtras(maxParallelism: maxParallelism)
+        let extras = try op.snapshotExtras(checkpointID: checkpointID, maxParallelism: maxParallelism)
         parts.merge(extras.keyed) { current, _ in current }
         return OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
-                                maxParallelism: maxParallelism, keyed: parts, splits: extras.splits + extraSplits)
+                                maxParallelism: maxParallelism, keyed: parts, splits: extras.splits)
     }
 }
 
 /// The state a checkpoint holds for one operator subtask (its key groups; its share of splits).
 struct RestoredOperatorState: Sendable {
+    /// The checkpoint restored.
+    var checkpointID: Int64
     var keyed: [String: [KeyGroupBlob]]
+    /// This subtask's share of the operator's splits (every parallelism-th).
     var splits: [[UInt8]]?
+    /// Every split of the operator, of all subtasks (for state every subtask must see, such as
+    /// the transactions a sink may not treat as lingering).
+    var allSplits: [[UInt8]] = []
 }
 
 /// What an operator keeps besides its keyed state store: timers, positions.

@@ -24,8 +24,9 @@ protocol StreamOperator: OperatorLifecycle {
 /// Lifecycle and checkpoint calls every operator answers, whatever its input type.
 protocol OperatorLifecycle: AnyObject {
     func open(_ context: OperatorContext) throws
-    /// State beyond the keyed state store (timers, positions), as cheap copies, at a barrier.
-    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras
+    /// State beyond the keyed state store (timers, positions), as cheap copies, at the barrier
+    /// of `checkpointID` (two-phase-commit sinks pre-commit here).
+    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras
     /// Checkpoint `id` is complete: the commit phase.
     func notifyCheckpointComplete(_ checkpointID: Int64) throws
     /// Checkpoint `id` was aborted.
@@ -35,7 +36,7 @@ protocol OperatorLifecycle: AnyObject {
 
 extension OperatorLifecycle {
     func open(_ context: OperatorContext) throws {}
-    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras { OperatorExtras() }
+    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras { OperatorExtras() }
     func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
     func notifyCheckpointAborted(_ checkpointID: Int64) {}
     func close() {}

@@ -79,7 +79,7 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
 
     static var timersPart: String { "window-timers" }
 
-    func snapshotExtras(maxParallelism: Int) throws -> OperatorExtras {
+    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
         OperatorExtras(keyed: [Self.timersPart: timers.snapshot(maxParallelism: maxParallelism)])
     }
 

@@ -1,0 +1,208 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes rows to files in `directory`, exactly once (the default) or at least once.
+///
+/// Exactly-once: rows go to a temporary part file in the hidden directory
+/// `<directory>/.inprogress/`, named `<prefix>-<subtask>-<checkpoint>-<part><suffix>` — the same
+/// name in every run, so that a restarted job recognizes its own leftovers. At the checkpoint's
+/// barrier the part is flushed, fsynced and closed (pre-commit); when the checkpoint completed
+/// it is renamed into `directory` and the directory fsynced (commit). **Only files directly in
+/// `directory` are final**; readers must ignore hidden entries. Temporary files no restored
+/// checkpoint knows are deleted on start.
+///
+/// At-least-once: rows go straight to visible files (with a per-run token in their name),
+/// flushed and fsynced at each barrier; after a restore the rows since the last checkpoint are
+/// written again. For comparison and for sinks where duplicates do not matter.
+///
+/// A part rolls over to a new file every checkpoint and when it reaches `rollingSizeBytes`.
+public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
+    public enum Guarantee: Sendable, Hashable {
+        case exactlyOnce
+        case atLeastOnce
+    }
+
+    public let directory: String
+    public let encoder: RowEncoder<Input>
+    public let guarantee: Guarantee
+    /// First part of every file name (use the job's name). Default `part`.
+    public var prefix = "part"
+    /// File name extension. Default `.txt`.
+    public var suffix = ".txt"
+    /// A part file rolls over when it reaches this size. Default 128 MiB.
+    public var rollingSizeBytes = 128 << 20
+
+    public init(directory: String, encoder: RowEncoder<Input>, guarantee: Guarantee = .exactlyOnce) {
+        self.directory = directory
+        self.encoder = encoder
+        self.guarantee = guarantee
+    }
+
+    /// The files of one checkpoint interval of one subtask: where each is written and where it
+    /// becomes visible.
+    public struct Transaction: Codable, Sendable, Hashable {
+        public struct Part: Codable, Sendable, Hashable {
+            public var temporaryPath: String
+            public var finalPath: String
+        }
+
+        public var checkpointID: Int64
+        public var parts: [Part]
+    }
+
+    public func makeWriter(_ context: SinkContext) throws -> FileSinkWriter<Input> {
+        try FileSinkWriter(sink: self, subtask: context.subtask)
+    }
+}
+
+/// One subtask's writer of a ``FileSink``.
+public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
+    public typealias Transaction = FileSink<Input>.Transaction
+
+    private let sink: FileSink<Input>
+    private let subtask: Int
+    private let inProgressDirectory: String
+    /// Distinguishes runs in at-least-once file names (their files are never replaced).
+    private let runToken = String(UInt32.random(in: .min ... .max), radix: 16)
+    private var descriptor: Int32 = -1
+    private var buffer: [UInt8] = []
+    private var bytesInPart = 0
+
+    init(sink: FileSink<Input>, subtask: Int) throws {
+        self.sink = sink
+        self.subtask = subtask
+        self.inProgressDirectory = sink.directory + "/.inprogress"
+        for path in [sink.directory, inProgressDirectory] {
+            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw SinkError.unwritable(path: path, reason: error.localizedDescription)
+            }
+        }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public func beginTransaction(checkpointID: Int64) throws -> Transaction {
+        Transaction(checkpointID: checkpointID, parts: [])
+    }
+
+    public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
+        if descriptor < 0 { try openPart(of: &transaction) }
+        let line = sink.encoder.encode(value)
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        bytesInPart += line.utf8.count + 1
+        if buffer.count >= 1 << 16 { try flushBuffer(transaction) }
+        if bytesInPart >= sink.rollingSizeBytes { try closePart(transaction) }
+    }
+
+    public func preCommit(_ transaction: inout Transaction) throws {
+        if descriptor >= 0 { try closePart(transaction) }
+    }
+
+    public func commit(_ transaction: Transaction) throws {
+        guard sink.guarantee == .exactlyOnce else { return }
+        for part in transaction.parts {
+            if rename(part.temporaryPath, part.finalPath) == 0 { continue }
+            let failure = errno
+            // Idempotent: renamed by an earlier commit (before a crash) is success.
+            if failure == ENOENT && FileManager.default.fileExists(atPath: part.finalPath) { continue }
+            if failure == ENOENT {
+                throw TwoPhaseCommitError.lostTransaction("neither '\(part.temporaryPath)' nor '\(part.finalPath)' exists (checkpoint \(transaction.checkpointID), subtask \(subtask)); its rows are lost")
+            }
+            throw SinkError.unwritable(path: part.finalPath, reason: String(cString: strerror(failure)))
+        }
+        if !transaction.parts.isEmpty { try DurableFile.syncDirectory(sink.directory) }
+    }
+
+    public func abort(_ transaction: Transaction) throws {
+        if descriptor >= 0, transaction.parts.last.map({ $0.temporaryPath == currentPath }) ?? false {
+            Glibc.close(descriptor)
+            descriptor = -1
+            buffer.removeAll(keepingCapacity: true)
+        }
+        guard sink.guarantee == .exactlyOnce else { return }
+        for part in transaction.parts where unlink(part.temporaryPath) != 0 && errno != ENOENT {
+            throw SinkError.unwritable(path: part.temporaryPath, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
+        guard sink.guarantee == .exactlyOnce else { return }
+        let knownPaths = Set(known.flatMap { $0.parts.map(\.temporaryPath) })
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: inProgressDirectory)) ?? []
+        for name in names {
+            // `<prefix>-<subtask>-<checkpoint>-<part><suffix>.inprogress`; this subtask owns the
+            // subtask numbers congruent to its own (so that leftovers of a higher parallelism
+            // are cleaned too, each by exactly one subtask).
+            guard name.hasPrefix(sink.prefix + "-"), name.hasSuffix(".inprogress") else { continue }
+            let fields = name.dropFirst(sink.prefix.count + 1).split(separator: "-")
+            guard fields.count >= 3, let owner = Int(fields[0]), owner % parallelism == subtask else { continue }
+            let path = inProgressDirectory + "/" + name
+            if !knownPaths.contains(path) { unlink(path) }
+        }
+    }
+
+    public func close() {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    // MARK: - Part files
+
+    private var currentPath = ""
+
+    private func openPart(of transaction: inout Transaction) throws {
+        let name = "\(sink.prefix)-\(subtask)-\(transaction.checkpointID)-\(transaction.parts.count)"
+        let part: Transaction.Part
+        switch sink.guarantee {
+        case .exactlyOnce:
+            part = .init(temporaryPath: "\(inProgressDirectory)/\(name)\(sink.suffix).inprogress", finalPath: "\(sink.directory)/\(name)\(sink.suffix)")
+        case .atLeastOnce:
+            let path = "\(sink.directory)/\(name)-\(runToken)\(sink.suffix)"
+            part = .init(temporaryPath: path, finalPath: path)
+        }
+        descriptor = open(part.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw SinkError.unwritable(path: part.temporaryPath, reason: String(cString: strerror(errno))) }
+        currentPath = part.temporaryPath
+        transaction.parts.append(part)
+        bytesInPart = 0
+        if let header = sink.encoder.header {
+            buffer.append(contentsOf: header.utf8)
+            buffer.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    private func flushBuffer(_ transaction: Transaction) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flush, fsync, close: the part is durable (and, at least once, visible).
+    private func closePart(_ transaction: Transaction) throws {
+        try flushBuffer(transaction)
+        guard fsync(descriptor) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
+        Glibc.close(descriptor)
+        descriptor = -1
+        if sink.guarantee == .atLeastOnce { try DurableFile.syncDirectory(sink.directory) }
+    }
+}
+
+/// Errors of sinks.
+public enum SinkError: Error, CustomStringConvertible {
+    case unwritable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unwritable(path, reason): return "cannot write '\(path)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// A sink that writes into an external system's transactions and makes them visible only
+/// when the checkpoint that covers them completes — exactly-once output.
+///
+/// Implement ``TwoPhaseCommitWriter`` (the five steps); Weir's sink operator does all the
+/// bookkeeping: which transactions are pre-committed and waiting, committing them when their
+/// checkpoint completes, recovering them after a restore, retrying failed commits.
+public protocol TwoPhaseCommitSink<Input>: Sendable {
+    associatedtype Input: Sendable
+    /// A handle that holds enough to finish or undo the transaction after a restart, in another
+    /// process (for files: the temporary and the final paths).
+    associatedtype Transaction: Codable & Sendable
+    associatedtype Writer: TwoPhaseCommitWriter where Writer.Input == Input, Writer.Transaction == Transaction
+
+    func makeWriter(_ context: SinkContext) throws -> Writer
+}
+
+/// One subtask's side of a ``TwoPhaseCommitSink``.
+public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
+    associatedtype Input: Sendable
+    associatedtype Transaction: Codable & Sendable
+
+    /// Opens a transaction for the records up to the barrier of `checkpointID` (use it to name
+    /// the transaction deterministically).
+    func beginTransaction(checkpointID: Int64) throws -> Transaction
+    func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws
+    /// At the barrier: make the transaction durable but not visible.
+    func preCommit(_ transaction: inout Transaction) throws
+    /// After its checkpoint completed: make it visible. Must be idempotent: it may run again
+    /// for a transaction already committed (after a crash between commit and bookkeeping).
+    func commit(_ transaction: Transaction) throws
+    /// Discard the transaction.
+    func abort(_ transaction: Transaction) throws
+    /// Commit a pre-committed transaction found in a restored checkpoint. Default: `commit`.
+    func recoverAndCommit(_ transaction: Transaction) throws
+    /// Discard the transaction that was open when the restored checkpoint was taken. Default: `abort`.
+    func recoverAndAbort(_ transaction: Transaction) throws
+    /// Discard what earlier runs of this sink subtask left behind that none of `known` (every
+    /// transaction of the restored checkpoint, or none) is. Default: nothing.
+    func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws
+    func close()
+}
+
+extension TwoPhaseCommitWriter {
+    public func recoverAndCommit(_ transaction: Transaction) throws { try commit(transaction) }
+    public func recoverAndAbort(_ transaction: Transaction) throws { try abort(transaction) }
+    public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
+    public func close() {}
+}
+
+/// How the two-phase-commit sink operator behaves; one value per sink.
+public struct TwoPhaseCommitOptions: Sendable {
+    /// A transaction older than this is reported (the external system may time it out:
+    /// Kafka's `transaction.timeout.ms`). Default 15 minutes.
+    public var transactionTimeout: Duration = .seconds(900)
+    /// Fail the job instead of warning when a transaction outlives the timeout. Default false.
+    public var failOnTransactionTimeout = false
+    /// Attempts of a commit before the job fails (and a restart commits it). Default 5.
+    public var commitAttempts = 5
+    /// Delay before the second attempt; doubled for each further one. Default 20 ms.
+    public var commitRetryDelay: Duration = .milliseconds(20)
+    /// Called at every protocol step, for crash tests (`nil` in production).
+    public var stepObserver: (@Sendable (TwoPhaseCommitStep) -> Void)?
+
+    public init() {}
+}
+
+/// The protocol steps of a two-phase-commit sink, as crash tests see them.
+public enum TwoPhaseCommitStep: Sendable, Hashable {
+    /// The transaction of this checkpoint was pre-committed; the checkpoint is not complete yet.
+    case afterPreCommit(checkpointID: Int64)
+    /// The checkpoint completed; its transactions are about to be committed.
+    case beforeCommit(checkpointID: Int64)
+    /// One transaction of the checkpoint was committed, others may follow.
+    case afterCommitOfOne(checkpointID: Int64)
+    /// Restoring: about to recover the transactions of the restored checkpoint.
+    case beforeRecovery(checkpointID: Int64)
+}
