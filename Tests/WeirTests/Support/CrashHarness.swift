@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+@testable import Weir
+
+/// Drives a job in a child process through crashes: starts it, kills it with SIGKILL after a
+/// random delay (or lets it kill itself at a protocol step it was told to crash at), starts it
+/// again with `--resume`, until a run exits 0. Any sink's crash tests can use it; the job
+/// decides what it writes, the test verifies it afterwards.
+struct CrashHarness {
+    /// The job's executable, built beside the test bundle (`swift build --build-tests`).
+    let executable: URL
+    /// Arguments of every run.
+    let arguments: [String]
+    /// Random kills to do, each after a delay in this range.
+    var randomKills = 0
+    var killDelayMilliseconds: ClosedRange<UInt64> = 80...300
+    var seed: UInt64 = 1
+    /// Extra arguments of run number *n* (from 0), e.g. a crash point.
+    var extraArguments: (Int) -> [String] = { _ in [] }
+
+    struct Outcome {
+        /// Kills by the harness.
+        var kills = 0
+        /// Runs that ended by a signal without the harness (crash points).
+        var crashes = 0
+        var runs = 0
+    }
+
+    static func executable(named name: String) -> URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    func run() throws -> Outcome {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw InjectedFailure(message: "\(executable.path) is missing: build the package first (swift build --build-tests)")
+        }
+        var random = SplitMix64(seed: seed)
+        var outcome = Outcome()
+        while outcome.runs < 500 {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments + (outcome.runs > 0 ? ["--resume"] : []) + extraArguments(outcome.runs)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Whatever happens in the test, the job it started does not outlive it.
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            outcome.runs += 1
+            if outcome.kills < randomKills {
+                let span = killDelayMilliseconds.upperBound - killDelayMilliseconds.lowerBound + 1
+                usleep(useconds_t((killDelayMilliseconds.lowerBound + random.next() % span) * 1_000))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    outcome.kills += 1
+                    continue
+                }
+            }
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal {
+                outcome.crashes += 1
+                continue
+            }
+            guard process.terminationStatus == 0 else {
+                throw InjectedFailure(message: "run \(outcome.runs) exited with status \(process.terminationStatus) after \(outcome.kills) kills")
+            }
+            return outcome
+        }
+        throw InjectedFailure(message: "the job did not finish in 500 runs")
+    }
+}
