@@ -28,6 +28,8 @@ enum Job: String, ExpressibleByArgument, CaseIterable, Codable {
     case runningSum = "running-sum"
     /// The window job with exactly-once checkpoints every second.
     case windowCheckpointed = "window-checkpointed"
+    /// The same, writing through the exactly-once file sink.
+    case windowFileSink = "window-file-sink"
 }
 
 enum Engine: String, ExpressibleByArgument, Codable {
@@ -74,8 +76,8 @@ struct Single: ParsableCommand {
     func run() throws {
         let workload = ReferenceWorkload(events: events, keys: keys)
         let started = ProcessingClock.monotonicNanoseconds()
-        let (count, checksum, checkpoints) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
-        let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
+        let (count, checksum, checkpoints, jobSeconds) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
+        let seconds = jobSeconds ?? Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let measurement = Measurement(job: job, engine: engine, parallelism: parallelism, events: events, seconds: seconds,
@@ -98,7 +100,39 @@ struct Suite: ParsableCommand {
 
     func run() throws {
         if !onlyCheckpoints { try throughput() }
-        if !skipCheckpoints { try checkpointOverhead() }
+        if !skipCheckpoints {
+            try checkpointOverhead()
+            try fileSink()
+        }
+    }
+
+    /// The checkpointed window job through the exactly-once file sink against the same job with
+    /// a discarding sink, and the visibility latency of the file sink.
+    private func fileSink() throws {
+        var ratios: [Int: [Double]] = [:]
+        var rates: [String: [Double]] = [:]
+        for round in 1...rounds {
+            for parallelism in [1, 2] {
+                let discarding = try runChild(job: .windowCheckpointed, engine: .weir, parallelism: parallelism, events: checkpointEvents)
+                let files = try runChild(job: .windowFileSink, engine: .weir, parallelism: parallelism, events: checkpointEvents)
+                guard discarding.checksum == files.checksum, discarding.resultCount == files.resultCount else {
+                    throw ValidationError("the file sink's committed output differs from the discarding sink's results")
+                }
+                ratios[parallelism, default: []].append(files.eventsPerSecond / discarding.eventsPerSecond)
+                rates["discarding/\(parallelism)", default: []].append(discarding.eventsPerSecond)
+                rates["files/\(parallelism)", default: []].append(files.eventsPerSecond)
+                FileHandle.standardError.write(Data("round \(round): window p=\(parallelism) checkpointed, discarding \(Int(discarding.eventsPerSecond)) events/s, exactly-once files \(Int(files.eventsPerSecond)) events/s\n".utf8))
+            }
+        }
+        print("")
+        print("| parallelism | events/s, discarding sink | events/s, exactly-once file sink | ratio (median of per-round ratios) |")
+        print("|---|---|---|---|")
+        for parallelism in [1, 2] {
+            print("| \(parallelism) | \(format(median(rates["discarding/\(parallelism)"]!))) | \(format(median(rates["files/\(parallelism)"]!))) | \(String(format: "%.2f", median(ratios[parallelism]!))) |")
+        }
+        let latency = try VisibilityLatency.measure()
+        print("")
+        print("Visibility latency of the exactly-once file sink (events at \(latency.rate) per second in real time, 1 s windows, checkpoints every 1 s, parallelism 2, \(latency.windows) windows): from a window's end to its results in a committed file, median \(latency.median) ms, p90 \(latency.p90) ms, max \(latency.max) ms.")
     }
 
     /// The window job with and without checkpoints every second, alternately, and the figures

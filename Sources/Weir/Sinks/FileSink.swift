@@ -88,10 +88,10 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
 
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
         if descriptor < 0 { try openPart(of: &transaction) }
-        let line = sink.encoder.encode(value)
-        buffer.append(contentsOf: line.utf8)
+        let before = buffer.count
+        sink.encoder.append(value, &buffer)
         buffer.append(UInt8(ascii: "\n"))
-        bytesInPart += line.utf8.count + 1
+        bytesInPart += buffer.count - before
         if buffer.count >= 1 << 16 { try flushBuffer(transaction) }
         if bytesInPart >= sink.rollingSizeBytes { try closePart(transaction) }
     }
