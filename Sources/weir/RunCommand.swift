@@ -2,26 +2,28 @@ import ArgumentParser
 import Foundation
 import Weir
 
-/// `weir run`: the reference pipeline on embedded defaults.
+/// `weir run`: the reference pipeline, exactly-once into files.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the reference pipeline: generator → keyBy → tumbling event-time window sum → results.",
+        abstract: "Run the reference job: generator → keyBy → tumbling event-time window sum → exactly-once files.",
         discussion: """
-            Needs no server: a seeded generator produces keyed events with event timestamps (out of order by \
-            up to --disorder ms), Weir sums them per key in tumbling event-time windows, and the job's results \
-            are checked against the same sums computed directly, without the engine.
+            Needs no server: a seeded generator produces keyed events with event timestamps (out of order by \\
+            up to --disorder ms); Weir sums them per key in tumbling event-time windows and writes the sums as \\
+            CSV (key,windowStart,windowEnd,sum,count) through the exactly-once file sink into <data-dir>/output, \\
+            with checkpoints in <data-dir>/checkpoints. Files become visible when their checkpoint completes.
 
-            With --checkpoint-dir the job takes exactly-once checkpoints; after a crash (or Ctrl-C), the same \
-            command with --resume continues from the latest checkpoint.
+            After a crash (kill -9, power loss), the same command with --resume continues from the latest \\
+            checkpoint; `weir verify` then checks that every window sum is in the output exactly once.
 
             Examples:
               weir run
-              weir run --events 10000000 --parallelism 2
-              weir run --keys 10 --window 500 --show 20
-              weir run --events 50000000 --rate 1000000 --checkpoint-dir ./weir-data/checkpoints
-              weir run --events 50000000 --rate 1000000 --checkpoint-dir ./weir-data/checkpoints --resume
+              weir run --events 50000000 --rate 2000000 --parallelism 2
+              weir run --resume
+              weir run --fresh --keys 10 --window 500
             """)
+
+    @OptionGroup var data: DataDirectoryOption
 
     @Option(help: "Number of events to generate.")
     var events: Int64 = 2_000_000
@@ -38,29 +40,29 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Maximum out-of-orderness of event timestamps, in milliseconds (the watermark trails by as much).")
     var disorder: Int64 = 50
 
-    @Option(help: "Parallel subtasks per operator (default: the number of cores).")
-    var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 42
 
-    @Option(help: "Number of window results to print.")
-    var show: Int = 10
+    @Option(help: "Parallel subtasks per operator (default: the number of cores).")
+    var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     @Option(help: "Generate at most this many events per second (default: as fast as possible).")
     var rate: Double?
 
-    @Option(help: "Take checkpoints into this directory.")
-    var checkpointDir: String?
-
     @Option(help: "Checkpoint interval in milliseconds.")
     var checkpointInterval: Int = 1_000
 
-    @Option(help: "Checkpointing mode: exactly-once or at-least-once.")
+    @Option(help: "Checkpointing mode: exactly-once or at-least-once (the file sink follows it).")
     var checkpointMode: String = "exactly-once"
 
-    @Flag(help: "Continue from the latest checkpoint in --checkpoint-dir.")
+    @Flag(help: "Continue the run in --data-dir from its latest checkpoint (its run.json decides the job).")
     var resume = false
+
+    @Flag(help: "Delete what --data-dir holds and start over.")
+    var fresh = false
+
+    @Option(help: "Number of committed window sums to print at the end.")
+    var show: Int = 5
 
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must not be negative") }
@@ -73,57 +75,102 @@ struct RunCommand: ParsableCommand {
         guard rate.map({ $0 > 0 }) ?? true else { throw ValidationError("--rate must be positive") }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
-        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir (where to find the checkpoints)") }
+        guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
     }
 
     func run() throws {
-        let workload = ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorder, seed: seed)
+        let parameters = try prepareDataDirectory()
+        let workload = parameters.workload
         let env = StreamEnvironment(parallelism: parallelism)
-        if let checkpointDir {
-            var configuration = CheckpointConfiguration(directory: checkpointDir, interval: .milliseconds(checkpointInterval))
-            configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
-            env.checkpointing = configuration
-            env.resume = resume ? .latest : .fresh
-        }
-        let sink = CollectSink<WindowSum>()
-        let source = GeneratorSource(count: events, ratePerSecond: rate) { workload.event($0) }
-        env.addSource(source, name: "Generator")
+        var configuration = CheckpointConfiguration(directory: data.checkpoints, interval: .milliseconds(checkpointInterval))
+        configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
+        env.checkpointing = configuration
+        env.resume = resume ? .latest : .fresh
+        let progress = ProgressPrinter(total: parameters.events)
+        env.progressHandler = { progress.report($0) }
+        var sink = FileSink<WindowSum>(directory: data.output, encoder: .csv {
+            [String($0.key), String($0.windowStart), String($0.windowEnd), String($0.sum), String($0.count)]
+        }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
+        sink.prefix = "window-sums"
+        sink.suffix = ".csv"
+        env.addSource(GeneratorSource(count: workload.events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
             .assignTimestampsAndWatermarks(workload.watermarkStrategy)
             .keyBy { $0.key }
-            .window(.tumbling(size: .milliseconds(window)))
+            .window(.tumbling(size: .milliseconds(parameters.windowMilliseconds)))
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
                 WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
             }
-            .sink(sink, name: "Collect")
-        print("Weir: \(events) events, \(keys) keys, \(window) ms tumbling windows, parallelism \(parallelism)")
-        print(try env.explain().split(separator: "\n").map { "  task: \($0)" }.joined(separator: "\n"))
-        let result = try env.execute("reference window sum")
-
-        let results = sink.values.sorted { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }
-        for sum in results.prefix(show) { print("  \(sum)") }
-        if results.count > show { print("  … \(results.count - show) more") }
-        let rate = Double(result.sourceRecords) / max(result.durationSeconds, 1e-9)
-        print(String(format: "%d events → %d window results in %.2f s (%.2f M events/s), %d late events dropped",
-                     result.sourceRecords, results.count, result.durationSeconds, rate / 1e6, result.lateRecordsDropped))
+            .sink(sink, name: "Files")
+        print("weir: \(parameters.events) events, \(parameters.keys) keys, \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), data in \(data.path)")
+        for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
+        let result = try env.execute("weir-reference")
+        progress.finish()
 
         if let restored = result.restoredFrom { print("resumed from checkpoint \(restored)") }
-        if let last = result.checkpoints.last {
-            let pause = result.checkpoints.map(\.maxTaskPauseMicroseconds).max() ?? 0
-            print("checkpoints: \(result.checkpoints.count) completed, last #\(last.checkpointID) (\(last.stateSize) bytes, \(last.durationMilliseconds) ms), longest task pause \(pause) µs")
+        let rate = Double(result.sourceRecords) / max(result.durationSeconds, 1e-9)
+        print(String(format: "%d events in %.2f s (%.2f M events/s), %d late events dropped, %d checkpoints",
+                     result.sourceRecords, result.durationSeconds, rate / 1e6, result.lateRecordsDropped, result.checkpoints.count))
+        let committed = try CommittedOutput.read(data.output)
+        for row in committed.sorted(by: { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }).prefix(show) { print("  \(row)") }
+        print("\(committed.count) window sums committed in \(data.output); check them with: weir verify\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
+    }
+
+    /// Checks and sets up the data directory; returns the parameters of the run.
+    private func prepareDataDirectory() throws -> RunParameters {
+        let fileManager = FileManager.default
+        if resume {
+            return try RunParameters.load(from: data.path)
         }
-        let expected = workload.expectedWindowSums(windowMilliseconds: window)
-        if result.restoredFrom != nil {
-            // Windows that fired before the checkpoint were printed by the earlier run.
-            let got = Set(results), want = Set(expected)
-            print(got.isSubset(of: want) ? "check: OK — every window sum of this run equals the one computed without the engine (\(results.count) windows)"
-                                         : "check: FAILED — \(got.subtracting(want).count) window sums differ from the expectation")
-            if !got.isSubset(of: want) { throw ExitCode.failure }
-        } else if results == expected {
-            print("check: OK — every window sum equals the one computed without the engine (\(expected.count) windows)")
+        let existing = (try? fileManager.contentsOfDirectory(atPath: data.path)) ?? []
+        if !existing.isEmpty {
+            guard fresh else {
+                throw ValidationError("'\(data.path)' holds an earlier run; continue it with --resume, or delete it and start over with --fresh")
+            }
+            try fileManager.removeItem(atPath: data.path)
+        }
+        do { try fileManager.createDirectory(atPath: data.path, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create '\(data.path)': \(error.localizedDescription)")
+        }
+        let parameters = RunParameters(events: events, keys: keys, eventsPerSecond: eventsPerSecond, windowMilliseconds: window,
+                                       disorderMilliseconds: disorder, seed: seed)
+        try parameters.save(in: data.path)
+        return parameters
+    }
+}
+
+/// One live progress line on a terminal; plain lines otherwise.
+final class ProgressPrinter: @unchecked Sendable {
+    private let total: Int64
+    private let terminal = isatty(STDOUT_FILENO) != 0
+    private let lock = NSLock()
+    private var lastRecords = 0
+    private var lastElapsed = 0.0
+    private var printedLine = false
+
+    init(total: Int64) { self.total = total }
+
+    func report(_ progress: JobProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let rate = Double(progress.sourceRecords - lastRecords) / max(progress.elapsedSeconds - lastElapsed, 1e-3)
+        lastRecords = progress.sourceRecords
+        lastElapsed = progress.elapsedSeconds
+        var line = String(format: "%.0f s: %d of %d events (%.2f M/s)", progress.elapsedSeconds, progress.sourceRecords, total, rate / 1e6)
+        if let last = progress.checkpoints.last {
+            line += String(format: ", checkpoint #%lld (%lld ms, %.1f MB)", last.checkpointID, last.durationMilliseconds, Double(last.stateSize) / 1e6)
+        }
+        if progress.restarts > 0 { line += ", \(progress.restarts) restarts" }
+        if terminal {
+            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+            printedLine = true
         } else {
-            let got = Set(results), want = Set(expected)
-            print("check: FAILED — \(want.subtracting(got).count) expected results missing, \(got.subtracting(want).count) unexpected")
-            throw ExitCode.failure
+            print(line)
         }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if printedLine { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 }

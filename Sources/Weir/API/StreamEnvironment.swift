@@ -34,6 +34,9 @@ public final class StreamEnvironment {
     /// Where the job starts: `.fresh` (default) or `.latest` completed checkpoint in the
     /// checkpoint directory (to continue after a process crash).
     public var resume: ResumeMode = .fresh
+    /// Called about every `progressInterval` while the job runs (on a thread of its own).
+    public var progressHandler: (@Sendable (JobProgress) -> Void)?
+    public var progressInterval: Duration = .seconds(1)
     /// Receives warnings (aborted checkpoints, damaged checkpoints skipped, restarts).
     /// Default: standard error.
     public var warningHandler: @Sendable (String) -> Void = { message in
@@ -94,10 +97,13 @@ public final class StreamEnvironment {
         let restoredFrom = restore?.metadata.checkpointID
         var restarts = 0
         var checkpoints: [CheckpointStatistics] = []
+        let reporter = progressHandler.map { ProgressReporter(handler: $0, interval: progressInterval, metrics: plan.metrics, started: started) }
+        defer { reporter?.stop() }
         while true {
             let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
                 JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
             }, warn: warningHandler)
+            reporter?.watch(executor, restarts: restarts)
             do {
                 try executor.run()
                 checkpoints += executor.completedCheckpoints
@@ -137,4 +143,60 @@ public final class StreamEnvironment {
 /// so the environment is used by one thread at a time.
 private struct UncheckedEnvironment: @unchecked Sendable {
     let environment: StreamEnvironment
+}
+
+/// Calls a progress handler periodically from a thread of its own while a job runs.
+private final class ProgressReporter: @unchecked Sendable {
+    private let handler: @Sendable (JobProgress) -> Void
+    private let interval: Duration
+    private let metrics: [OperatorMetrics]
+    private let started: UInt64
+    private let condition = NSCondition()
+    private var executor: JobExecutor?
+    private var restarts = 0
+    private var stopped = false
+    private var thread: Thread?
+
+    init(handler: @escaping @Sendable (JobProgress) -> Void, interval: Duration, metrics: [OperatorMetrics], started: UInt64) {
+        self.handler = handler
+        self.interval = interval
+        self.metrics = metrics
+        self.started = started
+        let thread = Thread { [self] in run() }
+        thread.name = "weir: progress"
+        self.thread = thread
+        thread.start()
+    }
+
+    func watch(_ executor: JobExecutor, restarts: Int) {
+        condition.lock()
+        self.executor = executor
+        self.restarts = restarts
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        while let thread, !thread.isFinished { usleep(1_000) }
+    }
+
+    private func run() {
+        condition.lock()
+        while !stopped {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(1, interval.wholeMilliseconds)) / 1_000))
+            if stopped { break }
+            let progress = JobProgress(
+                elapsedSeconds: Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9,
+                sourceRecords: metrics.reduce(0) { $0 + $1.recordsOut.value },
+                lateRecordsDropped: metrics.reduce(0) { $0 + $1.lateRecordsDropped.value },
+                checkpoints: executor?.completedCheckpoints ?? [], restarts: restarts)
+            condition.unlock()
+            handler(progress)
+            condition.lock()
+        }
+        condition.unlock()
+    }
 }

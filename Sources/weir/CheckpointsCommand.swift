@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Weir
+
+/// `weir checkpoints`: what a checkpoint directory holds.
+struct CheckpointsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoints",
+        abstract: "List and inspect the checkpoints of a job.",
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self)
+
+    static func resolve(_ directory: String?) -> String { directory ?? "./weir-data/checkpoints" }
+
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
+    }
+
+    static func bytes(_ count: Int) -> String {
+        count >= 1 << 20 ? String(format: "%.1f MiB", Double(count) / 1_048_576) : count >= 1 << 10 ? String(format: "%.1f KiB", Double(count) / 1_024) : "\(count) B"
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the checkpoints in a directory, newest first, each verified against its checksums.",
+            discussion: """
+                Examples:
+                  weir checkpoints list
+                  weir checkpoints list /var/lib/weir/clicks
+                """)
+
+        @Argument(help: "The checkpoint directory (default ./weir-data/checkpoints).") var directory: String?
+
+        func run() throws {
+            let directory = CheckpointsCommand.resolve(directory)
+            guard FileManager.default.fileExists(atPath: directory) else {
+                throw ValidationError("no checkpoint directory at '\(directory)'")
+            }
+            let entries = try CheckpointInspector.list(directory: directory)
+            if entries.isEmpty { print("no checkpoints in \(directory)") }
+            for entry in entries {
+                guard let metadata = entry.metadata else {
+                    print("chk-\(entry.checkpointID)  NOT USABLE: \(entry.problem ?? "?")")
+                    continue
+                }
+                print("chk-\(entry.checkpointID)  \(CheckpointsCommand.time(metadata.triggeredAt))  \(metadata.durationMilliseconds) ms  \(CheckpointsCommand.bytes(metadata.stateSize))  \(metadata.files.count) files  job '\(metadata.jobName)'\(metadata.isFinal ? "  final" : "")  checksums OK")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one checkpoint (the latest by default): operators, their state, checksums.",
+            discussion: """
+                Examples:
+                  weir checkpoints show
+                  weir checkpoints show ./weir-data/checkpoints --id 12
+                """)
+
+        @Argument(help: "The checkpoint directory (default ./weir-data/checkpoints).") var directory: String?
+        @Option(help: "Checkpoint id (default: the latest).") var id: Int64?
+
+        func run() throws {
+            let directory = CheckpointsCommand.resolve(directory)
+            let entries = try CheckpointInspector.list(directory: directory)
+            guard let entry = id.map({ id in entries.first { $0.checkpointID == id } }) ?? entries.first else {
+                throw ValidationError(id.map { "no checkpoint \($0) in '\(directory)'" } ?? "no checkpoints in '\(directory)'")
+            }
+            let (metadata, states) = try CheckpointInspector.load(entry.path)
+            print("checkpoint \(metadata.checkpointID) of job '\(metadata.jobName)'\(metadata.isFinal ? " (final)" : "")")
+            print("  triggered \(CheckpointsCommand.time(metadata.triggeredAt)), took \(metadata.durationMilliseconds) ms, \(CheckpointsCommand.bytes(metadata.stateSize)) in \(metadata.files.count) files, max parallelism \(metadata.maxParallelism)")
+            print("  checksums: OK (every file verified)")
+            for op in metadata.operators {
+                let mine = states.filter { $0.operatorID == op.operatorID }
+                let size = mine.reduce(0) { $0 + $1.fileSize }
+                print("  operator \(op.operatorID) ×\(op.parallelism): \(mine.isEmpty ? "no state" : CheckpointsCommand.bytes(size))")
+                for state in mine {
+                    var parts = state.keyedParts.map { "\($0.name): \($0.keyGroups) key groups, \(CheckpointsCommand.bytes($0.bytes))" }
+                    if state.splits > 0 { parts.append("\(state.splits) splits (source positions or sink transactions)") }
+                    print("    subtask \(state.subtask): " + parts.joined(separator: "; "))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Weir
+
+/// `weir verify`: is the committed output of a `weir run` exactly the expected result?
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the committed output of a weir run against the expected result, computed without the engine.",
+        discussion: """
+            Recomputes every window sum from the run's seeded input (run.json) and compares them with the \\
+            committed files: prints "exactly-once: OK (N rows)", or the lost, duplicated and unexpected rows.
+
+            Examples:
+              weir verify
+              weir verify --data-dir /tmp/run1
+            """)
+
+    @OptionGroup var data: DataDirectoryOption
+
+    @Option(help: "How many lost, duplicated or unexpected rows to list.")
+    var examples: Int = 10
+
+    func run() throws {
+        let parameters = try RunParameters.load(from: data.path)
+        let expected = parameters.workload.expectedWindowSums(windowMilliseconds: parameters.windowMilliseconds)
+        let committed = try CommittedOutput.read(data.output)
+        var counts: [WindowSum: Int] = [:]
+        for row in committed { counts[row, default: 0] += 1 }
+        let expectedSet = Set(expected)
+        let lost = expected.filter { counts[$0] == nil }
+        let duplicated = counts.filter { $0.value > 1 }.map(\.key).sorted { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }
+        let unexpected = counts.keys.filter { !expectedSet.contains($0) }.sorted { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }
+        if lost.isEmpty && duplicated.isEmpty && unexpected.isEmpty {
+            print("exactly-once: OK (\(committed.count) rows)")
+            return
+        }
+        let finished = (try? latestCheckpointIsFinal()) ?? false
+        print("exactly-once: FAILED — \(lost.count) rows lost, \(duplicated.count) duplicated, \(unexpected.count) unexpected (of \(expected.count) expected)")
+        if !finished && duplicated.isEmpty && unexpected.isEmpty {
+            print("the run has not finished (its latest checkpoint is not the final one): continue it with weir run --resume\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
+        }
+        for row in lost.prefix(examples) { print("  lost: \(row)") }
+        for row in duplicated.prefix(examples) { print("  duplicated ×\(counts[row]!): \(row)") }
+        for row in unexpected.prefix(examples) { print("  unexpected: \(row)") }
+        throw ExitCode.failure
+    }
+
+    private func latestCheckpointIsFinal() throws -> Bool {
+        let directories = try FileManager.default.contentsOfDirectory(atPath: data.checkpoints)
+            .compactMap { $0.hasPrefix("chk-") ? Int64($0.dropFirst(4)) : nil }.sorted()
+        guard let latest = directories.last else { return false }
+        return try CheckpointInspector.load(data.checkpoints + "/chk-\(latest)").metadata.isFinal
+    }
+}

@@ -1,0 +1,106 @@
+import XCTest
+@testable import Weir
+
+/// The `weir` command as a user runs it: the built binary in a child process.
+final class WeirCommandTests: XCTestCase {
+    private var data = ""
+
+    override func setUp() {
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: data)
+    }
+
+    private struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    private func weir(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+
+    private var runArguments: [String] {
+        ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "100", "--parallelism", "2"]
+    }
+
+    /// The scenario: `weir run`, `kill -9` mid-run (five times), `weir run --resume`,
+    /// then `weir verify` says exactly-once OK.
+    func testKillNineThenResumeThenVerifySaysExactlyOnce() throws {
+        var harness = CrashHarness(executable: CrashHarness.executable(named: "weir"), arguments: runArguments)
+        harness.randomKills = 5
+        harness.killDelayMilliseconds = 300...700
+        let outcome = try harness.run()
+        XCTAssertEqual(outcome.kills, 5)
+        let verify = try weir(["verify", "--data-dir", data])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        XCTAssertTrue(verify.output.contains("exactly-once: OK (3000 rows)"), verify.output)
+    }
+
+    func testVerifyOfAnUnfinishedRunSaysWhatIsMissingAndHowToContinue() throws {
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = runArguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(1_200_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let verify = try weir(["verify", "--data-dir", data])
+        XCTAssertEqual(verify.status, 1)
+        XCTAssertTrue(verify.output.contains("rows lost, 0 duplicated, 0 unexpected"), verify.output)
+        XCTAssertTrue(verify.output.contains("continue it with weir run --resume"), verify.output)
+        XCTAssertTrue(verify.output.contains("  lost: key="), verify.output)
+    }
+
+    func testRunRefusesToOverwriteAnEarlierRunAndFreshStartsOver() throws {
+        let small = ["run", "--data-dir", data, "--events", "20000", "--keys", "10", "--parallelism", "1"]
+        XCTAssertEqual(try weir(small).status, 0)
+        let again = try weir(small)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.output.contains("holds an earlier run; continue it with --resume, or delete it and start over with --fresh"), again.output)
+        let fresh = try weir(small + ["--fresh"])
+        XCTAssertEqual(fresh.status, 0, fresh.output)
+        XCTAssertTrue(try weir(["verify", "--data-dir", data]).output.contains("exactly-once: OK"))
+        let both = try weir(small + ["--fresh", "--resume"])
+        XCTAssertTrue(both.output.contains("choose one"), both.output)
+    }
+
+    func testCheckpointsListAndShowVerifyChecksumsAndNameADamagedFile() throws {
+        XCTAssertEqual(try weir(["run", "--data-dir", data, "--events", "200000", "--keys", "500", "--rate", "400000", "--checkpoint-interval", "100"]).status, 0)
+        let list = try weir(["checkpoints", "list", data + "/checkpoints"])
+        XCTAssertEqual(list.status, 0)
+        XCTAssertTrue(list.output.contains("final  checksums OK"), list.output)
+        let show = try weir(["checkpoints", "show", data + "/checkpoints"])
+        XCTAssertTrue(show.output.contains("checksums: OK"), show.output)
+        XCTAssertTrue(show.output.contains("operator 3-Files ×"), show.output)
+
+        let older = try XCTUnwrap(try FileCheckpointStorage(directory: data + "/checkpoints").checkpointDirectories().last)
+        let file = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: older.path).first { $0.hasSuffix(".state") })
+        var bytes = try DurableFile.read(older.path + "/" + file)
+        bytes[bytes.count / 2] ^= 0xff
+        try DurableFile.writeAndSync(bytes, to: older.path + "/" + file)
+        let damaged = try weir(["checkpoints", "list", data + "/checkpoints"])
+        XCTAssertTrue(damaged.output.contains("chk-\(older.id)  NOT USABLE") && damaged.output.contains(file), damaged.output)
+        let missing = try weir(["checkpoints", "list", data + "/nowhere"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.output.contains("no checkpoint directory at"), missing.output)
+    }
+
+    func testVerifyWithoutARunSaysHowToStartOne() throws {
+        let verify = try weir(["verify", "--data-dir", data])
+        XCTAssertNotEqual(verify.status, 0)
+        XCTAssertTrue(verify.output.contains("holds no weir run"), verify.output)
+    }
+}
