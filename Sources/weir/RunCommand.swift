@@ -103,7 +103,24 @@ struct RunCommand: ParsableCommand {
             .sink(sink, name: "Files")
         print("weir: \(parameters.events) events, \(parameters.keys) keys, \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), data in \(data.path)")
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
-        let result = try env.execute("weir-reference")
+        // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
+        let cancellation = env.cancellation
+        let interrupts = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { cancellation.cancel() }
+            source.resume()
+            return source
+        }
+        defer { for source in interrupts { source.cancel() } }
+        let result: JobExecutionResult
+        do {
+            result = try env.execute("weir-reference")
+        } catch JobError.cancelled {
+            progress.finish()
+            print("stopped; the latest completed checkpoint is kept: continue with weir run --resume\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
+            throw ExitCode(130)
+        }
         progress.finish()
 
         if let restored = result.restoredFrom { print("resumed from checkpoint \(restored)") }

@@ -44,6 +44,7 @@ public final class StreamEnvironment {
     }
 
     let graph = StreamGraph()
+    private let running = RunningExecutor()
 
     public init(parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         precondition(parallelism >= 1, "parallelism must be at least 1")
@@ -80,6 +81,7 @@ public final class StreamEnvironment {
     public func execute(_ jobName: String = "Weir job") throws -> JobExecutionResult {
         let plan = try ExecutionPlan(graph: graph, maxParallelism: maxParallelism)
         let started = ProcessingClock.monotonicNanoseconds()
+        running.reset()
         var storage: FileCheckpointStorage?
         var restore: FileCheckpointStorage.Completed?
         if let checkpointing {
@@ -104,13 +106,16 @@ public final class StreamEnvironment {
                 JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
             }, warn: warningHandler)
             reporter?.watch(executor, restarts: restarts)
+            guard running.start(executor) else { throw JobError.cancelled }
+            defer { running.finish() }
             do {
                 try executor.run()
                 checkpoints += executor.completedCheckpoints
                 break
             } catch {
                 checkpoints += executor.completedCheckpoints
-                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError) else { throw error }
+                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError),
+                      !running.isCancelled else { throw error }
                 restarts += 1
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
                 Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
@@ -121,6 +126,17 @@ public final class StreamEnvironment {
         return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
                                   restoredFrom: restoredFrom, checkpoints: checkpoints)
     }
+
+    /// Stops the job that `execute` is running (from any thread, e.g. a signal handler):
+    /// every task stops, `execute` throws ``JobError/cancelled``, no restart follows. What the
+    /// completed checkpoints hold stays: a run with `resume: .latest` continues from there.
+    public func cancel() {
+        running.cancel()
+    }
+
+    /// A handle that cancels this environment's job from any thread or task (the environment
+    /// itself is used from one thread).
+    public var cancellation: JobCancellation { JobCancellation(running: running) }
 
     /// Runs the job without blocking a cooperative thread of Swift concurrency: the job's own
     /// threads do the work while the caller is suspended.
@@ -198,5 +214,55 @@ private final class ProgressReporter: @unchecked Sendable {
             condition.lock()
         }
         condition.unlock()
+    }
+}
+
+/// Cancels a job from any thread (see ``StreamEnvironment/cancellation``).
+public struct JobCancellation: Sendable {
+    fileprivate let running: RunningExecutor
+
+    /// Same as ``StreamEnvironment/cancel()``.
+    public func cancel() { running.cancel() }
+}
+
+/// The executor of the current run, so that `cancel()` can reach it from another thread.
+fileprivate final class RunningExecutor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var executor: JobExecutor?
+    private var cancelled = false
+
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+
+    /// Registers the executor of a run; `false` if the job was cancelled already.
+    func start(_ executor: JobExecutor) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        self.executor = executor
+        return !cancelled
+    }
+
+    func finish() {
+        lock.lock()
+        executor = nil
+        lock.unlock()
+    }
+
+    /// A new `execute` begins: an earlier cancellation does not apply to it.
+    func reset() {
+        lock.lock()
+        cancelled = false
+        lock.unlock()
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let current = executor
+        lock.unlock()
+        current?.cancelFromOutside()
     }
 }

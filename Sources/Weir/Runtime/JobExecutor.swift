@@ -93,7 +93,12 @@ final class JobExecutor: @unchecked Sendable {
         if let firstError { throw firstError }
     }
 
-    /// Cancels the run from outside (the job's tasks throw ``TaskCancelled`` and stop).
+    /// Stops the run from outside: `run()` throws ``JobError/cancelled`` (unless a task failed first).
+    func cancelFromOutside() {
+        fail(JobError.cancelled)
+    }
+
+    /// Cancels every task (they throw ``TaskCancelled`` and stop).
     func cancel() {
         control.cancel()
         for cancel in cancelGates { cancel() }

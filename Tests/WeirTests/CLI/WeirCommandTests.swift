@@ -104,3 +104,43 @@ final class WeirCommandTests: XCTestCase {
         XCTAssertTrue(verify.output.contains("holds no weir run"), verify.output)
     }
 }
+
+extension WeirCommandTests {
+    /// Ctrl-C stops the run cleanly (exit status 130); `--resume` finishes it exactly once.
+    func testInterruptStopsCleanlyAndResumeFinishesExactlyOnce() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-int-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let arguments = ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "100"]
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        usleep(1_000_000)
+        kill(process.processIdentifier, SIGINT)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, output)
+        XCTAssertTrue(output.contains("stopped; the latest completed checkpoint is kept: continue with weir run --resume"), output)
+
+        let resume = Process()
+        resume.executableURL = CrashHarness.executable(named: "weir")
+        resume.arguments = arguments + ["--resume"]
+        resume.standardOutput = FileHandle.nullDevice
+        try resume.run()
+        resume.waitUntilExit()
+        XCTAssertEqual(resume.terminationStatus, 0)
+
+        let verify = Process()
+        verify.executableURL = CrashHarness.executable(named: "weir")
+        verify.arguments = ["verify", "--data-dir", data]
+        let verifyPipe = Pipe()
+        verify.standardOutput = verifyPipe
+        try verify.run()
+        let verdict = String(decoding: verifyPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        verify.waitUntilExit()
+        XCTAssertTrue(verdict.contains("exactly-once: OK (3000 rows)"), verdict)
+    }
+}

@@ -82,3 +82,20 @@ final class FailurePropagationTests: XCTestCase {
         }
     }
 }
+
+extension FailurePropagationTests {
+    func testCancelStopsAnUnboundedJobAndExecuteSaysSo() throws {
+        let env = StreamEnvironment(parallelism: 2)
+        env.addSource(GeneratorSource(count: nil) { StreamRecord($0) }).keyBy { $0 % 10 }.reduce(+).sink(DiscardingSink())
+        let cancellation = env.cancellation
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { cancellation.cancel() }
+        XCTAssertThrowsError(try env.execute()) { error in
+            guard case JobError.cancelled = error else { return XCTFail("expected cancelled, got \(error)") }
+        }
+        // A cancellation does not carry over to the next run.
+        let bounded = StreamEnvironment(parallelism: 1)
+        bounded.addSource(GeneratorSource(count: 10) { StreamRecord($0) }).sink(DiscardingSink())
+        bounded.cancel()
+        XCTAssertNoThrow(try bounded.execute())
+    }
+}
