@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Weir
 
 /// `weir run`: the reference pipeline, exactly-once into files.
@@ -64,6 +65,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of committed window sums to print at the end.")
     var show: Int = 5
 
+    @Option(help: "Where the events come from: generator, or files (then --input).")
+    var source: String = "generator"
+
+    @Option(help: "With --source files: a directory of CSV lines key,timestamp,value (timestamp in ms).")
+    var input: String?
+
+    @Option(help: "With --source files: what a malformed line does: skip (counted and reported) or fail.")
+    var badLines: String = "fail"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must not be negative") }
         guard keys > 0 else { throw ValidationError("--keys must be at least 1") }
@@ -76,12 +89,20 @@ struct RunCommand: ParsableCommand {
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
+        guard ["generator", "files"].contains(source) else { throw ValidationError("--source must be generator or files") }
+        if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
+        guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
     func run() throws {
+        var logger = Logger(label: "weir")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let parameters = try prepareDataDirectory()
         let workload = parameters.workload
         let env = StreamEnvironment(parallelism: parallelism)
+        let log = logger
+        env.warningHandler = { log.warning("\($0)") }
         var configuration = CheckpointConfiguration(directory: data.checkpoints, interval: .milliseconds(checkpointInterval))
         configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         env.checkpointing = configuration
@@ -93,8 +114,26 @@ struct RunCommand: ParsableCommand {
         }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
         sink.prefix = "window-sums"
         sink.suffix = ".csv"
-        env.addSource(GeneratorSource(count: workload.events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
-            .assignTimestampsAndWatermarks(workload.watermarkStrategy)
+        let badLineCount = Counter()
+        let eventStream: DataStream<ReferenceEvent>
+        if let input = parameters.input {
+            let skip = badLines == "skip"
+            eventStream = env.addSource(try LineFileSource(directory: input), name: "Files")
+                .flatMap(name: "Parse") { (line: String) throws -> [StreamRecord<ReferenceEvent>] in
+                    if let record = Self.parse(line) { return [record] }
+                    guard skip else { throw InputError.malformedLine(line) }
+                    badLineCount.add()
+                    return []
+                }
+                .assignTimestampsAndWatermarks(WatermarkStrategy<StreamRecord<ReferenceEvent>>
+                    .boundedOutOfOrderness(.milliseconds(parameters.disorderMilliseconds))
+                    .withTimestampAssigner { $0.timestamp })
+                .map(name: "Event") { $0.value }
+        } else {
+            eventStream = env.addSource(GeneratorSource(count: workload.events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
+                .assignTimestampsAndWatermarks(workload.watermarkStrategy)
+        }
+        eventStream
             .keyBy { $0.key }
             .window(.tumbling(size: .milliseconds(parameters.windowMilliseconds)))
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
@@ -127,6 +166,7 @@ struct RunCommand: ParsableCommand {
         let rate = Double(result.sourceRecords) / max(result.durationSeconds, 1e-9)
         print(String(format: "%d events in %.2f s (%.2f M events/s), %d late events dropped, %d checkpoints",
                      result.sourceRecords, result.durationSeconds, rate / 1e6, result.lateRecordsDropped, result.checkpoints.count))
+        if badLineCount.value > 0 { logger.warning("\(badLineCount.value) malformed input lines were skipped (--bad-lines skip)") }
         let committed = try CommittedOutput.read(data.output)
         for row in committed.sorted(by: { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }).prefix(show) { print("  \(row)") }
         print("\(committed.count) window sums committed in \(data.output); check them with: weir verify\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
@@ -148,10 +188,32 @@ struct RunCommand: ParsableCommand {
         do { try fileManager.createDirectory(atPath: data.path, withIntermediateDirectories: true) } catch {
             throw ValidationError("cannot create '\(data.path)': \(error.localizedDescription)")
         }
-        let parameters = RunParameters(events: events, keys: keys, eventsPerSecond: eventsPerSecond, windowMilliseconds: window,
+        var parameters = RunParameters(events: events, keys: keys, eventsPerSecond: eventsPerSecond, windowMilliseconds: window,
                                        disorderMilliseconds: disorder, seed: seed)
+        if source == "files" { parameters.input = input }
         try parameters.save(in: data.path)
         return parameters
+    }
+}
+
+extension RunCommand {
+    /// `key,timestamp,value` → an event with its event time; `nil` if the line is malformed.
+    static func parse(_ line: String) -> StreamRecord<ReferenceEvent>? {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 3, let key = Int(fields[0]), let timestamp = Int64(fields[1]), let value = Int64(fields[2]) else { return nil }
+        return StreamRecord(ReferenceEvent(key: key, value: value), timestamp: timestamp)
+    }
+}
+
+/// Errors of the job's input.
+enum InputError: Error, CustomStringConvertible {
+    case malformedLine(String)
+
+    var description: String {
+        switch self {
+        case .malformedLine(let line):
+            return "malformed input line (expected key,timestamp,value): \"\(line.prefix(200))\"; skip such lines with --bad-lines skip"
+        }
     }
 }
 

@@ -11,6 +11,8 @@ struct RunParameters: Codable, Equatable {
     var windowMilliseconds: Int64
     var disorderMilliseconds: Int64
     var seed: UInt64
+    /// The input directory of a file-fed run (`nil`: the generator).
+    var input: String?
 
     var workload: ReferenceWorkload {
         ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorderMilliseconds, seed: seed)

@@ -23,6 +23,9 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let parameters = try RunParameters.load(from: data.path)
+        if let input = parameters.input {
+            throw ValidationError("the run in '\(data.path)' read its events from '\(input)'; weir verify recomputes generator-fed runs only")
+        }
         let expected = parameters.workload.expectedWindowSums(windowMilliseconds: parameters.windowMilliseconds)
         let committed = try CommittedOutput.read(data.output)
         var counts: [WindowSum: Int] = [:]

@@ -144,3 +144,54 @@ extension WeirCommandTests {
         XCTAssertTrue(verdict.contains("exactly-once: OK (3000 rows)"), verdict)
     }
 }
+
+extension WeirCommandTests {
+    private func runWeir(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    func testFileInputWithAMalformedLineFailsOrSkipsAndCountsByFlag() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-files-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/input", withIntermediateDirectories: true)
+        var lines = (0..<3_000).map { "\($0 % 7),\($0),1" }
+        lines.insert("this,is not,a number", at: 1_000)
+        lines.insert("3,4", at: 2_000)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/input/events.csv", atomically: true, encoding: .utf8)
+
+        let failing = try runWeir(["run", "--data-dir", root + "/fail", "--source", "files", "--input", root + "/input", "--parallelism", "1"])
+        XCTAssertNotEqual(failing.status, 0)
+        XCTAssertTrue(failing.output.contains("malformed input line (expected key,timestamp,value): \"this,is not,a number\""), failing.output)
+        XCTAssertTrue(failing.output.contains("--bad-lines skip"), failing.output)
+
+        let skipping = try runWeir(["run", "--data-dir", root + "/skip", "--source", "files", "--input", root + "/input", "--bad-lines", "skip", "--parallelism", "1"])
+        XCTAssertEqual(skipping.status, 0, skipping.output)
+        XCTAssertTrue(skipping.output.contains("2 malformed input lines were skipped"), skipping.output)
+        let rows = try String(contentsOfFile: try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: root + "/skip/output").first { !$0.hasPrefix(".") }.map { root + "/skip/output/" + $0 }), encoding: .utf8)
+        XCTAssertTrue(rows.contains(",3000,"), "windows of the file's event time: \(rows.prefix(200))")
+        let verify = try runWeir(["verify", "--data-dir", root + "/skip"])
+        XCTAssertTrue(verify.output.contains("recomputes generator-fed runs only"), verify.output)
+    }
+
+    func testBadFlagsSayWhatIsWrong() throws {
+        for (arguments, message) in [
+            (["run", "--source", "kafka"], "--source must be generator or files"),
+            (["run", "--source", "files"], "--source files needs --input DIR"),
+            (["run", "--log-level", "loud"], "--log-level must be one of"),
+            (["run", "--parallelism", "0"], "--parallelism must be between 1 and 128"),
+        ] {
+            let result = try runWeir(arguments)
+            XCTAssertNotEqual(result.status, 0)
+            XCTAssertTrue(result.output.contains(message), "\(arguments): \(result.output)")
+        }
+    }
+}
