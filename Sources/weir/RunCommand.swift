@@ -77,6 +77,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Serve Prometheus metrics (/metrics) and a JSON status (/status) on this port (0: any free port).")
+    var metricsPort: Int?
+
+    @Option(help: "Address of the metrics endpoint.")
+    var metricsHost: String = "127.0.0.1"
+
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must not be negative") }
         guard keys > 0 else { throw ValidationError("--keys must be at least 1") }
@@ -108,7 +114,20 @@ struct RunCommand: ParsableCommand {
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
         let progress = ProgressPrinter(total: parameters.events)
-        env.progressHandler = { progress.report($0) }
+        var endpoint: MetricsEndpoint?
+        if let metricsPort {
+            do { endpoint = try MetricsEndpoint(host: metricsHost, port: metricsPort) } catch {
+                throw ValidationError("cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
+            }
+            print("metrics: http://\(metricsHost):\(endpoint!.port)/metrics, status: http://\(metricsHost):\(endpoint!.port)/status")
+        }
+        defer { endpoint?.stop() }
+        let metrics = endpoint
+        env.progressInterval = .milliseconds(500)
+        env.progressHandler = { report in
+            progress.report(report)
+            metrics?.update(report)
+        }
         var sink = FileSink<WindowSum>(directory: data.output, encoder: .csv {
             [String($0.key), String($0.windowStart), String($0.windowEnd), String($0.sum), String($0.count)]
         }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
@@ -156,11 +175,13 @@ struct RunCommand: ParsableCommand {
         do {
             result = try env.execute("weir-reference")
         } catch JobError.cancelled {
+            endpoint?.finished("cancelled")
             progress.finish()
             print("stopped; the latest completed checkpoint is kept: continue with weir run --resume\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
             throw ExitCode(130)
         }
         progress.finish()
+        endpoint?.finished("finished")
 
         if let restored = result.restoredFrom { print("resumed from checkpoint \(restored)") }
         let rate = Double(result.sourceRecords) / max(result.durationSeconds, 1e-9)
@@ -239,6 +260,8 @@ final class ProgressPrinter: @unchecked Sendable {
             line += String(format: ", checkpoint #%lld (%lld ms, %.1f MB)", last.checkpointID, last.durationMilliseconds, Double(last.stateSize) / 1e6)
         }
         if progress.restarts > 0 { line += ", \(progress.restarts) restarts" }
+        let committed = progress.operators.reduce(0) { $0 + $1.transactionsCommitted.value }
+        if committed > 0 { line += ", \(committed) transactions committed" }
         if terminal {
             FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
             printedLine = true

@@ -10,4 +10,6 @@ public struct JobProgress: Sendable {
     public var checkpoints: [CheckpointStatistics]
     /// Restarts so far.
     public var restarts: Int
+    /// The counters of every operator (summed over its subtasks and over restarts).
+    public var operators: [OperatorMetrics]
 }

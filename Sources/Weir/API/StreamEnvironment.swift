@@ -208,7 +208,7 @@ private final class ProgressReporter: @unchecked Sendable {
                 elapsedSeconds: Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9,
                 sourceRecords: metrics.reduce(0) { $0 + $1.recordsOut.value },
                 lateRecordsDropped: metrics.reduce(0) { $0 + $1.lateRecordsDropped.value },
-                checkpoints: executor?.completedCheckpoints ?? [], restarts: restarts)
+                checkpoints: executor?.completedCheckpoints ?? [], restarts: restarts, operators: metrics)
             condition.unlock()
             handler(progress)
             condition.lock()

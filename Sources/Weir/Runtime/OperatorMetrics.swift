@@ -8,6 +8,10 @@ public final class OperatorMetrics: Sendable {
     public let recordsOut = Counter()
     /// Late records a window dropped (also sent to the late-data side output if one is set).
     public let lateRecordsDropped = Counter()
+    /// Transactions a two-phase-commit sink committed.
+    public let transactionsCommitted = Counter()
+    /// Commit attempts of a two-phase-commit sink that failed (and were retried, or failed the job).
+    public let commitFailures = Counter()
 
     init(operatorName: String) { self.operatorName = operatorName }
 }

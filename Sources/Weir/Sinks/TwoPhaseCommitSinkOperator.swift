@@ -108,6 +108,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         for case .commit(let due) in actions {
             for entry in waiting[due] ?? [] {
                 try withRetries("committing the transaction of checkpoint \(due)") { try writer.commit(entry.transaction) }
+                context.metrics.transactionsCommitted.add()
                 options.stepObserver?(.afterCommitOfOne(checkpointID: checkpointID))
             }
             machine.committed(due)
@@ -135,6 +136,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
                 try body()
                 return
             } catch {
+                context.metrics.commitFailures.add()
                 guard attempt < options.commitAttempts else {
                     throw TwoPhaseCommitError.commitFailed("\(what) failed \(attempt) times: \(error); the job fails so that a restart commits it from the checkpoint")
                 }

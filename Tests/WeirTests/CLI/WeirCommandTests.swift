@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 @testable import Weir
 
 /// The `weir` command as a user runs it: the built binary in a child process.
@@ -193,5 +196,62 @@ extension WeirCommandTests {
             XCTAssertNotEqual(result.status, 0)
             XCTAssertTrue(result.output.contains(message), "\(arguments): \(result.output)")
         }
+    }
+}
+
+extension WeirCommandTests {
+    /// Scrapes the metrics endpoint twice while a job runs: counters move, the checkpoint gauge
+    /// grows, and the JSON status says the job is running.
+    func testMetricsEndpointWhileAJobRuns() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-metrics-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = ["run", "--data-dir", data, "--events", "600000", "--keys", "1000", "--rate", "150000",
+                             "--checkpoint-interval", "200", "--metrics-port", "0"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var seen = ""
+        var port: Int?
+        let deadline = Date().addingTimeInterval(10)
+        while port == nil && Date() < deadline {
+            seen += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+            if let range = seen.range(of: #"metrics: http://127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression) {
+                port = Int(seen[range].split(separator: ":").last!.split(separator: "/").first!)
+            }
+        }
+        let found = try XCTUnwrap(port, seen)
+
+        func scrape(_ path: String) throws -> String {
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var body: Data?
+            nonisolated(unsafe) var failure: (any Error)?
+            URLSession.shared.dataTask(with: URL(string: "http://127.0.0.1:\(found)\(path)")!) { data, _, error in
+                body = data
+                failure = error
+                done.signal()
+            }.resume()
+            done.wait()
+            if let failure { throw failure }
+            return String(decoding: body ?? Data(), as: UTF8.self)
+        }
+        func value(_ metric: String, in text: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(metric) }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        usleep(1_200_000)
+        let first = try scrape("/metrics")
+        usleep(1_200_000)
+        let second = try scrape("/metrics")
+        let records = #"weir_records_out_total{operator="Generator"}"#
+        XCTAssertGreaterThan(try XCTUnwrap(value(records, in: second), second), try XCTUnwrap(value(records, in: first), first))
+        XCTAssertGreaterThan(try XCTUnwrap(value("weir_last_checkpoint_id", in: second)), try XCTUnwrap(value("weir_last_checkpoint_id", in: first)))
+        XCTAssertNotNil(value(#"weir_sink_transactions_committed_total{operator="Files"}"#, in: second), second)
+        let status = try scrape("/status")
+        XCTAssertTrue(status.contains(#""state":"running""#), status)
+        XCTAssertTrue(try scrape("/nothing").isEmpty == false)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
     }
 }
