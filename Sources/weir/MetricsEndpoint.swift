@@ -63,6 +63,10 @@ final class MetricsEndpoint: @unchecked Sendable {
             add("weir_late_records_dropped_total", op.lateRecordsDropped.value, [("operator", name)])
             add("weir_sink_transactions_committed_total", op.transactionsCommitted.value, [("operator", name)])
             add("weir_sink_commit_failures_total", op.commitFailures.value, [("operator", name)])
+            add("weir_input_backpressure_nanoseconds_total", op.inputBackpressureNanoseconds.value, [("operator", name)])
+            if op.currentWatermark != Int64.min {
+                Gauge(label: "weir_watermark_milliseconds", dimensions: [("operator", name)]).record(Double(op.currentWatermark == Int64.max ? -1 : op.currentWatermark))
+            }
         }
         add("weir_checkpoints_completed_total", progress.checkpoints.count, [])
         add("weir_restarts_total", progress.restarts, [])
@@ -71,6 +75,7 @@ final class MetricsEndpoint: @unchecked Sendable {
             Gauge(label: "weir_last_checkpoint_duration_milliseconds").record(Double(last.durationMilliseconds))
             Gauge(label: "weir_last_checkpoint_size_bytes").record(Double(last.stateSize))
             Gauge(label: "weir_last_checkpoint_task_pause_microseconds").record(Double(last.maxTaskPauseMicroseconds))
+            Gauge(label: "weir_last_checkpoint_alignment_microseconds").record(Double(last.maxAlignmentMicroseconds))
         }
         status = Status(state: state, elapsedSeconds: progress.elapsedSeconds, sourceRecords: progress.sourceRecords, restarts: progress.restarts,
                         checkpoints: progress.checkpoints.suffix(20).map { .init(id: $0.checkpointID, durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize, isFinal: $0.isFinal) })

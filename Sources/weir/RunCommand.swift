@@ -53,6 +53,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Checkpoint interval in milliseconds.")
     var checkpointInterval: Int = 1_000
 
+    @Option(help: "Where checkpoints go (default: <data-dir>/checkpoints).")
+    var checkpointDir: String?
+
     @Option(help: "Checkpointing mode: exactly-once or at-least-once (the file sink follows it).")
     var checkpointMode: String = "exactly-once"
 
@@ -109,7 +112,7 @@ struct RunCommand: ParsableCommand {
         let env = StreamEnvironment(parallelism: parallelism)
         let log = logger
         env.warningHandler = { log.warning("\($0)") }
-        var configuration = CheckpointConfiguration(directory: data.checkpoints, interval: .milliseconds(checkpointInterval))
+        var configuration = CheckpointConfiguration(directory: checkpointDir ?? data.checkpoints, interval: .milliseconds(checkpointInterval))
         configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
@@ -256,6 +259,9 @@ final class ProgressPrinter: @unchecked Sendable {
         lastRecords = progress.sourceRecords
         lastElapsed = progress.elapsedSeconds
         var line = String(format: "%.0f s: %d of %d events (%.2f M/s)", progress.elapsedSeconds, progress.sourceRecords, total, rate / 1e6)
+        // The job's event-time progress: the least advanced operator that has a watermark.
+        let watermarks = progress.operators.map(\.currentWatermark).filter { $0 != Int64.min }
+        if let watermark = watermarks.min() { line += watermark == Int64.max ? ", watermark: end" : ", watermark \(watermark) ms" }
         if let last = progress.checkpoints.last {
             line += String(format: ", checkpoint #%lld (%lld ms, %.1f MB)", last.checkpointID, last.durationMilliseconds, Double(last.stateSize) / 1e6)
         }

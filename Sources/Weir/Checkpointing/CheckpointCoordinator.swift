@@ -7,10 +7,17 @@ final class CheckpointCoordinator: @unchecked Sendable {
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
     struct Acknowledgement: Sendable {
         var files: [CheckpointMetadata.StateFile]
+        var timings: TaskTimings
+    }
+
+    /// How long a task spent on a checkpoint.
+    struct TaskTimings: Sendable {
         /// Snapshot copy plus forwarding the barrier.
         var pauseNanoseconds: UInt64
         /// The snapshot copy alone.
         var snapshotNanoseconds: UInt64
+        /// From the first barrier to the last (alignment); 0 for a task with one input or a source.
+        var alignmentNanoseconds: UInt64
     }
 
     private enum Event {
@@ -163,12 +170,14 @@ final class CheckpointCoordinator: @unchecked Sendable {
                     files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
                 do {
                     try storage.writeMetadata(metadata)
-                    let pause = acknowledgements.values.map(\.pauseNanoseconds).max() ?? 0
-                    let copy = acknowledgements.values.map(\.snapshotNanoseconds).max() ?? 0
+                    let pause = acknowledgements.values.map(\.timings.pauseNanoseconds).max() ?? 0
+                    let copy = acknowledgements.values.map(\.timings.snapshotNanoseconds).max() ?? 0
+                    let alignment = acknowledgements.values.map(\.timings.alignmentNanoseconds).max() ?? 0
                     let done = ProcessingClock.nowMilliseconds()
                     queue += locked { machine in
                         statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started, stateSize: metadata.stateSize,
                                                                maxTaskPauseMicroseconds: Int64(pause / 1_000), maxSnapshotMicroseconds: Int64(copy / 1_000),
+                                                               maxAlignmentMicroseconds: Int64(alignment / 1_000),
                                                                isFinal: isFinal))
                         return machine.metadataWritten(id, now: done)
                     }

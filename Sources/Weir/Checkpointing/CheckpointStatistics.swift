@@ -11,5 +11,7 @@ public struct CheckpointStatistics: Sendable, Hashable {
     public let maxTaskPauseMicroseconds: Int64
     /// The longest any task took for the copy-on-write snapshot alone, in microseconds.
     public let maxSnapshotMicroseconds: Int64
+    /// The longest barrier alignment of any task (first barrier to last), in microseconds.
+    public let maxAlignmentMicroseconds: Int64
     public let isFinal: Bool
 }

@@ -12,11 +12,11 @@ final class CheckpointWriter: Sendable {
         self.coordinator = coordinator
     }
 
-    func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, pauseNanoseconds: UInt64, snapshotNanoseconds: UInt64) {
+    func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointCoordinator.TaskTimings) {
         queue.async { [storage, coordinator] in
             do {
                 let files = try snapshots.filter { !$0.isEmpty }.map { try storage.writeState($0.serialize(), checkpointID: checkpointID) }
-                coordinator.acknowledge(checkpointID, from: task, .init(files: files, pauseNanoseconds: pauseNanoseconds, snapshotNanoseconds: snapshotNanoseconds))
+                coordinator.acknowledge(checkpointID, from: task, .init(files: files, timings: timings))
             } catch {
                 coordinator.decline(checkpointID, from: task, reason: "writing its state failed: \(error)")
             }

@@ -21,7 +21,7 @@ final class TaskCheckpointing {
 
     /// Takes checkpoint `barrier` of this task. `extra` adds state that no operator holds (a
     /// source's position); `forwardBarrier` sends the barrier on through the chain.
-    func checkpoint(_ barrier: CheckpointBarrier, extra: () throws -> OperatorSnapshot?, forwardBarrier: () throws -> Void) throws {
+    func checkpoint(_ barrier: CheckpointBarrier, alignmentNanoseconds: UInt64 = 0, extra: () throws -> OperatorSnapshot?, forwardBarrier: () throws -> Void) throws {
         let started = ProcessingClock.monotonicNanoseconds()
         var snapshots: [OperatorSnapshot] = []
         var failure: (any Error)?
@@ -40,7 +40,8 @@ final class TaskCheckpointing {
             return
         }
         let pause = ProcessingClock.monotonicNanoseconds() - started
-        writer.write(snapshots, checkpointID: barrier.checkpointID, task: task, pauseNanoseconds: pause, snapshotNanoseconds: copied - started)
+        writer.write(snapshots, checkpointID: barrier.checkpointID, task: task,
+                     timings: .init(pauseNanoseconds: pause, snapshotNanoseconds: copied - started, alignmentNanoseconds: alignmentNanoseconds))
     }
 
     /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.

@@ -13,7 +13,7 @@ struct StreamNode: Sendable {
         /// `Output<In>` that feeds it and the operator for its lifecycle calls.
         let makeOperator: @Sendable (_ output: ErasedObject, _ location: OperatorLocation) -> (input: ErasedObject, lifecycle: any OperatorLifecycle)
         /// Makes the `InputGate<In>` of a subtask that heads a task.
-        let makeGate: @Sendable (_ channels: Int, _ capacity: Int) -> ErasedObject
+        let makeGate: @Sendable (_ channels: Int, _ capacity: Int, _ metrics: OperatorMetrics) -> ErasedObject
         /// Runs the input loop of a task headed by this node.
         let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject, _ checkpointing: TaskCheckpointing?) throws -> Void
 
@@ -24,7 +24,11 @@ struct StreamNode: Sendable {
                     let op = makeOperator(output.object as! Weir.Output<Output>)
                     return (ErasedObject(object: Weir.Output<Input>.chained(to: op, location: location)), op)
                 },
-                makeGate: { channels, capacity in ErasedObject(object: InputGate<Input>(channelCount: channels, capacity: capacity)) },
+                makeGate: { channels, capacity, metrics in
+                    let gate = InputGate<Input>(channelCount: channels, capacity: capacity)
+                    gate.backpressure = metrics.inputBackpressureNanoseconds
+                    return ErasedObject(object: gate)
+                },
                 runInputTask: { task, gate, head, checkpointing in
                     try InputTaskLoop<Input>(task: task, gate: gate.object as! InputGate<Input>, head: head.object as! Weir.Output<Input>,
                                              checkpointing: checkpointing).run()

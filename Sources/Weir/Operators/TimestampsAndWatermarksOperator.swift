@@ -15,6 +15,9 @@ final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator 
     private var lastRecordAt: Int64
     private var lastEmitAt: Int64
     private var idle = false
+    private var metrics: OperatorMetrics?
+
+    func open(_ context: OperatorContext) throws { metrics = context.metrics }
 
     init(output: Output<Value>, strategy: WatermarkStrategy<Value>, now: Int64 = ProcessingClock.nowMilliseconds()) {
         self.strategy = strategy
@@ -49,6 +52,7 @@ final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator 
         let watermark = currentWatermark()
         if watermark > emitted {
             emitted = watermark
+            metrics?.observeWatermark(watermark)
             try output.emitWatermark(watermark)
         }
     }

@@ -27,6 +27,8 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     private var interrupted = false
 
     let channelCount: Int
+    /// Where the time senders wait is added (the receiving operator's backpressure).
+    var backpressure: Counter?
 
     init(channelCount: Int, capacity: Int) {
         precondition(channelCount > 0 && capacity > 0)
@@ -64,10 +66,14 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     func send(_ message: ChannelMessage<Value>, on channel: Int, urgent: Bool = true) throws {
         condition.lock()
         defer { condition.unlock() }
-        while queues[channel].count >= capacity && !cancelled {
-            sendersWaiting += 1
-            condition.wait()
-            sendersWaiting -= 1
+        if queues[channel].count >= capacity && !cancelled {
+            let started = ProcessingClock.monotonicNanoseconds()
+            while queues[channel].count >= capacity && !cancelled {
+                sendersWaiting += 1
+                condition.wait()
+                sendersWaiting -= 1
+            }
+            backpressure?.add(Int(ProcessingClock.monotonicNanoseconds() - started))
         }
         if cancelled { throw TaskCancelled() }
         queues[channel].append(message)

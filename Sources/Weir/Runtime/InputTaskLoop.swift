@@ -13,6 +13,7 @@ struct InputTaskLoop<Input: Sendable> {
         var valve = WatermarkValve(channelCount: gate.channelCount)
         var aligner = BarrierAligner(channelCount: gate.channelCount, mode: checkpointing?.mode == .atLeastOnce ? .atLeastOnce : .exactlyOnce)
         var barriers: [Int64: CheckpointBarrier] = [:]
+        var alignmentStarted: [Int64: UInt64] = [:]
         var openChannels = gate.channelCount
         let tick = Int64(task.configuration.processingTimeTickMilliseconds)
         var nextTick = ProcessingClock.nowMilliseconds() + tick
@@ -25,10 +26,12 @@ struct InputTaskLoop<Input: Sendable> {
                     gate.block(channel)
                 case .snapshot(let checkpointID):
                     let barrier = barriers.removeValue(forKey: checkpointID)!
-                    try checkpointing?.checkpoint(barrier, extra: { nil }, forwardBarrier: { try head.emitBarrier(barrier) })
+                    let alignment = alignmentStarted.removeValue(forKey: checkpointID).map { ProcessingClock.monotonicNanoseconds() - $0 } ?? 0
+                    try checkpointing?.checkpoint(barrier, alignmentNanoseconds: alignment, extra: { nil }, forwardBarrier: { try head.emitBarrier(barrier) })
                     gate.unblockAll()
                 case .abandon(let checkpointID):
                     barriers[checkpointID] = nil
+                    alignmentStarted[checkpointID] = nil
                     gate.unblockAll()
                 }
             }
@@ -60,7 +63,10 @@ struct InputTaskLoop<Input: Sendable> {
                 try apply(valve.idleness(idle, channel: channel))
             case .barrier(let barrier):
                 guard checkpointing != nil else { break }
-                if barriers[barrier.checkpointID] == nil && barrier.checkpointID > aligner.lastHandled { barriers[barrier.checkpointID] = barrier }
+                if barriers[barrier.checkpointID] == nil && barrier.checkpointID > aligner.lastHandled {
+                    barriers[barrier.checkpointID] = barrier
+                    alignmentStarted[barrier.checkpointID] = ProcessingClock.monotonicNanoseconds()
+                }
                 try alignment(aligner.barrier(barrier.checkpointID, channel: channel))
             case .endOfInput:
                 try apply(valve.finish(channel: channel))
@@ -79,7 +85,10 @@ struct InputTaskLoop<Input: Sendable> {
 
     private func apply(_ action: WatermarkValve.Action) throws {
         if action.idleness == false { try head.emitIdleness(false) }
-        if let watermark = action.watermark { try head.emitWatermark(watermark) }
+        if let watermark = action.watermark {
+            task.metrics.observeWatermark(watermark)
+            try head.emitWatermark(watermark)
+        }
         if action.idleness == true { try head.emitIdleness(true) }
     }
 }

@@ -55,7 +55,7 @@ final class JobExecutor: @unchecked Sendable {
         for (node, channels) in plan.channelCounts {
             guard case .transformation(let transformation) = plan.nodes[node].kind else { continue }
             gates[node] = (0..<plan.nodes[node].parallelism).map { _ in
-                transformation.makeGate(channels, configuration.channelCapacity)
+                transformation.makeGate(channels, configuration.channelCapacity, plan.metrics[node])
             }
         }
         for gate in gates.values.joined() {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Counters of one operator, summed over its subtasks.
 public final class OperatorMetrics: Sendable {
     public let operatorName: String
@@ -12,6 +14,17 @@ public final class OperatorMetrics: Sendable {
     public let transactionsCommitted = Counter()
     /// Commit attempts of a two-phase-commit sink that failed (and were retried, or failed the job).
     public let commitFailures = Counter()
+    /// Time the upstream tasks waited because this operator's input channels were full
+    /// (backpressure caused by this task), in nanoseconds.
+    public let inputBackpressureNanoseconds = Counter()
+    private let watermarkValue = Atomic<Int64>(Int64.min)
+
+    /// The latest watermark this operator's task received or generated (`Int64.min`: none yet).
+    public var currentWatermark: Int64 { watermarkValue.load(ordering: .relaxed) }
+
+    func observeWatermark(_ watermark: Watermark) {
+        watermarkValue.store(watermark.timestamp, ordering: .relaxed)
+    }
 
     init(operatorName: String) { self.operatorName = operatorName }
 }
