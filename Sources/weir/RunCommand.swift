@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "What Ctrl-C (or SIGTERM) does: stop (at once; the latest checkpoint stays) or checkpoint (a final checkpoint commits everything up to there, then stop). Either way --resume continues.")
+    var onInterrupt: String = "stop"
+
     @Option(help: "Serve Prometheus metrics (/metrics) and a JSON status (/status) on this port (0: any free port).")
     var metricsPort: Int?
 
@@ -101,6 +104,7 @@ struct RunCommand: ParsableCommand {
         guard ["generator", "files"].contains(source) else { throw ValidationError("--source must be generator or files") }
         if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
         guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }
+        guard ["stop", "checkpoint"].contains(onInterrupt) else { throw ValidationError("--on-interrupt must be stop or checkpoint") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -169,7 +173,8 @@ struct RunCommand: ParsableCommand {
         let interrupts = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { cancellation.cancel() }
+            let finalCheckpoint = onInterrupt == "checkpoint"
+            source.setEventHandler { finalCheckpoint ? cancellation.stop() : cancellation.cancel() }
             source.resume()
             return source
         }
@@ -187,6 +192,9 @@ struct RunCommand: ParsableCommand {
         endpoint?.finished("finished")
 
         if let restored = result.restoredFrom { print("resumed from checkpoint \(restored)") }
+        if result.stopped {
+            print("stopped after a final checkpoint (#\(result.checkpoints.last?.checkpointID ?? 0)): everything up to it is committed; continue with weir run --resume\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
+        }
         let rate = Double(result.sourceRecords) / max(result.durationSeconds, 1e-9)
         print(String(format: "%d events in %.2f s (%.2f M events/s), %d late events dropped, %d checkpoints",
                      result.sourceRecords, result.durationSeconds, rate / 1e6, result.lateRecordsDropped, result.checkpoints.count))

@@ -12,6 +12,9 @@ public struct JobExecutionResult: Sendable {
     public var restoredFrom: Int64?
     /// The checkpoints completed, in order, over all restarts.
     public var checkpoints: [CheckpointStatistics] = []
+    /// The job ended because of ``StreamEnvironment/stop()``, not because its input was
+    /// exhausted: `resume: .latest` continues it.
+    public var stopped = false
 
     /// The counters of the first operator named `name`.
     public func metrics(of name: String) -> OperatorMetrics? {

@@ -115,7 +115,7 @@ public final class StreamEnvironment {
             } catch {
                 checkpoints += executor.completedCheckpoints
                 guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError),
-                      !running.isCancelled else { throw error }
+                      !running.isCancelled, !running.isStopping else { throw error }
                 restarts += 1
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
                 Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
@@ -124,7 +124,7 @@ public final class StreamEnvironment {
         }
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
-                                  restoredFrom: restoredFrom, checkpoints: checkpoints)
+                                  restoredFrom: restoredFrom, checkpoints: checkpoints, stopped: running.isStopping)
     }
 
     /// Stops the job that `execute` is running (from any thread, e.g. a signal handler):
@@ -132,6 +132,15 @@ public final class StreamEnvironment {
     /// completed checkpoints hold stays: a run with `resume: .latest` continues from there.
     public func cancel() {
         running.cancel()
+    }
+
+    /// Stops the job that `execute` is running with a final checkpoint (from any thread): the
+    /// sources end where they are (event time does not end: open windows stay in the
+    /// checkpoint), the final checkpoint commits every sink's output up to there, and `execute`
+    /// returns normally with ``JobExecutionResult/stopped`` set. A run with `resume: .latest`
+    /// continues from that checkpoint. Without checkpoints the job just ends where it is.
+    public func stop() {
+        running.stop()
     }
 
     /// A handle that cancels this environment's job from any thread or task (the environment
@@ -223,6 +232,9 @@ public struct JobCancellation: Sendable {
 
     /// Same as ``StreamEnvironment/cancel()``.
     public func cancel() { running.cancel() }
+
+    /// Same as ``StreamEnvironment/stop()``.
+    public func stop() { running.stop() }
 }
 
 /// The executor of the current run, so that `cancel()` can reach it from another thread.
@@ -230,6 +242,7 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
     private let lock = NSLock()
     private var executor: JobExecutor?
     private var cancelled = false
+    private var stopping = false
 
     var isCancelled: Bool {
         lock.lock()
@@ -242,6 +255,7 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         self.executor = executor
+        if stopping { executor.stopWithFinalCheckpoint() }
         return !cancelled
     }
 
@@ -255,6 +269,7 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
     func reset() {
         lock.lock()
         cancelled = false
+        stopping = false
         lock.unlock()
     }
 
@@ -264,5 +279,19 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
         let current = executor
         lock.unlock()
         current?.cancelFromOutside()
+    }
+
+    func stop() {
+        lock.lock()
+        stopping = true
+        let current = executor
+        lock.unlock()
+        current?.stopWithFinalCheckpoint()
+    }
+
+    var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
     }
 }

@@ -78,8 +78,6 @@ final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator 
 
     func processIdleness(_ idle: Bool) throws {}
 
-    func finish() throws {
-        try processWatermark(.endOfTime)
-        try output.finish()
-    }
+    // End of input passes the end-of-time watermark on from the source (or the input task's
+    // valve) before finish: nothing to add here — and after a stop there must be none.
 }

@@ -69,7 +69,7 @@ struct InputTaskLoop<Input: Sendable> {
                 }
                 try alignment(aligner.barrier(barrier.checkpointID, channel: channel))
             case .endOfInput:
-                try apply(valve.finish(channel: channel))
+                try apply(valve.finish(channel: channel, stopped: task.control.isStopping))
                 try alignment(aligner.endOfInput(channel: channel))
                 openChannels -= 1
                 if openChannels == 0 {

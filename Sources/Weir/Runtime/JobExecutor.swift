@@ -93,6 +93,14 @@ final class JobExecutor: @unchecked Sendable {
         if let firstError { throw firstError }
     }
 
+    /// Stops the run with a final checkpoint: sources end where they are, the final
+    /// checkpoint commits everything up to there, `run()` returns normally.
+    func stopWithFinalCheckpoint() {
+        control.stop()
+    }
+
+    var isStopping: Bool { control.isStopping }
+
     /// Stops the run from outside: `run()` throws ``JobError/cancelled`` (unless a task failed first).
     func cancelFromOutside() {
         fail(JobError.cancelled)

@@ -48,7 +48,8 @@ struct SourceTaskLoop<S: Source> {
             }
             batch.removeAll(keepingCapacity: true)
             let poll: SourcePoll
-            do { poll = try reader.poll(into: &batch, maxRecords: batchSize) } catch { throw location.attribute(error) }
+            let stopping = task.control.isStopping
+            do { poll = stopping ? .finished : try reader.poll(into: &batch, maxRecords: batchSize) } catch { throw location.attribute(error) }
             recordsOut.add(batch.count)
             for record in batch { try output.emit(record.value, timestamp: record.timestamp) }
             let now = ProcessingClock.nowMilliseconds()
@@ -63,7 +64,9 @@ struct SourceTaskLoop<S: Source> {
                 try output.flush()
                 try task.pause(milliseconds: min(milliseconds, Int(tick)))
             case .finished:
-                try output.emitWatermark(.endOfTime)
+                // A stop ends the input here, not event time: windows still open stay in the
+                // final checkpoint and fire after a resume.
+                if !stopping { try output.emitWatermark(.endOfTime) }
                 try output.flush()
                 if let checkpointing {
                     checkpointing.coordinator.sourceFinished(checkpointing.task)

@@ -4,9 +4,16 @@ import Synchronization
 /// Shared by all tasks of one job run: whether the run is being torn down.
 final class JobControl: Sendable {
     private let cancelled = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
     func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    /// A stop with a final checkpoint was asked for: sources end where they are, without
+    /// ending event time (no window fires because of the stop), and the final checkpoint
+    /// commits everything up to there.
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    func stop() { stopping.store(true, ordering: .relaxed) }
 }
 
 /// What a running task knows about itself.

@@ -9,6 +9,7 @@ struct WatermarkValve {
         case active(Watermark)
         case idle(Watermark)
         case finished
+        case stopped
     }
 
     /// What to forward downstream after an event.
@@ -27,7 +28,7 @@ struct WatermarkValve {
 
     mutating func watermark(_ watermark: Watermark, channel: Int) -> Action {
         switch channels[channel] {
-        case .finished: return Action()
+        case .finished, .stopped: return Action()
         case .active(let previous), .idle(let previous):
             channels[channel] = .active(max(previous, watermark))
         }
@@ -36,15 +37,18 @@ struct WatermarkValve {
 
     mutating func idleness(_ idle: Bool, channel: Int) -> Action {
         switch channels[channel] {
-        case .finished: return Action()
+        case .finished, .stopped: return Action()
         case .active(let watermark), .idle(let watermark):
             channels[channel] = idle ? .idle(watermark) : .active(watermark)
         }
         return recompute()
     }
 
-    mutating func finish(channel: Int) -> Action {
-        channels[channel] = .finished
+    /// A channel ended. `stopped`: it ended because the job stops, not because its input is
+    /// exhausted — it then no longer holds anything back, but does not carry event time to its
+    /// end either.
+    mutating func finish(channel: Int, stopped: Bool = false) -> Action {
+        channels[channel] = stopped ? .stopped : .finished
         return recompute()
     }
 
@@ -56,6 +60,7 @@ struct WatermarkValve {
             case .active(let watermark): minimum = min(minimum ?? watermark, watermark)
             case .idle: anyIdle = true
             case .finished: minimum = min(minimum ?? .endOfTime, .endOfTime)
+            case .stopped: break
             }
         }
         var action = Action()

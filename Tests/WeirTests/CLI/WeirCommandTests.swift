@@ -258,3 +258,28 @@ extension WeirCommandTests {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 }
+
+extension WeirCommandTests {
+    func testInterruptWithAFinalCheckpointCommitsAndResumeFinishes() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let arguments = ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "200"]
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = arguments + ["--on-interrupt", "checkpoint"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        usleep(1_000_000)
+        kill(process.processIdentifier, SIGINT)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        XCTAssertTrue(output.contains("stopped after a final checkpoint"), output)
+        let partial = try runWeir(["verify", "--data-dir", data])
+        XCTAssertTrue(partial.output.contains("0 duplicated, 0 unexpected") && partial.output.contains("weir run --resume"), partial.output)
+        XCTAssertEqual(try runWeir(arguments + ["--resume"]).status, 0)
+        XCTAssertTrue(try runWeir(["verify", "--data-dir", data]).output.contains("exactly-once: OK (3000 rows)"))
+    }
+}

@@ -30,8 +30,10 @@ final class TimestampsAndWatermarksTests: XCTestCase {
         XCTAssertEqual(recorder.events.last, .watermark(1_399))
         try generator.advanceProcessingTime(to: 400)
         XCTAssertEqual(recorder.events.count, 4, "an unchanged watermark is not sent again")
-        try generator.finish()
-        XCTAssertEqual(recorder.events.last, .watermark(Int64.max), "end of input is the end of event time")
+        try generator.processWatermark(.endOfTime)
+        XCTAssertEqual(recorder.events.last, .watermark(Int64.max), "the end of time a finished input sends passes through")
+        try generator.processWatermark(Watermark(10_000))
+        XCTAssertEqual(recorder.events.last, .watermark(Int64.max), "other upstream watermarks do not")
     }
 
     func testPerRecordEmissionIsDeterministic() throws {

@@ -40,4 +40,13 @@ final class WatermarkValveTests: XCTestCase {
         XCTAssertEqual(valve.idleness(false, channel: 1), .init(watermark: nil, idleness: false), "channel 1 is back at its old watermark 0")
         XCTAssertEqual(valve.watermark(Watermark(70), channel: 1).watermark, Watermark(70), "channel 0 is idle, so channel 1 alone decides")
     }
+
+    func testStoppedChannelsReleaseButDoNotEndEventTime() {
+        var valve = WatermarkValve(channelCount: 2)
+        _ = valve.watermark(Watermark(10), channel: 0)
+        _ = valve.watermark(Watermark(20), channel: 1)
+        XCTAssertEqual(valve.finish(channel: 0, stopped: true).watermark, Watermark(20), "a stopped channel no longer holds back")
+        XCTAssertEqual(valve.finish(channel: 1, stopped: true), .init(watermark: nil, idleness: nil), "but a stop does not end event time")
+        XCTAssertEqual(valve.current, Watermark(20))
+    }
 }
