@@ -128,40 +128,13 @@ extension WeirCommandTests {
         XCTAssertEqual(process.terminationStatus, 130, output)
         XCTAssertTrue(output.contains("stopped; the latest completed checkpoint is kept: continue with weir run --resume"), output)
 
-        let resume = Process()
-        resume.executableURL = CrashHarness.executable(named: "weir")
-        resume.arguments = arguments + ["--resume"]
-        resume.standardOutput = FileHandle.nullDevice
-        try resume.run()
-        resume.waitUntilExit()
-        XCTAssertEqual(resume.terminationStatus, 0)
-
-        let verify = Process()
-        verify.executableURL = CrashHarness.executable(named: "weir")
-        verify.arguments = ["verify", "--data-dir", data]
-        let verifyPipe = Pipe()
-        verify.standardOutput = verifyPipe
-        try verify.run()
-        let verdict = String(decoding: verifyPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        verify.waitUntilExit()
+        XCTAssertEqual(try weir(arguments + ["--resume"]).status, 0)
+        let verdict = try weir(["verify", "--data-dir", data]).output
         XCTAssertTrue(verdict.contains("exactly-once: OK (3000 rows)"), verdict)
     }
 }
 
 extension WeirCommandTests {
-    private func runWeir(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     func testFileInputWithAMalformedLineFailsOrSkipsAndCountsByFlag() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-files-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -171,17 +144,17 @@ extension WeirCommandTests {
         lines.insert("3,4", at: 2_000)
         try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/input/events.csv", atomically: true, encoding: .utf8)
 
-        let failing = try runWeir(["run", "--data-dir", root + "/fail", "--source", "files", "--input", root + "/input", "--parallelism", "1"])
+        let failing = try weir(["run", "--data-dir", root + "/fail", "--source", "files", "--input", root + "/input", "--parallelism", "1"])
         XCTAssertNotEqual(failing.status, 0)
         XCTAssertTrue(failing.output.contains("malformed input line (expected key,timestamp,value): \"this,is not,a number\""), failing.output)
         XCTAssertTrue(failing.output.contains("--bad-lines skip"), failing.output)
 
-        let skipping = try runWeir(["run", "--data-dir", root + "/skip", "--source", "files", "--input", root + "/input", "--bad-lines", "skip", "--parallelism", "1"])
+        let skipping = try weir(["run", "--data-dir", root + "/skip", "--source", "files", "--input", root + "/input", "--bad-lines", "skip", "--parallelism", "1"])
         XCTAssertEqual(skipping.status, 0, skipping.output)
         XCTAssertTrue(skipping.output.contains("2 malformed input lines were skipped"), skipping.output)
         let rows = try String(contentsOfFile: try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: root + "/skip/output").first { !$0.hasPrefix(".") }.map { root + "/skip/output/" + $0 }), encoding: .utf8)
         XCTAssertTrue(rows.contains(",3000,"), "windows of the file's event time: \(rows.prefix(200))")
-        let verify = try runWeir(["verify", "--data-dir", root + "/skip"])
+        let verify = try weir(["verify", "--data-dir", root + "/skip"])
         XCTAssertTrue(verify.output.contains("recomputes generator-fed runs only"), verify.output)
     }
 
@@ -192,7 +165,7 @@ extension WeirCommandTests {
             (["run", "--log-level", "loud"], "--log-level must be one of"),
             (["run", "--parallelism", "0"], "--parallelism must be between 1 and 128"),
         ] {
-            let result = try runWeir(arguments)
+            let result = try weir(arguments)
             XCTAssertNotEqual(result.status, 0)
             XCTAssertTrue(result.output.contains(message), "\(arguments): \(result.output)")
         }
@@ -277,9 +250,9 @@ extension WeirCommandTests {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, output)
         XCTAssertTrue(output.contains("stopped after a final checkpoint"), output)
-        let partial = try runWeir(["verify", "--data-dir", data])
+        let partial = try weir(["verify", "--data-dir", data])
         XCTAssertTrue(partial.output.contains("0 duplicated, 0 unexpected") && partial.output.contains("weir run --resume"), partial.output)
-        XCTAssertEqual(try runWeir(arguments + ["--resume"]).status, 0)
-        XCTAssertTrue(try runWeir(["verify", "--data-dir", data]).output.contains("exactly-once: OK (3000 rows)"))
+        XCTAssertEqual(try weir(arguments + ["--resume"]).status, 0)
+        XCTAssertTrue(try weir(["verify", "--data-dir", data]).output.contains("exactly-once: OK (3000 rows)"))
     }
 }
