@@ -67,6 +67,8 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     /// Distinguishes runs in at-least-once file names (their files are never replaced).
     private let runToken = String(UInt32.random(in: .min ... .max), radix: 16)
     private var descriptor: Int32 = -1
+    /// The file the open part is written to.
+    private var currentPath = ""
     private var buffer: [UInt8] = []
     private var bytesInPart = 0
 
@@ -92,12 +94,12 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         sink.encoder.append(value, &buffer)
         buffer.append(UInt8(ascii: "\n"))
         bytesInPart += buffer.count - before
-        if buffer.count >= 1 << 16 { try flushBuffer(transaction) }
-        if bytesInPart >= sink.rollingSizeBytes { try closePart(transaction) }
+        if buffer.count >= 1 << 16 { try flushBuffer() }
+        if bytesInPart >= sink.rollingSizeBytes { try closePart() }
     }
 
     public func preCommit(_ transaction: inout Transaction) throws {
-        if descriptor >= 0 { try closePart(transaction) }
+        if descriptor >= 0 { try closePart() }
     }
 
     public func commit(_ transaction: Transaction) throws {
@@ -150,8 +152,6 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
 
     // MARK: - Part files
 
-    private var currentPath = ""
-
     private func openPart(of transaction: inout Transaction) throws {
         let name = "\(sink.prefix)-\(subtask)-\(transaction.checkpointID)-\(transaction.parts.count)"
         let part: Transaction.Part
@@ -173,22 +173,18 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
     }
 
-    private func flushBuffer(_ transaction: Transaction) throws {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno)))
-            }
-            offset += written
+    private func flushBuffer() throws {
+        do {
+            try DurableFile.writeAll(buffer, to: descriptor, path: currentPath)
+        } catch DurableFile.Failure.system(_, _, let code) {
+            throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(code)))
         }
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flush, fsync, close: the part is durable (and, at least once, visible).
-    private func closePart(_ transaction: Transaction) throws {
-        try flushBuffer(transaction)
+    private func closePart() throws {
+        try flushBuffer()
         guard fsync(descriptor) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
         Glibc.close(descriptor)
         descriptor = -1

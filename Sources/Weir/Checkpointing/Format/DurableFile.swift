@@ -30,10 +30,16 @@ public enum DurableFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure.system(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
+        try writeAll(bytes, to: fd, path: path)
+        guard fsync(fd) == 0 else { throw Failure.system(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// Writes all of `bytes` to an open file, however the kernel splits the write.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -41,7 +47,6 @@ public enum DurableFile {
             }
             offset += written
         }
-        guard fsync(fd) == 0 else { throw Failure.system(operation: "fsync", path: path, errno: errno) }
     }
 
     /// fsyncs the directory of `path`, which makes a rename or creation in it durable.
