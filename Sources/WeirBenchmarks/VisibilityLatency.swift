@@ -27,7 +27,10 @@ enum VisibilityLatency {
         let seen = Mutex<[String: Int64]>([:])
         let done = Atomic<Bool>(false)
         let started = ProcessingClock.nowMilliseconds()
+        let watching = DispatchGroup()
+        watching.enter()
         let watcher = Thread {
+            defer { watching.leave() }
             while !done.load(ordering: .relaxed) {
                 let now = ProcessingClock.nowMilliseconds()
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [] where !name.hasPrefix(".") {
@@ -50,7 +53,7 @@ enum VisibilityLatency {
             .sink(FileSink(directory: output, encoder: .csv { [String($0.windowEnd), String($0.key)] }), name: "Files")
         try timed.execute("latency")
         done.store(true, ordering: .relaxed)
-        while !watcher.isFinished { usleep(1_000) }
+        watching.wait()
 
         // Per window end, when the last file holding its results appeared (the last window
         // ends with the input, where the final checkpoint commits it: left out).

@@ -180,17 +180,14 @@ private final class ProgressReporter: @unchecked Sendable {
     private var executor: JobExecutor?
     private var restarts = 0
     private var stopped = false
-    private var thread: Thread?
+    private var thread: JoinableThread?
 
     init(handler: @escaping @Sendable (JobProgress) -> Void, interval: Duration, metrics: [OperatorMetrics], started: UInt64) {
         self.handler = handler
         self.interval = interval
         self.metrics = metrics
         self.started = started
-        let thread = Thread { [self] in run() }
-        thread.name = "weir: progress"
-        self.thread = thread
-        thread.start()
+        thread = JoinableThread(name: "weir: progress") { [self] in run() }
     }
 
     func watch(_ executor: JobExecutor, restarts: Int) {
@@ -205,7 +202,7 @@ private final class ProgressReporter: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
-        while let thread, !thread.isFinished { usleep(1_000) }
+        thread?.join()
     }
 
     private func run() {

@@ -43,7 +43,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
     private var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
     private var triggeredAt: [Int64: Int64] = [:]
     private var statistics: [CheckpointStatistics] = []
-    private var thread: Thread?
+    private var thread: JoinableThread?
 
     init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
          operators: [CheckpointMetadata.Operator], mailboxes: [TaskID: TaskMailbox], sources: Set<TaskID>, firstCheckpointID: Int64,
@@ -95,10 +95,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
     // MARK: - The coordinator thread
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "weir: checkpoint coordinator"
-        self.thread = thread
-        thread.start()
+        thread = JoinableThread(name: "weir: checkpoint coordinator") { [self] in run() }
     }
 
     /// Stops the coordinator thread and waits for it; an unfinished checkpoint is discarded.
@@ -107,7 +104,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
-        while let thread, !thread.isFinished { usleep(1_000) }
+        thread?.join()
     }
 
     private typealias Action = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action
