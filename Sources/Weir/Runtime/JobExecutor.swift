@@ -99,8 +99,6 @@ final class JobExecutor: @unchecked Sendable {
         control.stop()
     }
 
-    var isStopping: Bool { control.isStopping }
-
     /// Stops the run from outside: `run()` throws ``JobError/cancelled`` (unless a task failed first).
     func cancelFromOutside() {
         fail(JobError.cancelled)

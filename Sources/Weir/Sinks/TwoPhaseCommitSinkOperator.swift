@@ -116,6 +116,11 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         }
     }
 
+    func notifyCheckpointAborted(_ checkpointID: Int64) {
+        // The waiting transactions stay: a later completion covers them.
+        _ = machine.aborted(checkpointID)
+    }
+
     /// Warns about (or fails on) transactions older than the timeout: the external system may
     /// abort them on its own, and then their records are lost.
     private func checkTransactionAges() throws {

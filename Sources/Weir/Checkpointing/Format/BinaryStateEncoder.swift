@@ -33,8 +33,6 @@ final class EncodingBuffer {
     /// Offsets of the `u32` length placeholders of open frames, outermost first.
     private var openFrames: [Int] = []
 
-    var depth: Int { openFrames.count }
-
     @inline(__always)
     func appendU32(_ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
