@@ -34,6 +34,22 @@ final class WeirCommandTests: XCTestCase {
         return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
     }
 
+    /// Runs `weir` and sends it SIGINT (Ctrl-C) after the given time.
+    private func weir(_ arguments: [String], interruptedAfterMicroseconds delay: useconds_t) throws -> Run {
+        let process = Process()
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        usleep(delay)
+        kill(process.processIdentifier, SIGINT)
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+
     private var runArguments: [String] {
         ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "100", "--parallelism", "2"]
     }
@@ -114,19 +130,9 @@ extension WeirCommandTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-int-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let arguments = ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "100"]
-        let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        usleep(1_000_000)
-        kill(process.processIdentifier, SIGINT)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, output)
-        XCTAssertTrue(output.contains("stopped; the latest completed checkpoint is kept: continue with weir run --resume"), output)
+        let stopped = try weir(arguments, interruptedAfterMicroseconds: 1_000_000)
+        XCTAssertEqual(stopped.status, 130, stopped.output)
+        XCTAssertTrue(stopped.output.contains("stopped; the latest completed checkpoint is kept: continue with weir run --resume"), stopped.output)
 
         XCTAssertEqual(try weir(arguments + ["--resume"]).status, 0)
         let verdict = try weir(["verify", "--data-dir", data]).output
@@ -237,19 +243,9 @@ extension WeirCommandTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-cli-stop-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let arguments = ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000", "--checkpoint-interval", "200"]
-        let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
-        process.arguments = arguments + ["--on-interrupt", "checkpoint"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        usleep(1_000_000)
-        kill(process.processIdentifier, SIGINT)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        XCTAssertTrue(output.contains("stopped after a final checkpoint"), output)
+        let stopped = try weir(arguments + ["--on-interrupt", "checkpoint"], interruptedAfterMicroseconds: 1_000_000)
+        XCTAssertEqual(stopped.status, 0, stopped.output)
+        XCTAssertTrue(stopped.output.contains("stopped after a final checkpoint"), stopped.output)
         let partial = try weir(["verify", "--data-dir", data])
         XCTAssertTrue(partial.output.contains("0 duplicated, 0 unexpected") && partial.output.contains("weir run --resume"), partial.output)
         XCTAssertEqual(try weir(arguments + ["--resume"]).status, 0)

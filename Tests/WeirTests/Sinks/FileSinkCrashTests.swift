@@ -34,22 +34,21 @@ final class FileSinkCrashTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/out/.inprogress"), [], "no temporary file is left", file: file, line: line)
     }
 
-    func testFiftyRandomKillsAtParallelism1LoseAndDuplicateNothing() throws {
-        var harness = harness(events: 700_000, parallelism: 1)
+    private func fiftyRandomKills(parallelism: Int, seed: UInt64) throws {
+        var harness = harness(events: 700_000, parallelism: parallelism)
         harness.randomKills = 50
-        harness.seed = 11
+        harness.seed = seed
         let outcome = try harness.run()
         XCTAssertEqual(outcome.kills, 50)
         try assertExactlyOnce(700_000, outcome)
     }
 
+    func testFiftyRandomKillsAtParallelism1LoseAndDuplicateNothing() throws {
+        try fiftyRandomKills(parallelism: 1, seed: 11)
+    }
+
     func testFiftyRandomKillsAtParallelism2LoseAndDuplicateNothing() throws {
-        var harness = harness(events: 700_000, parallelism: 2)
-        harness.randomKills = 50
-        harness.seed = 22
-        let outcome = try harness.run()
-        XCTAssertEqual(outcome.kills, 50)
-        try assertExactlyOnce(700_000, outcome)
+        try fiftyRandomKills(parallelism: 2, seed: 22)
     }
 
     /// The job kills itself at one protocol step (from checkpoint 3 on), is resumed, and must
