@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "weir", targets: ["weir"]),
         .executable(name: "weir-bench", targets: ["WeirBenchmarks"]),
         .executable(name: "weir-crash-test-job", targets: ["WeirCrashTestJob"]),
+        .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
+        .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -20,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -56,14 +59,45 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The exactly-once PostgreSQL sink (PREPARE TRANSACTION); needs a server only at run time.
+        .target(
+            name: "WeirPostgres",
+            dependencies: [
+                "Weir",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "WeirPostgresBenchmarks",
+            dependencies: [
+                "Weir",
+                "WeirPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "WeirCrashTestJob",
             dependencies: [
                 "Weir",
+                "WeirPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "WeirTests", dependencies: ["Weir"]),
+        .testTarget(
+            name: "WeirTests",
+            dependencies: [
+                "Weir",
+                "WeirPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

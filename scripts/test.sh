@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # Runs Weir's whole test suite on a fresh Debian machine with Swift installed.
-# Installs what the tests need and starts and stops the servers they use (none yet: the core
-# needs no server; the Kafka and PostgreSQL modules will add theirs here).
+# Installs what the tests need and starts and stops the servers they use: two throwaway
+# PostgreSQL servers on 127.0.0.1 (one with max_prepared_transactions = 64 for the PostgreSQL
+# sink, one with PostgreSQL's default of 0 to check the sink's advice), stopped by their pids
+# when the script exits, however it exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+servers="$(mktemp -d)"
+cleanup() {
+    scripts/postgres-server.sh stop "$servers/postgres" || true
+    scripts/postgres-server.sh stop "$servers/postgres-no-prepared" || true
+    rm -rf "$servers"
+}
+trap cleanup EXIT
+
+echo "== PostgreSQL servers for the sink tests"
+WEIR_POSTGRES_URL="$(scripts/postgres-server.sh start "$servers/postgres" 64)"
+WEIR_POSTGRES_NO_PREPARED_URL="$(scripts/postgres-server.sh start "$servers/postgres-no-prepared" 0)"
+export WEIR_POSTGRES_URL WEIR_POSTGRES_NO_PREPARED_URL
+# The PostgreSQL tests fail instead of skipping when a server is missing.
+export WEIR_REQUIRE_POSTGRES=1
+echo "   $WEIR_POSTGRES_URL, $WEIR_POSTGRES_NO_PREPARED_URL (max_prepared_transactions = 0)"
 
 echo "== build (debug, all targets)"
 swift build --build-tests
 
 echo "== smoke: weir run, weir verify, weir checkpoints"
-smoke="$(mktemp -d)"
-trap 'rm -rf "$smoke"' EXIT
+smoke="$servers/smoke"
+mkdir -p "$smoke"
 .build/debug/weir run --data-dir "$smoke/data" --events 200000 --keys 1000 --parallelism 2 --show 3
 .build/debug/weir verify --data-dir "$smoke/data"
 .build/debug/weir checkpoints list "$smoke/data/checkpoints"

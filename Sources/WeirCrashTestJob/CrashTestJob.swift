@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirPostgres
 
 /// A job for crash tests: a test driver starts it, kills it with SIGKILL at random moments (or
 /// it kills itself at a chosen protocol step), starts it again with `--resume`, and once it
@@ -9,7 +10,9 @@ import Weir
 /// `--sink counts` (default): counts the reference workload's events per key and writes the
 /// final counts (`key,count` lines) to `--output` at the end. `--sink files`: writes every
 /// event's index, one per line, through the file sink (exactly-once or at-least-once) into
-/// `--output` as a directory; the driver reads the committed files.
+/// `--output` as a directory; the driver reads the committed files. `--sink postgres`: writes
+/// every event's index and key as a row (`id`, `key`) into `--table` of `--postgres-url`
+/// through the exactly-once PostgreSQL sink; the driver queries the table.
 @main
 struct CrashTestJob: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +20,10 @@ struct CrashTestJob: ParsableCommand {
         abstract: "A checkpointed job for crash tests (killed and resumed by a test driver).")
 
     @Option(help: "Checkpoint directory.") var checkpoints: String
-    @Option(help: "Where the output goes: a file (counts) or a directory (files).") var output: String
-    @Option(help: "counts or files.") var sink: String = "counts"
+    @Option(help: "Where the output goes: a file (counts) or a directory (files).") var output: String = ""
+    @Option(help: "counts, files or postgres.") var sink: String = "counts"
+    @Option(help: "PostgreSQL sink: the server, postgres://user@host:port/database.") var postgresURL: String?
+    @Option(help: "PostgreSQL sink: the table (columns id bigint, key bigint).") var table = "crash_test"
     @Option(help: "Events to generate.") var events: Int64 = 100_000
     @Option(help: "Distinct keys.") var keys: Int = 100
     @Option(help: "Events per second (so that a run lasts long enough to be killed).") var rate: Double = 50_000
@@ -38,31 +43,29 @@ struct CrashTestJob: ParsableCommand {
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
         let result: JobExecutionResult
+        if sink != "postgres" && output.isEmpty { throw ValidationError("--sink \(sink) needs --output") }
         switch sink {
         case "files":
             var fileSink = FileSink<Int64>(directory: output, encoder: .description, guarantee: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
             fileSink.prefix = "crash-test"
             fileSink.rollingSizeBytes = rollingSize
-            var options = TwoPhaseCommitOptions()
-            if let crashAt {
-                let threshold = crashCheckpoint
-                options.stepObserver = { step in
-                    let (name, checkpoint): (String, Int64)
-                    switch step {
-                    case .afterPreCommit(let id): (name, checkpoint) = ("after-precommit", id)
-                    case .beforeCommit(let id): (name, checkpoint) = ("before-commit", id)
-                    case .afterCommitOfOne(let id): (name, checkpoint) = ("mid-commit", id)
-                    case .beforeRecovery(let id): (name, checkpoint) = ("before-recovery", id)
-                    }
-                    if name == crashAt && checkpoint >= threshold { kill(getpid(), SIGKILL) }
-                }
-            }
             let keys = Int64(self.keys)
             env.addSource(GeneratorSource(count: events, ratePerSecond: rate) { StreamRecord($0) }, name: "Generator")
                 .keyBy { $0 % keys }
                 .map(name: "Identity") { $0 }
-                .sink(fileSink, name: "Files", options: options)
+                .sink(fileSink, name: "Files", options: crashOptions())
             result = try env.execute("crash-test-files")
+        case "postgres":
+            guard let postgresURL else { throw ValidationError("--sink postgres needs --postgres-url") }
+            let keys = Int64(self.keys)
+            let postgresSink = PostgresSink<Int64>(endpoint: try PostgresEndpoint(url: postgresURL), table: table, columns: ["id", "key"]) { id in
+                [.int(id), .int(id % keys)]
+            }
+            env.addSource(GeneratorSource(count: events, ratePerSecond: rate) { StreamRecord($0) }, name: "Generator")
+                .keyBy { $0 % keys }
+                .map(name: "Identity") { $0 }
+                .sink(postgresSink, name: "Postgres", options: crashOptions())
+            result = try env.execute("crash-test-postgres")
         default:
             let workload = ReferenceWorkload(events: events, keys: keys)
             let counts = CollectSink<FinalCount.Count>()
@@ -75,5 +78,23 @@ struct CrashTestJob: ParsableCommand {
             try DurableFile.write(Array((lines + "\n").utf8), to: output)
         }
         FileHandle.standardError.write(Data("crash-test-job: done, restored from \(result.restoredFrom.map(String.init) ?? "nothing"), \(result.checkpoints.count) checkpoints\n".utf8))
+    }
+
+    /// Kills this process at the chosen protocol step of the two-phase-commit sink.
+    private func crashOptions() -> TwoPhaseCommitOptions {
+        var options = TwoPhaseCommitOptions()
+        guard let crashAt else { return options }
+        let threshold = crashCheckpoint
+        options.stepObserver = { step in
+            let (name, checkpoint): (String, Int64)
+            switch step {
+            case .afterPreCommit(let id): (name, checkpoint) = ("after-precommit", id)
+            case .beforeCommit(let id): (name, checkpoint) = ("before-commit", id)
+            case .afterCommitOfOne(let id): (name, checkpoint) = ("mid-commit", id)
+            case .beforeRecovery(let id): (name, checkpoint) = ("before-recovery", id)
+            }
+            if name == crashAt && checkpoint >= threshold { kill(getpid(), SIGKILL) }
+        }
+        return options
     }
 }

@@ -104,7 +104,7 @@ public final class StreamEnvironment {
         while true {
             let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
                 JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
-            }, warn: warningHandler)
+            }, jobName: jobName, warn: warningHandler)
             reporter?.watch(executor, restarts: restarts)
             guard running.start(executor) else { throw JobError.cancelled }
             defer { running.finish() }

@@ -37,6 +37,7 @@ final class TaskCheckpointing {
         try forwardBarrier()
         if let failure {
             coordinator.decline(barrier.checkpointID, from: task, reason: "\(failure)")
+            if let fatal = failure as? TaskFailingSnapshotError { throw fatal.underlying }
             return
         }
         let pause = ProcessingClock.monotonicNanoseconds() - started

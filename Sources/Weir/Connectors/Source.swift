@@ -61,6 +61,16 @@ public struct SourceContext: Sendable {
     public let subtask: Int
     public let parallelism: Int
     public let operatorName: String
+    /// The name the job was executed with (`execute(_:)`); transactional sinks name their
+    /// transactions after it so that a restarted job finds its own.
+    public var jobName: String = "Weir job"
+
+    public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job") {
+        self.subtask = subtask
+        self.parallelism = parallelism
+        self.operatorName = operatorName
+        self.jobName = jobName
+    }
 }
 
 /// Which subtask a sink writer runs as.

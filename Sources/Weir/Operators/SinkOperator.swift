@@ -7,7 +7,7 @@ final class SinkOperator<Writer: SinkWriter>: StreamOperator {
     init(makeWriter: @escaping (SinkContext) throws -> Writer) { self.makeWriter = makeWriter }
 
     func open(_ context: OperatorContext) throws {
-        writer = try makeWriter(SinkContext(subtask: context.location.subtask, parallelism: context.location.parallelism, operatorName: context.location.operatorName))
+        writer = try makeWriter(SinkContext(subtask: context.location.subtask, parallelism: context.location.parallelism, operatorName: context.location.operatorName, jobName: context.jobName))
     }
 
     func processRecord(_ value: Writer.Input, timestamp: Int64) throws {

@@ -33,10 +33,13 @@ final class JobExecutor: @unchecked Sendable {
     private var writer: CheckpointWriter?
     /// Restored state files by operator id.
     private var restoredStates: [String: [OperatorStateFile]] = [:]
+    /// Given to connectors (a transactional sink names its transactions after the job).
+    private let jobName: String
 
     init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil,
-         warn: @escaping @Sendable (String) -> Void = { _ in }) {
+         jobName: String = "Weir job", warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.warn = warn
+        self.jobName = jobName
         self.plan = plan
         self.configuration = configuration
         self.stateBackend = stateBackend
@@ -258,7 +261,7 @@ final class JobExecutor: @unchecked Sendable {
         let context = OperatorContext(location: location, operatorID: Self.operatorID(of: plan.nodes[node]), maxParallelism: plan.maxParallelism,
                                       stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs,
                                       restored: restoredState(of: plan.nodes[node], subtask: subtask),
-                                      checkpointingEnabled: checkpointing != nil, warn: warn)
+                                      checkpointingEnabled: checkpointing != nil, jobName: jobName, warn: warn)
         operators.append((op, context))
         return input
     }

@@ -12,6 +12,8 @@ final class OperatorContext {
     private let sideOutputs: [String: AnyObject]
     /// Whether the job takes checkpoints (a two-phase-commit sink commits only with them).
     let checkpointingEnabled: Bool
+    /// The name the job was executed with.
+    let jobName: String
     /// Reports a warning (the environment's warning handler).
     let warn: @Sendable (String) -> Void
     /// What a checkpoint holds for this subtask, if the job was restored.
@@ -20,8 +22,9 @@ final class OperatorContext {
 
     init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
          sideOutputs: [String: AnyObject], restored: RestoredOperatorState?, checkpointingEnabled: Bool = false,
-         warn: @escaping @Sendable (String) -> Void = { _ in }) {
+         jobName: String = "Weir job", warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.checkpointingEnabled = checkpointingEnabled
+        self.jobName = jobName
         self.warn = warn
         self.location = location
         self.operatorID = operatorID

@@ -39,7 +39,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
     func open(_ context: OperatorContext) throws {
         self.context = context
         let location = context.location
-        writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName))
+        writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName))
         let decoder = BinaryStateDecoder()
         let restoredCheckpoint = context.restored?.checkpointID
         let all = try (context.restored?.allSplits ?? []).map { try decoder.decode(Record.self, from: $0) }
@@ -82,7 +82,13 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         for action in machine.barrier(checkpointID) {
             switch action {
             case .preCommit:
-                try writer.preCommit(&current!)
+                do {
+                    try writer.preCommit(&current!)
+                } catch {
+                    // What the external system holds of the transaction is unknown: replay
+                    // its records from the last checkpoint rather than commit it later.
+                    throw TaskFailingSnapshotError(underlying: context.location.attribute(error))
+                }
                 waiting[checkpointID, default: []].append((current!, currentOpenedFor, currentOpenedAt))
                 options.stepObserver?(.afterPreCommit(checkpointID: checkpointID))
             case .begin(let next):

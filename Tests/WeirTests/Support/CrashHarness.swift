@@ -17,6 +17,8 @@ struct CrashHarness {
     var seed: UInt64 = 1
     /// Extra arguments of run number *n* (from 0), e.g. a crash point.
     var extraArguments: (Int) -> [String] = { _ in [] }
+    /// Where the runs' standard error goes (appended), for diagnosing a failure; default nowhere.
+    var logPath: String?
 
     struct Outcome {
         /// Kills by the harness.
@@ -40,7 +42,15 @@ struct CrashHarness {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments + (outcome.runs > 0 ? ["--resume"] : []) + extraArguments(outcome.runs)
-            process.standardError = FileHandle.nullDevice
+            var log: FileHandle?
+            if let logPath {
+                if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+                log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+                log?.seekToEndOfFile()
+                log?.write(Data("== run \(outcome.runs + 1): \(process.arguments!.joined(separator: " "))\n".utf8))
+            }
+            defer { try? log?.close() }
+            process.standardError = log ?? FileHandle.nullDevice
             try process.run()
             // Whatever happens in the test, the job it started does not outlive it.
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }

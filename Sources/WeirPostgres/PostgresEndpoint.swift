@@ -1,0 +1,47 @@
+import Foundation
+import PostgresNIO
+
+/// Where a PostgreSQL server is and who Weir connects as.
+public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// How long a connection attempt may take. Default 10 s.
+    public var connectTimeout: Duration = .seconds(10)
+
+    public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil, database: String) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// Parses `postgres://user[:password]@host[:port]/database` (also `postgresql://`).
+    public init(url: String) throws {
+        guard let components = URLComponents(string: url),
+              components.scheme == "postgres" || components.scheme == "postgresql",
+              let host = components.host, !host.isEmpty,
+              let user = components.user, !user.isEmpty else {
+            throw PostgresSinkError.invalidConfiguration("'\(url)' is not a PostgreSQL URL of the form postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        self.init(host: host, port: components.port ?? 5432, username: user, password: components.password, database: database.isEmpty ? user : database)
+    }
+
+    /// `host:port/database`, without credentials (for messages).
+    public var description: String { "\(host):\(port)/\(database)" }
+
+    func configuration(applicationName: String?) -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.connectTimeout = .milliseconds(connectTimeout.wholeMilliseconds)
+        if let applicationName { configuration.options.additionalStartupParameters = [("application_name", applicationName)] }
+        return configuration
+    }
+}
+
+extension Duration {
+    var wholeMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

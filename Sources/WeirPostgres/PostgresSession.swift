@@ -1,0 +1,107 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One connection to the server, used synchronously from a task's thread (sink writers are
+/// called on the task's thread, never on an event loop, so waiting on a future is safe there).
+///
+/// It connects on first use and again after the connection broke; whether re-running a
+/// statement on the new connection is safe is the caller's decision (see ``isBroken(_:)``).
+final class PostgresSession {
+    let endpoint: PostgresEndpoint
+    /// Shown in `pg_stat_activity`; lets a restarted sink find the sessions of earlier runs.
+    let applicationName: String?
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextConnectionID = 0
+
+    init(endpoint: PostgresEndpoint, applicationName: String? = nil, logger: Logger) {
+        self.endpoint = endpoint
+        self.applicationName = applicationName
+        self.logger = logger
+    }
+
+    /// Runs one statement and returns its rows. Errors are ``PostgresSinkError``s, or
+    /// ``ConnectionBroken`` when the connection broke.
+    ///
+    /// With `mayReconnect` (the default) a broken connection is replaced first. Statements
+    /// inside a transaction must pass `false`: on a new connection they would run outside the
+    /// transaction (in auto-commit), which is exactly what must never happen.
+    @discardableResult
+    func run(_ query: PostgresQuery, describedAs statement: String, mayReconnect: Bool = true) throws -> [PostgresRow] {
+        let connection: PostgresConnection
+        if mayReconnect {
+            connection = try connected()
+        } else {
+            guard let current = self.connection, !current.isClosed else {
+                drop()
+                throw ConnectionBroken(reason: "the connection of the open transaction is closed")
+            }
+            connection = current
+        }
+        do {
+            return try connection.query(query, logger: logger).wait().rows
+        } catch let error as PSQLError {
+            if let info = error.serverInfo {
+                // FATAL errors (pg_terminate_backend, server shutdown) end the connection too.
+                if info[.severity] == "FATAL" || info[.severity] == "PANIC" { drop() }
+                throw PostgresSinkError.statementFailed(statement: statement, sqlState: info[.sqlState], message: info[.message] ?? "unknown error")
+            }
+            drop()
+            throw ConnectionBroken(reason: "\(error.code)")
+        } catch {
+            drop()
+            throw ConnectionBroken(reason: "\(error)")
+        }
+    }
+
+    /// Whether `error` means the connection is gone (the server may or may not have executed
+    /// the statement).
+    static func isBroken(_ error: any Error) -> Bool {
+        if error is ConnectionBroken { return true }
+        if case let PostgresSinkError.statementFailed(_, sqlState, _) = error, let sqlState {
+            // Class 57 (operator intervention: admin shutdown, pg_terminate_backend) and 08
+            // (connection exception).
+            return sqlState.hasPrefix("57") || sqlState.hasPrefix("08")
+        }
+        return false
+    }
+
+    func close() {
+        guard let connection else { return }
+        self.connection = nil
+        try? connection.close().wait()
+    }
+
+    private func connected() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        nextConnectionID += 1
+        do {
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+            let fresh = try PostgresConnection.connect(on: eventLoop, configuration: endpoint.configuration(applicationName: applicationName), id: nextConnectionID, logger: logger).wait()
+            connection = fresh
+            return fresh
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? String(reflecting: error.code)
+            throw ConnectionBroken(reason: "cannot connect to \(endpoint): \(reason)")
+        } catch {
+            throw ConnectionBroken(reason: "cannot connect to \(endpoint): \(error)")
+        }
+    }
+
+    private func drop() {
+        guard let broken = connection else { return }
+        connection = nil
+        // The connection must live until it is closed (PostgresNIO asserts it).
+        let closing: EventLoopFuture<Void> = broken.close()
+        closing.whenComplete { _ in withExtendedLifetime(broken) {} }
+    }
+}
+
+/// The connection to the server broke or could not be made.
+struct ConnectionBroken: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

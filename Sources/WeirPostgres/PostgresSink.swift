@@ -1,0 +1,70 @@
+import Logging
+import Weir
+
+/// Writes rows into a PostgreSQL table exactly once, with PostgreSQL's own two-phase commit.
+///
+/// Each sink subtask writes the rows of one checkpoint interval inside one database
+/// transaction (batched multi-row `INSERT`s with bound parameters). At the checkpoint's barrier
+/// it records the transaction's id in the commits table (`weir_commits`) and runs
+/// `PREPARE TRANSACTION` — durable, invisible, and no longer tied to the connection. When the
+/// checkpoint completes, `COMMIT PREPARED` makes it visible. After a crash the restored
+/// checkpoint's prepared transactions are committed, and prepared transactions of this job's
+/// sink that no checkpoint knows are rolled back.
+///
+/// A prepared id the server no longer knows was either committed or rolled back; the row in
+/// the commits table, committed atomically with the data, tells which. If it is absent, the
+/// data is lost (for example, an administrator rolled it back) and the job fails loudly.
+///
+/// The server needs `max_prepared_transactions` of at least twice the sink's parallelism (the
+/// default, 0, disables two-phase commit; the sink says so when it starts). The target table
+/// must exist; the commits table is created if it does not.
+///
+/// ```swift
+/// let sink = PostgresSink<WindowSum>(
+///     endpoint: try PostgresEndpoint(url: "postgres://weir@127.0.0.1:5432/weir"),
+///     table: "window_sums", columns: ["key", "window_end", "total"],
+///     mode: .upsert(keyColumns: ["key", "window_end"])) { sum in
+///     [.int(sum.key), .int(sum.windowEnd), .int(sum.total)]
+/// }
+/// stream.sink(sink, name: "Postgres")
+/// ```
+public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
+    public let endpoint: PostgresEndpoint
+    /// The target table, optionally schema-qualified (`schema.table`).
+    public let table: String
+    public let columns: [String]
+    public let mode: PostgresWriteMode
+    /// The column values of one record, in the order of `columns`.
+    public let row: @Sendable (Input) -> [PostgresValue]
+    /// Rows per `INSERT`. Default 1,000 (at most 65,535 parameters per statement).
+    public var batchSize = 1_000
+    /// Where committed transaction ids are recorded. Default `weir_commits`.
+    public var commitsTable = "weir_commits"
+    /// The name transaction ids carry for the sink; default: the sink operator's name. Two
+    /// sinks of one job writing to one database need different names.
+    public var name: String?
+    /// Receives PostgresNIO's log; by default nothing is logged (errors are thrown).
+    public var logger = Logger(label: "weir.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public init(endpoint: PostgresEndpoint, table: String, columns: [String], mode: PostgresWriteMode = .append,
+                row: @escaping @Sendable (Input) -> [PostgresValue]) {
+        self.endpoint = endpoint
+        self.table = table
+        self.columns = columns
+        self.mode = mode
+        self.row = row
+    }
+
+    /// One subtask's transaction of one checkpoint interval.
+    public struct Transaction: Codable, Sendable, Hashable {
+        /// The global transaction id (`weir:<job>:<sink>:<subtask>:<checkpoint>`).
+        public var gid: String
+        public var checkpointID: Int64
+        /// Rows written; a transaction without rows is never opened nor prepared.
+        public var rows: Int
+    }
+
+    public func makeWriter(_ context: SinkContext) throws -> PostgresSinkWriter<Input> {
+        try PostgresSinkWriter(sink: self, context: context)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import PostgresNIO
+
+/// One column value of a row a ``PostgresSink`` writes; always sent as a bound parameter.
+///
+/// A closed set of types (rather than any `PostgresEncodable`) so that rows are plain values:
+/// upsert mode compares their conflict keys within a batch, and tests can compare them.
+public enum PostgresValue: Sendable, Hashable {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case bool(Bool)
+    case timestamp(Date)
+    case null
+
+    func bind(to bindings: inout PostgresBindings) {
+        switch self {
+        case .int(let value): bindings.append(value)
+        case .double(let value): bindings.append(value)
+        case .text(let value): bindings.append(value)
+        case .bool(let value): bindings.append(value)
+        case .timestamp(let value): bindings.append(value)
+        case .null: bindings.appendNull()
+        }
+    }
+}
+
+extension PostgresValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral {
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}
