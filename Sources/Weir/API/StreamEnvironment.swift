@@ -114,7 +114,7 @@ public final class StreamEnvironment {
                 break
             } catch {
                 checkpoints += executor.completedCheckpoints
-                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError),
+                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError), !Self.isDataLoss(error),
                       !running.isCancelled, !running.isStopping else { throw error }
                 restarts += 1
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
@@ -125,6 +125,14 @@ public final class StreamEnvironment {
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
                                   restoredFrom: restoredFrom, checkpoints: checkpoints, stopped: running.isStopping)
+    }
+
+    /// A restart would meet the same loss again (the sink's transaction is gone for good):
+    /// fail the job loudly instead of restarting it forever.
+    private static func isDataLoss(_ error: any Error) -> Bool {
+        let underlying = (error as? OperatorFailure)?.underlying ?? error
+        if case TwoPhaseCommitError.lostTransaction = underlying { return true }
+        return false
     }
 
     /// Stops the job that `execute` is running (from any thread, e.g. a signal handler):

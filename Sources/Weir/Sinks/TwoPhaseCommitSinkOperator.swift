@@ -146,6 +146,11 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
             do {
                 try body()
                 return
+            } catch let error as TwoPhaseCommitError {
+                // Retrying cannot bring back a lost transaction's records.
+                guard case .lostTransaction = error else { throw error }
+                context.metrics.commitFailures.add()
+                throw error
             } catch {
                 context.metrics.commitFailures.add()
                 guard attempt < options.commitAttempts else {

@@ -81,6 +81,36 @@ final class PostgresSinkTests: XCTestCase {
         }
     }
 
+    /// A transaction rolled back behind Weir's back in a running job: the job fails at once,
+    /// naming the transaction, and is not restarted (a restart cannot bring the rows back).
+    func testLostTransactionFailsTheJobWithoutRestarts() throws {
+        try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
+        let endpoint = self.endpoint!
+        var options = TwoPhaseCommitOptions()
+        options.stepObserver = { step in
+            guard case .afterPreCommit(let checkpoint) = step, checkpoint == 2 else { return }
+            let saboteur = PostgresTestClient(endpoint)
+            for gid in (try? saboteur.strings("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'weir:sabotaged:%:2'")) ?? [] {
+                try? saboteur.execute("ROLLBACK PREPARED '\(gid)'")
+            }
+        }
+        let warnings = Warnings()
+        let env = StreamEnvironment(parallelism: 1)
+        env.checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(50))
+        env.restartStrategy = .fixedDelay(attempts: 5, delay: .milliseconds(10))
+        env.warningHandler = { warnings.add($0) }
+        env.addSource(GeneratorSource(count: 20_000, ratePerSecond: 20_000) { StreamRecord($0) }, name: "Generator")
+            .map { $0 }
+            .sink(eventSink(), name: "Postgres", options: options)
+        XCTAssertThrowsError(try env.execute("sabotaged")) { error in
+            guard let failure = error as? OperatorFailure, case TwoPhaseCommitError.lostTransaction(let message) = failure.underlying else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertTrue(message.contains("weir:sabotaged:Postgres:0:2"), message)
+        }
+        XCTAssertFalse(warnings.all.contains { $0.contains("restart") }, "\(warnings.all)")
+    }
+
     func testAbortDiscardsOpenAndPreparedTransactions() throws {
         try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
         let writer = try started(eventSink(), job: "abort")
@@ -203,9 +233,9 @@ final class PostgresSinkTests: XCTestCase {
 
     // MARK: - Connection loss
 
-    /// Every connection of the sink is terminated right after a pre-commit: the commit must
-    /// reconnect (retry) and the next transaction open on a new connection; the job ends
-    /// exactly-once.
+    /// Every connection of the sink is terminated right after a pre-commit (twice): the commit
+    /// must reconnect and the next transaction open on a new connection, without a restart;
+    /// the job ends exactly-once.
     func testConnectionKilledBetweenPreCommitAndCommit() throws {
         try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
         let endpoint = self.endpoint!
@@ -220,17 +250,18 @@ final class PostgresSinkTests: XCTestCase {
         }
         let warnings = Warnings()
         let events: Int64 = 30_000
-        let env = StreamEnvironment(parallelism: 2)
+        // Parallelism 1: at the pre-commit no other transaction is open, so nothing but the
+        // commit and the next BEGIN meet the dead connections.
+        let env = StreamEnvironment(parallelism: 1)
         env.checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(50))
         env.restartStrategy = .fixedDelay(attempts: 10, delay: .milliseconds(50))
         env.warningHandler = { warnings.add($0) }
         env.addSource(GeneratorSource(count: events, ratePerSecond: 30_000) { StreamRecord($0) }, name: "Generator")
-            .keyBy { $0 % 10 }
             .map { $0 }
             .sink(eventSink(), name: "Postgres", options: options)
         let result = try env.execute("terminate-between-precommit-and-commit")
         XCTAssertGreaterThan(terminated.value, 0, "connections were terminated")
-        // Both subtasks' control and data sessions were open and were ended.
+        // The control and data sessions were open and were ended, twice.
         XCTAssertGreaterThanOrEqual(terminated.value, 4)
         XCTAssertEqual(result.restarts, 0, "a connection lost between transactions is replaced without failing the job: \(warnings.all)")
         try assertExactlyOnce(events)
