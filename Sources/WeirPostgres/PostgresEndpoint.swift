@@ -10,6 +10,10 @@ public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var database: String
     /// How long a connection attempt may take. Default 10 s.
     public var connectTimeout: Duration = .seconds(10)
+    /// The server cancels a statement of the sink that runs longer (`statement_timeout`), so
+    /// that a statement stuck behind a lock fails the job (which restarts and cleans up)
+    /// instead of hanging it. `nil`: the server's setting. Default 60 s.
+    public var statementTimeout: Duration? = .seconds(60)
 
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil, database: String) {
         self.host = host
@@ -37,7 +41,10 @@ public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
     func configuration(applicationName: String?) -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.connectTimeout = .milliseconds(connectTimeout.wholeMilliseconds)
-        if let applicationName { configuration.options.additionalStartupParameters = [("application_name", applicationName)] }
+        if let applicationName { configuration.options.additionalStartupParameters.append(("application_name", applicationName)) }
+        if let statementTimeout {
+            configuration.options.additionalStartupParameters.append(("statement_timeout", String(max(1, statementTimeout.wholeMilliseconds))))
+        }
         return configuration
     }
 }

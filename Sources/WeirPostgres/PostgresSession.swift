@@ -61,9 +61,11 @@ final class PostgresSession {
     static func isBroken(_ error: any Error) -> Bool {
         if error is ConnectionBroken { return true }
         if case let PostgresSinkError.statementFailed(_, sqlState, _) = error, let sqlState {
-            // Class 57 (operator intervention: admin shutdown, pg_terminate_backend) and 08
-            // (connection exception).
-            return sqlState.hasPrefix("57") || sqlState.hasPrefix("08")
+            // Class 08 (connection exception) and the shutdowns of class 57: 57P01
+            // (pg_terminate_backend, admin shutdown), 57P02 (crash), 57P03 (cannot connect
+            // now). Not 57014 (statement cancelled, e.g. by statement_timeout): the connection
+            // is fine then.
+            return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P")
         }
         return false
     }

@@ -213,6 +213,29 @@ final class PostgresSinkTests: XCTestCase {
         }
     }
 
+    /// A statement stuck behind a lock fails after the statement timeout instead of hanging
+    /// the task (which could then not even be cancelled).
+    func testStatementStuckBehindALockTimesOut() throws {
+        try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
+        var endpoint = self.endpoint!
+        endpoint.statementTimeout = .milliseconds(300)
+        var sink = PostgresSink<Int64>(endpoint: endpoint, table: table, columns: ["id", "key"]) { [.int($0), .int($0 % 10)] }
+        sink.batchSize = 10
+        let writer = try started(sink, job: "stuck")
+        defer { writer.close() }
+        try client.execute("BEGIN")
+        try client.execute("LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE")
+        defer { _ = try? client.execute("ROLLBACK") }
+        var transaction = try writer.beginTransaction(checkpointID: 1)
+        let started = ProcessingClock.monotonicNanoseconds()
+        XCTAssertThrowsError(try (0..<10 as Range<Int64>).forEach { try writer.write($0, timestamp: 0, to: &transaction) }) { error in
+            XCTAssertTrue("\(error)".contains("statement timeout"), "\(error)")
+        }
+        XCTAssertLessThan(ProcessingClock.monotonicNanoseconds() - started, 30_000_000_000, "it did not hang")
+        XCTAssertThrowsError(try writer.preCommit(&transaction), "a transaction with a failed statement is never prepared")
+        try writer.abort(transaction)
+    }
+
     func testMissingTableAndBadConfigurationAreExplained() throws {
         XCTAssertThrowsError(try eventSink().makeWriter(context(job: "missing"))) { error in
             XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")
