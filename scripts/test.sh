@@ -34,4 +34,12 @@ mkdir -p "$smoke"
 .build/debug/weir checkpoints list "$smoke/data/checkpoints"
 
 echo "== unit and integration tests"
-swift test --skip-build --disable-swift-testing
+# The output is long and CI shows its end: repeat what failed there.
+log="$servers/tests.log"
+status=0
+swift test --skip-build --disable-swift-testing 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "== what failed (from the output above)"
+    grep -E "error: |: failed|Test Case .* failed|Fatal error|Assertion failed" "$log" | cut -c1-600 || true
+    exit "$status"
+fi

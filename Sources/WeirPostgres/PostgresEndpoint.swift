@@ -14,6 +14,12 @@ public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// that a statement stuck behind a lock fails the job (which restarts and cleans up)
     /// instead of hanging it. `nil`: the server's setting. Default 60 s.
     public var statementTimeout: Duration? = .seconds(60)
+    /// How long the sink waits for the reply to a statement before it gives the connection
+    /// up as broken: a reply that never comes (a network partition, a peer gone without a
+    /// FIN) would otherwise hang the task for good. Keep it above `statementTimeout`, so
+    /// that a slow statement is cancelled by the server first. `nil`: wait forever.
+    /// Default 90 s.
+    public var replyTimeout: Duration? = .seconds(90)
 
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil, database: String) {
         self.host = host

@@ -41,7 +41,7 @@ final class PostgresSession {
             connection = current
         }
         do {
-            return try connection.query(query, logger: logger).wait().rows
+            return try reply(to: query, on: connection).rows
         } catch let error as PSQLError {
             if let info = error.serverInfo {
                 // FATAL errors (pg_terminate_backend, server shutdown) end the connection too.
@@ -54,6 +54,31 @@ final class PostgresSession {
             drop()
             throw ConnectionBroken(reason: "\(error)")
         }
+    }
+
+    /// Waits for the reply to `query`, but not past the connection's end or the reply timeout.
+    ///
+    /// PostgresNIO writes a query to its channel without a promise for the write, so a query
+    /// written just as the connection closes is lost and its future never completes (seen
+    /// when `pg_terminate_backend` raced a write). Racing the reply against the connection's
+    /// close turns that hang into a broken connection, which callers already handle.
+    private func reply(to query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
+        let eventLoop = connection.eventLoop
+        let outcome = eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(query, logger: logger).cascade(to: outcome)
+        // A promise completed twice keeps its first result: a reply or an error that came
+        // before the close wins.
+        connection.closeFuture.whenComplete { _ in
+            outcome.fail(ConnectionBroken(reason: "the connection closed before the statement's reply came"))
+        }
+        let endpoint = self.endpoint
+        let deadline = endpoint.replyTimeout.map { timeout in
+            eventLoop.scheduleTask(in: .milliseconds(max(1, timeout.wholeMilliseconds))) {
+                outcome.fail(ConnectionBroken(reason: "no reply from \(endpoint) within \(timeout)"))
+            }
+        }
+        defer { deadline?.cancel() }
+        return try outcome.futureResult.wait()
     }
 
     /// Whether `error` means the connection is gone (the server may or may not have executed

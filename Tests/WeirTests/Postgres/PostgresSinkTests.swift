@@ -236,6 +236,32 @@ final class PostgresSinkTests: XCTestCase {
         try writer.abort(transaction)
     }
 
+    /// A server that stops replying (here its backend is stopped with SIGSTOP, as a network
+    /// partition would look) costs the reply timeout, not a task hung for good.
+    func testServerThatStopsReplyingIsGivenUpAfterTheReplyTimeout() throws {
+        try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
+        var endpoint = self.endpoint!
+        endpoint.replyTimeout = .seconds(1)
+        var sink = PostgresSink<Int64>(endpoint: endpoint, table: table, columns: ["id", "key"]) { [.int($0), .int($0 % 10)] }
+        sink.batchSize = 10
+        let writer = try started(sink, job: "silent")
+        defer { writer.close() }
+        var transaction = try writer.beginTransaction(checkpointID: 1)
+        for id in 0..<10 as Range<Int64> { try writer.write(id, timestamp: 0, to: &transaction) }
+        let backends = try client.integers("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'weir-%'")
+        XCTAssertFalse(backends.isEmpty)
+        for pid in backends { kill(pid_t(pid), SIGSTOP) }
+        defer { for pid in backends { kill(pid_t(pid), SIGCONT) } }
+        let started = ProcessingClock.monotonicNanoseconds()
+        XCTAssertThrowsError(try (10..<20 as Range<Int64>).forEach { try writer.write($0, timestamp: 0, to: &transaction) }) { error in
+            XCTAssertTrue("\(error)".contains("no reply from"), "\(error)")
+        }
+        let waited = ProcessingClock.monotonicNanoseconds() - started
+        XCTAssertGreaterThanOrEqual(waited, 900_000_000, "it waited for the reply timeout")
+        XCTAssertLessThan(waited, 20_000_000_000, "it did not hang")
+        XCTAssertThrowsError(try writer.preCommit(&transaction), "a transaction whose connection was given up is never prepared")
+    }
+
     func testMissingTableAndBadConfigurationAreExplained() throws {
         XCTAssertThrowsError(try eventSink().makeWriter(context(job: "missing"))) { error in
             XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")
@@ -268,7 +294,9 @@ final class PostgresSinkTests: XCTestCase {
         options.stepObserver = { step in
             guard case .afterPreCommit(let checkpoint) = step, checkpoint == 3 || checkpoint == 6 else { return }
             let killer = PostgresTestClient(endpoint)
-            let count = (try? killer.terminateSinkConnections()) ?? 0
+            // Wait for the backends to exit: a backend still alive could take the next BEGIN
+            // and die after it, with rows in the transaction (a restart, not what this tests).
+            let count = (try? killer.terminateSinkConnections(waitUntilGone: true)) ?? 0
             terminated.add(count)
         }
         let warnings = Warnings()

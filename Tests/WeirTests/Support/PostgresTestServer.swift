@@ -50,10 +50,22 @@ final class PostgresTestClient {
     }
 
     /// Terminates the connections of every PostgreSQL sink (their application names start
-    /// with `weir-`); returns how many.
+    /// with `weir-`); returns how many. `pg_terminate_backend` only signals the backends:
+    /// with `waitUntilGone` it returns once they have exited (or after 10 s).
     @discardableResult
-    func terminateSinkConnections() throws -> Int {
-        try integers("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'weir-%'").first.map(Int.init) ?? 0
+    func terminateSinkConnections(waitUntilGone: Bool = false) throws -> Int {
+        let sinkSessions = "FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'weir-%'"
+        let pids = try integers("SELECT pid \(sinkSessions)")
+        guard !pids.isEmpty else { return 0 }
+        let list = pids.map(String.init).joined(separator: ",")
+        let terminated = try integer("SELECT count(*) FROM unnest(ARRAY[\(list)]) AS pid WHERE pg_terminate_backend(pid)")
+        if waitUntilGone {
+            for _ in 0..<500 {
+                if try integer("SELECT count(*) FROM pg_stat_activity WHERE pid IN (\(list))") == 0 { break }
+                usleep(20_000)
+            }
+        }
+        return Int(terminated)
     }
 
     /// Rolls back every prepared transaction of the (throwaway) test database, so that a
