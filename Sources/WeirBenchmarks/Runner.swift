@@ -6,38 +6,40 @@ import Weir
 enum Runner {
     /// Runs one measurement; `seconds` is the job's own run time when checking its output takes
     /// extra time that must not count (the file sink's committed files are read back).
-    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload) throws -> (count: Int, checksum: Int64, checkpoints: [CheckpointFigures]?, seconds: Double?) {
+    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload, outputDirectory: String? = nil) throws -> (count: Int, checksum: Int64, checkpoints: [CheckpointFigures]?, seconds: Double?) {
         if job == .windowFileSink {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
+            let output = outputDirectory ?? directory + "/out"
             let env = StreamEnvironment(parallelism: parallelism)
             env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .seconds(1))
-            workload.windowSums(in: env).sink(FileSink(directory: directory + "/out", encoder: .csv { [String($0.key), String($0.windowStart), String($0.sum), String($0.count)] }), name: "Files")
+            workload.windowSums(in: env).sink(FileSink(directory: output, encoder: .csv { [String($0.key), String($0.windowStart), String($0.sum), String($0.count)] }), name: "Files")
             let result = try env.execute("window benchmark")
-            var count = 0
-            var checksum: Int64 = 0
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/out") where !name.hasPrefix(".") {
-                for line in String(decoding: try DurableFile.read(directory + "/out/" + name), as: UTF8.self).split(separator: "\n") {
-                    let fields = line.split(separator: ",").map { Int64($0)! }
-                    count += 1
-                    checksum &+= fields[2] &* 31 &+ fields[1] &+ fields[0]
-                }
-            }
+            let (count, checksum) = try CommittedWindowSums.read(output).digest
             return (count, checksum, nil, result.durationSeconds)
         }
-        if job == .windowCheckpointed {
+        if job == .windowCheckpointed || job == .runningSumCheckpointed {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let env = StreamEnvironment(parallelism: parallelism)
             env.checkpointing = CheckpointConfiguration(directory: directory, interval: .seconds(1))
-            let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }
-            workload.windowSums(in: env).sink(sink)
-            let result = try env.execute("window benchmark")
+            let digest: () -> (Int, Int64)
+            if job == .windowCheckpointed {
+                let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }
+                workload.windowSums(in: env).sink(sink)
+                digest = { (sink.count, sink.checksum) }
+            } else {
+                let sink = ChecksumSink<ReferenceEvent> { $0.value &* 31 &+ Int64($0.key) }
+                workload.runningSums(in: env).sink(sink)
+                digest = { (sink.count, sink.checksum) }
+            }
+            let result = try env.execute("\(job.rawValue) benchmark")
             let figures = result.checkpoints.filter { !$0.isFinal }.map {
                 CheckpointFigures(durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize,
                                   maxTaskPauseMicroseconds: $0.maxTaskPauseMicroseconds, maxSnapshotMicroseconds: $0.maxSnapshotMicroseconds)
             }
-            return (sink.count, sink.checksum, figures, nil)
+            let (count, checksum) = digest()
+            return (count, checksum, figures, nil)
         }
         let (count, checksum) = try run(job: job, engine: engine, parallelism: parallelism, workload: workload)
         return (count, checksum, nil, nil)
@@ -47,7 +49,8 @@ enum Runner {
         switch (job, engine) {
         case (.window, .limit): return Limit.windowSums(workload)
         case (.runningSum, .limit): return Limit.runningSums(workload)
-        case (.windowCheckpointed, _), (.windowFileSink, _): preconditionFailure("handled above")
+        case (.windowCheckpointed, _), (.windowFileSink, _), (.runningSumCheckpointed, _): preconditionFailure("handled above")
+        case (_, .flink): preconditionFailure("Flink runs in its own process")
         case (.window, .weir):
             let env = StreamEnvironment(parallelism: parallelism)
             let sink = ChecksumSink<WindowSum> { $0.sum &* 31 &+ $0.windowStart &+ Int64($0.key) }

@@ -19,7 +19,7 @@ struct WeirBench: ParsableCommand {
             'running-sum' (generator → keyBy → rolling sum → discarding sink). The baseline ('limit') computes \
             the same results in a plain single-threaded Swift loop with no engine.
             """,
-        subcommands: [Suite.self, Single.self],
+        subcommands: [Suite.self, Single.self, VersusFlink.self],
         defaultSubcommand: Suite.self)
 }
 
@@ -30,6 +30,8 @@ enum Job: String, ExpressibleByArgument, CaseIterable, Codable {
     case windowCheckpointed = "window-checkpointed"
     /// The same, writing through the exactly-once file sink.
     case windowFileSink = "window-file-sink"
+    /// The running sum with exactly-once checkpoints every second.
+    case runningSumCheckpointed = "running-sum-checkpointed"
 }
 
 enum Engine: String, ExpressibleByArgument, Codable {
@@ -39,6 +41,9 @@ enum Engine: String, ExpressibleByArgument, Codable {
     case weir
     /// Weir, with the same job written in this (user) module.
     case weirUserModule = "weir-user-module"
+    /// Apache Flink's mini-cluster running the same job (`Benchmarks/Peers/Flink`); measured
+    /// by `versus-flink`, never in this process.
+    case flink
 }
 
 struct CheckpointFigures: Codable {
@@ -72,11 +77,14 @@ struct Single: ParsableCommand {
     @Option var parallelism: Int = 1
     @Option var events: Int64 = 10_000_000
     @Option var keys: Int = 10_000
+    @Option(help: "window-file-sink: write the committed files here and keep them (default: a temporary directory, removed).")
+    var outputDirectory: String?
 
     func run() throws {
+        guard engine != .flink else { throw ValidationError("Flink runs through Benchmarks/Peers/Flink/flink.sh, not in this process") }
         let workload = ReferenceWorkload(events: events, keys: keys)
         let started = ProcessingClock.monotonicNanoseconds()
-        let (count, checksum, checkpoints, jobSeconds) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload)
+        let (count, checksum, checkpoints, jobSeconds) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload, outputDirectory: outputDirectory)
         let seconds = jobSeconds ?? Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -197,25 +205,7 @@ struct Suite: ParsableCommand {
     }
 
     private func runChild(job: Job, engine: Engine, parallelism: Int, events: Int64? = nil) throws -> Measurement {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["single", "--job", job.rawValue, "--engine", engine.rawValue, "--parallelism", "\(parallelism)", "--events", "\(events ?? self.events)", "--keys", "\(keys)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("measurement \(job.rawValue) \(engine.rawValue) p=\(parallelism) failed with status \(process.terminationStatus)") }
-        return try JSONDecoder().decode(Measurement.self, from: data)
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private func format(_ value: Double) -> String {
-        value >= 1e6 ? String(format: "%.2f M", value / 1e6) : String(format: "%.0f k", value / 1e3)
+        try ChildMeasurement.weir(job: job, engine: engine, parallelism: parallelism, events: events ?? self.events, keys: keys).measurement
     }
 }
 
