@@ -11,6 +11,24 @@ struct CommittedWindowSums: Equatable {
 
     static func read(_ directory: String) throws -> CommittedWindowSums {
         var lines: [Substring] = []
+        try forEachCommittedFile(in: directory) { lines += $0.split(separator: "\n") }
+        return CommittedWindowSums(lines: lines.sorted())
+    }
+
+    /// Count and checksum of the committed lines, a file at a time: the benchmark's own process
+    /// must not hold every result (its peak RSS is reported).
+    static func digest(of directory: String) throws -> (count: Int, checksum: Int64) {
+        var count = 0
+        var checksum: Int64 = 0
+        try forEachCommittedFile(in: directory) { text in
+            let file = try CommittedWindowSums(lines: text.split(separator: "\n")).digest
+            count += file.count
+            checksum &+= file.checksum
+        }
+        return (count, checksum)
+    }
+
+    private static func forEachCommittedFile(in directory: String, _ body: (String) throws -> Void) throws {
         guard let walker = FileManager.default.enumerator(atPath: directory) else {
             throw ValidationError("no output directory \(directory)")
         }
@@ -19,10 +37,8 @@ struct CommittedWindowSums: Equatable {
             guard !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let text = String(decoding: try DurableFile.read(path), as: UTF8.self)
-            lines += text.split(separator: "\n")
+            try body(String(decoding: try DurableFile.read(path), as: UTF8.self))
         }
-        return CommittedWindowSums(lines: lines.sorted())
     }
 
     /// Count and weir-bench's order-independent checksum (`sum · 31 + windowStart + key`).

@@ -4,9 +4,10 @@ import Weir
 /// The measured work of each job and engine. Every variant returns the number of results and a
 /// checksum over them, so that the suite can check that all engines computed the same thing.
 enum Runner {
-    /// Runs one measurement; `seconds` is the job's own run time when checking its output takes
-    /// extra time that must not count (the file sink's committed files are read back).
-    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload, outputDirectory: String? = nil) throws -> (count: Int, checksum: Int64, checkpoints: [CheckpointFigures]?, seconds: Double?) {
+    /// Runs one measurement; `seconds` and `peakRSSKilobytes` are the job's own when checking its
+    /// output takes extra time and memory that must not count (the file sink's committed files
+    /// are read back).
+    static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload, outputDirectory: String? = nil) throws -> (count: Int, checksum: Int64, checkpoints: [CheckpointFigures]?, seconds: Double?, peakRSSKilobytes: Int?) {
         if job == .windowFileSink {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -15,8 +16,9 @@ enum Runner {
             env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .seconds(1))
             workload.windowSums(in: env).sink(FileSink(directory: output, encoder: .csv { [String($0.key), String($0.windowStart), String($0.sum), String($0.count)] }), name: "Files")
             let result = try env.execute("window benchmark")
-            let (count, checksum) = try CommittedWindowSums.read(output).digest
-            return (count, checksum, nil, result.durationSeconds)
+            let peakRSS = Single.peakRSSKilobytes()
+            let (count, checksum) = try CommittedWindowSums.digest(of: output)
+            return (count, checksum, nil, result.durationSeconds, peakRSS)
         }
         if job == .windowCheckpointed || job == .runningSumCheckpointed {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-\(UUID().uuidString)").path
@@ -39,10 +41,10 @@ enum Runner {
                                   maxTaskPauseMicroseconds: $0.maxTaskPauseMicroseconds, maxSnapshotMicroseconds: $0.maxSnapshotMicroseconds)
             }
             let (count, checksum) = digest()
-            return (count, checksum, figures, nil)
+            return (count, checksum, figures, nil, nil)
         }
         let (count, checksum) = try run(job: job, engine: engine, parallelism: parallelism, workload: workload)
-        return (count, checksum, nil, nil)
+        return (count, checksum, nil, nil, nil)
     }
 
     private static func run(job: Job, engine: Engine, parallelism: Int, workload: ReferenceWorkload) throws -> (count: Int, checksum: Int64) {

@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import Weir
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `weir-bench`: Weir's benchmarks, each measurement in its own child process so that its peak
 /// RSS is its own, and every Weir figure is reported as a ratio to a baseline measured in the
 /// same invocation.
@@ -84,13 +80,19 @@ struct Single: ParsableCommand {
         guard engine != .flink else { throw ValidationError("Flink runs through Benchmarks/Peers/Flink/flink.sh, not in this process") }
         let workload = ReferenceWorkload(events: events, keys: keys)
         let started = ProcessingClock.monotonicNanoseconds()
-        let (count, checksum, checkpoints, jobSeconds) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload, outputDirectory: outputDirectory)
+        let (count, checksum, checkpoints, jobSeconds, jobPeakRSS) = try Runner.run(job: job, engine: engine, parallelism: parallelism, workload: workload, outputDirectory: outputDirectory)
         let seconds = jobSeconds ?? Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let measurement = Measurement(job: job, engine: engine, parallelism: parallelism, events: events, seconds: seconds,
-                                      peakRSSKilobytes: Int(usage.ru_maxrss), resultCount: count, checksum: checksum, checkpoints: checkpoints)
+                                      peakRSSKilobytes: jobPeakRSS ?? Self.peakRSSKilobytes(), resultCount: count, checksum: checksum, checkpoints: checkpoints)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
+    }
+
+    /// This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux carries that
+    /// across exec, so a child would report its parent's peak when the parent was bigger.
+    static func peakRSSKilobytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.filter(\.isNumber)) ?? 0
     }
 }
 

@@ -4,6 +4,9 @@
 #   flink.sh setup        install Flink's jars from PyPI into a virtualenv and compile the job
 #   flink.sh run ARGS...  run FlinkPeerJob in Flink's local mini-cluster (sets up first if needed)
 #
+# FLINK_PEER_JAVA_OPTS adds JVM options, e.g. a profile with Java Flight Recorder:
+#   FLINK_PEER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/flink.jfr flink.sh run ...
+#   jfr print --events jdk.ExecutionSample /tmp/flink.jfr
 # The virtualenv and the compiled classes live outside the source tree, in
 # $WEIR_PEERS_DIR (default ~/.cache/weir-peers). Only apache-flink-libraries is installed: it
 # ships Flink's jars; the Python API (apache-flink, with apache-beam and pyarrow) is not used.
@@ -30,7 +33,7 @@ setup() {
         echo "flink.sh: compiling $source" >&2
         rm -rf "$classes"
         mkdir -p "$classes"
-        javac -nowarn -Xlint:-deprecation -Xlint:-options --release 17 -cp "$jars/*" -d "$classes" "$source"
+        javac -nowarn -XDsuppressNotes -Xlint:-deprecation -Xlint:-options --release 17 -cp "$jars/*" -d "$classes" "$source"
     fi
 }
 
@@ -42,7 +45,8 @@ case "${1:-}" in
         shift
         setup
         # The module openings Flink's own launcher passes on Java 17.
-        exec java \
+        # shellcheck disable=SC2086 # FLINK_PEER_JAVA_OPTS is a list of options
+        exec java ${FLINK_PEER_JAVA_OPTS:-} \
             --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
             --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
             --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
