@@ -88,14 +88,20 @@ struct VersusFlink: ParsableCommand {
                 }
             }
         }
-        var startUps: [(weir: Double, flink: Double, weirRSS: Int, flinkRSS: Int)] = []
+        var startUps: [StartUp] = []
         for pair in 1...pairs {
             let weir = try ChildMeasurement.weir(job: .window, engine: .weir, parallelism: 1, events: 1_000, keys: 10)
             let flink = try flinkChild(job: .window, parallelism: 1, events: 1_000, keys: 10, directory: nil)
             startUps.append((weir.wallSeconds, flink.wallSeconds, weir.measurement.peakRSSKilobytes, flink.measurement.peakRSSKilobytes))
             log("start-up, pair \(pair): Weir \(String(format: "%.3f", weir.wallSeconds)) s, Flink \(String(format: "%.3f", flink.wallSeconds)) s")
         }
+        try report(results, startUps: startUps)
+    }
 
+    typealias StartUp = (weir: Double, flink: Double, weirRSS: Int, flinkRSS: Int)
+
+    /// Prints the tables for BENCHMARKS.md, and measures the file sink's visibility latency.
+    private func report(_ results: [String: [Pair]], startUps: [StartUp]) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
         print("")
