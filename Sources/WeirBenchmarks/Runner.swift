@@ -114,17 +114,16 @@ enum Limit {
             let record = workload.event(index)
             let start = record.timestamp - record.timestamp % 1_000
             let slot = Slot(key: record.value.key, start: start)
-            var created = false
-            func add(_ total: inout SumAggregate.Total?) {
-                if total == nil {
-                    total = SumAggregate.Total()
-                    created = true
-                }
+            /// Adds the record to the window's total; whether the window was opened by it.
+            func add(_ total: inout SumAggregate.Total?) -> Bool {
+                let created = total == nil
+                if created { total = SumAggregate.Total() }
                 total!.sum += record.value.value
                 total!.count += 1
+                return created
             }
-            add(&open[slot])  // one lookup, in place, like the engine's state table
-            if created { openStarts[start, default: []].append(slot) }
+            // One lookup, in place, like the engine's state table.
+            if add(&open[slot]) { openStarts[start, default: []].append(slot) }
             maxTimestamp = max(maxTimestamp, record.timestamp)
             // Windows fire on the same cadence as the engine's watermarks (every 100 ms of event time).
             if (index + 1) % watermarkEvery == 0 { fire(upTo: maxTimestamp - 1) }
