@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "weir-crash-test-job", targets: ["WeirCrashTestJob"]),
         .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
+        .library(name: "WeirKafka", targets: ["WeirKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -70,6 +71,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // A Kafka protocol client in Swift (no C library): it can resume another process's
+        // transaction, which librdkafka cannot.
+        .target(
+            name: "WeirKafka",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "WeirPostgresBenchmarks",
             dependencies: [
@@ -94,6 +105,7 @@ let package = Package(
             dependencies: [
                 "Weir",
                 "WeirPostgres",
+                "WeirKafka",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
