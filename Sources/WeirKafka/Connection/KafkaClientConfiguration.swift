@@ -1,0 +1,17 @@
+import NIOCore
+import NIOPosix
+
+/// Settings shared by the connections of a client.
+public struct KafkaClientConfiguration: Sendable {
+    /// Sent in every request header; brokers log it and quotas use it.
+    public var clientID: String = "weir"
+    public var connectTimeout: Duration = .seconds(10)
+    /// How long a request waits for its response before the connection is given up. Fetches
+    /// that wait on the broker (`maxWait`) get this on top of their wait.
+    public var requestTimeout: Duration = .seconds(30)
+    /// The largest response accepted; bigger ones close the connection (no unbounded buffers).
+    public var maxResponseSize: Int = 64 << 20
+    public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    public init() {}
+}

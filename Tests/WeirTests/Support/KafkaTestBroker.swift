@@ -1,0 +1,136 @@
+import Foundation
+import WeirKafka
+import XCTest
+
+/// A noida-db Kafka broker of one test: its own port and data directory, started from the
+/// binary the test command installed (`WEIR_NOIDA_DB`), stopped by its pid with SIGINT.
+///
+/// Without `WEIR_NOIDA_DB` the tests that need it are skipped, unless `WEIR_REQUIRE_KAFKA=1`
+/// (the test command sets it) makes them fail.
+final class KafkaTestBroker {
+    let address: BrokerAddress
+    let directory: String
+    private var pid: pid_t
+
+    static func noida(file: StaticString = #filePath, line: UInt = #line) throws -> KafkaTestBroker {
+        let environment = ProcessInfo.processInfo.environment
+        guard let binary = environment["WEIR_NOIDA_DB"], !binary.isEmpty else {
+            if environment["WEIR_REQUIRE_KAFKA"] == "1" {
+                XCTFail("WEIR_NOIDA_DB is not set: run the tests with scripts/test.sh", file: file, line: line)
+            }
+            throw XCTSkip("no Kafka broker: set WEIR_NOIDA_DB to noida-db's binary (scripts/kafka-brokers.sh install DIR prints it)")
+        }
+        return try KafkaTestBroker(binary: binary)
+    }
+
+    private init(binary: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-kafka-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let port = try Self.freePort()
+        address = BrokerAddress(host: "127.0.0.1", port: port)
+        pid = try Self.spawn(binary, ["start", "--data-dir", directory + "/data", "--host", "127.0.0.1", "--only", "kafka", "--kafka-port", "\(port)"],
+                             log: directory + "/broker.log")
+        try waitUntilListening()
+    }
+
+    /// Starts `binary` with default signal handling and an empty signal mask. Not Foundation's
+    /// `Process`: its child inherits the spawning thread's mask, and the test threads block
+    /// SIGINT — the broker would never see the SIGINT that stops it.
+    private static func spawn(_ binary: String, _ arguments: [String], log: String) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        sigfillset(&signals)
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, environ)
+        guard status == 0 else {
+            throw KafkaError.connectionFailed(broker: BrokerAddress(host: "127.0.0.1", port: 0), reason: "cannot start \(binary): \(String(cString: strerror(status)))")
+        }
+        return pid
+    }
+
+    private var isRunning: Bool {
+        guard pid > 0 else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            pid = 0
+            return false
+        }
+        return true
+    }
+
+    /// Stops the broker by its pid (SIGINT, then SIGKILL after 10 s) and removes its data.
+    func stop() {
+        if isRunning {
+            kill(pid, SIGINT)
+            let deadline = Date().addingTimeInterval(10)
+            while isRunning && Date() < deadline { usleep(20_000) }
+            if isRunning {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                pid = 0
+            }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+
+    var log: String { (try? String(contentsOfFile: directory + "/broker.log", encoding: .utf8)) ?? "" }
+
+    private func waitUntilListening() throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            guard isRunning else {
+                XCTFail("noida-db exited at start: \(log)")
+                throw KafkaError.connectionFailed(broker: address, reason: "the test broker exited at start")
+            }
+            if Self.accepts(port: address.port) { return }
+            usleep(50_000)
+        }
+        stop()
+        XCTFail("noida-db did not listen on \(address) within 20 s: \(log)")
+        throw KafkaError.connectionFailed(broker: address, reason: "the test broker did not start")
+    }
+
+    /// A port the kernel just handed out (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw KafkaError.connectionFailed(broker: BrokerAddress(host: "127.0.0.1", port: 0), reason: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
