@@ -27,6 +27,7 @@ echo "   $WEIR_POSTGRES_URL, $WEIR_POSTGRES_NO_PREPARED_URL (max_prepared_transa
 echo "== Kafka broker for the WeirKafka tests (noida-db from PyPI)"
 WEIR_NOIDA_DB="$(scripts/kafka-brokers.sh install "$servers/kafka")"
 export WEIR_NOIDA_DB
+export WEIR_KAFKA_PYTHON="$servers/kafka/venv/bin/python"
 export WEIR_REQUIRE_KAFKA=1
 echo "   $WEIR_NOIDA_DB"
 

@@ -192,3 +192,24 @@ enum VarintSize {
         unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 }
+
+extension ByteBuffer {
+    /// Requests list partitions by topic: an array of topics, each with its name and an array of
+    /// its items, in the order the items came.
+    mutating func writeGroupedByTopic<Item>(_ items: [Item], topic: (Item) -> String, _ writeItem: (inout ByteBuffer, Item) -> Void) {
+        var order: [String] = []
+        var groups: [String: [Item]] = [:]
+        for item in items {
+            let name = topic(item)
+            if groups[name] == nil { order.append(name) }
+            groups[name, default: []].append(item)
+        }
+        writeInteger(Int32(order.count))
+        for name in order {
+            writeKafkaString(name)
+            let group = groups[name]!
+            writeInteger(Int32(group.count))
+            for item in group { writeItem(&self, item) }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import NIOCore
+
+/// The offset of the first record at or after a timestamp, or the earliest or latest offset
+/// (versions 2–5, before the flexible encoding).
+public struct ListOffsetsRequest: KafkaRequest {
+    public enum Position: Sendable, Hashable {
+        case earliest
+        /// The next offset to be written (read_uncommitted) or the last stable offset (read_committed).
+        case latest
+        /// The first offset whose timestamp is at or after this many milliseconds since 1970.
+        case timestamp(Int64)
+
+        var wireValue: Int64 {
+            switch self {
+            case .earliest: -2
+            case .latest: -1
+            case .timestamp(let milliseconds): milliseconds
+            }
+        }
+    }
+
+    public struct PartitionQuery: Sendable, Hashable {
+        public var topic: String
+        public var partition: Int32
+        public var position: Position
+
+        public init(topic: String, partition: Int32, position: Position) {
+            self.topic = topic
+            self.partition = partition
+            self.position = position
+        }
+    }
+
+    public struct PartitionOffset: Sendable, Hashable {
+        public var topic: String
+        public var partition: Int32
+        public var errorCode: KafkaErrorCode
+        /// -1 when no record is at or after the timestamp.
+        public var offset: Int64
+        public var timestamp: Int64
+    }
+
+    public static let api = APIKey.listOffsets
+    public static let versions: ClosedRange<Int16> = 2...5
+    public static let firstFlexibleVersion: Int16? = nil
+
+    public var queries: [PartitionQuery]
+    public var isolationLevel: FetchRequest.IsolationLevel
+
+    public init(queries: [PartitionQuery], isolationLevel: FetchRequest.IsolationLevel = .readCommitted) {
+        self.queries = queries
+        self.isolationLevel = isolationLevel
+    }
+
+    public func write(to buffer: inout ByteBuffer, version: Int16) {
+        buffer.writeInteger(Int32(-1))  // replica_id
+        buffer.writeInteger(isolationLevel.rawValue)
+        buffer.writeGroupedByTopic(queries, topic: \.topic) { buffer, query in
+            buffer.writeInteger(query.partition)
+            if version >= 4 { buffer.writeInteger(Int32(-1)) }  // current_leader_epoch
+            buffer.writeInteger(query.position.wireValue)
+        }
+    }
+
+    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionOffset] {
+        _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
+        var results: [PartitionOffset] = []
+        for _ in 0..<(try buffer.readArrayCount("topics")) {
+            let topic = try buffer.readKafkaString("name") ?? ""
+            for _ in 0..<(try buffer.readArrayCount("partitions")) {
+                let partition: Int32 = try buffer.readKafka("partition_index")
+                let code = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
+                let timestamp: Int64 = try buffer.readKafka("timestamp")
+                let offset: Int64 = try buffer.readKafka("offset")
+                if version >= 4 { _ = try buffer.readKafka("leader_epoch", as: Int32.self) }
+                results.append(PartitionOffset(topic: topic, partition: partition, errorCode: code, offset: offset, timestamp: timestamp))
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import NIOCore
+import WeirKafka
+import XCTest
+
+/// Records written by WeirKafka are read by confluent-kafka (librdkafka), and the other way
+/// round, through a real broker (noida-db): two independent implementations of the record
+/// batch format, its CRC-32C and varints.
+final class ConfluentInteropTests: XCTestCase {
+    struct PeerRecord: Decodable, Equatable {
+        var offset: Int64
+        var timestamp: Int64
+        var key: String?
+        var value: String?
+        var headers: [[String?]]
+    }
+
+    func testRecordsCrossBetweenWeirAndConfluentKafkaBothWays() async throws {
+        let python = try Self.peerPython()
+        let broker = try KafkaTestBroker.noida()
+        defer { broker.stop() }
+        let bootstrap = "\(broker.address.host):\(broker.address.port)"
+        let connection = try await BrokerConnection.connect(to: broker.address, configuration: KafkaClientConfiguration())
+        let topic = "weir-interop"
+        _ = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
+
+        // Weir → confluent-kafka, partition 0.
+        let records = (0..<5).map { i in
+            KafkaRecord(timestamp: 2_000 + Int64(i), key: i == 3 ? nil : ByteBuffer(string: "weir-key-\(i)"), value: ByteBuffer(string: "weir-value-\(i)"),
+                        headers: [KafkaHeader(key: "n", value: ByteBuffer(string: "\(i)"))])
+        }
+        let produced = try await connection.send(try ProduceRequest(data: [.init(topic: topic, partition: 0, batch: RecordBatch(records: records))]), timeout: .seconds(10))
+        XCTAssertEqual(produced.map(\.errorCode), [.none])
+        let read = try Self.runPeer(python, ["consume", bootstrap, topic, "0", "5", "read_committed"])
+            .split(separator: "\n").map { try JSONDecoder().decode(PeerRecord.self, from: Data($0.utf8)) }
+        XCTAssertEqual(read, (0..<5).map { i in
+            PeerRecord(offset: Int64(i), timestamp: 2_000 + Int64(i), key: i == 3 ? nil : "weir-key-\(i)", value: "weir-value-\(i)", headers: [["n", "\(i)"]])
+        })
+
+        // confluent-kafka → Weir, partition 1.
+        _ = try Self.runPeer(python, ["produce", bootstrap, topic, "1", "7"])
+        let fetched = try await connection.send(FetchRequest(partitions: [.init(topic: topic, partition: 1, offset: 0)], isolationLevel: .readCommitted), timeout: .seconds(10))
+        var bytes = try XCTUnwrap(fetched.first).records
+        let got = try RecordBatch.readAll(from: &bytes).flatMap(\.records)
+        XCTAssertEqual(got.map(\.offset), Array(0..<7))
+        XCTAssertEqual(got.map(\.timestamp), (0..<7).map { 1_000 + Int64($0) })
+        XCTAssertEqual(got.map { $0.key.map { String(buffer: $0) } }, (0..<7).map { "key-\($0)" })
+        XCTAssertEqual(got.map { $0.value.map { String(buffer: $0) } }, (0..<7).map { "value-\($0)" })
+        XCTAssertEqual(got.map { $0.headers.map { [$0.key, $0.value.map { String(buffer: $0) }] } }, (0..<7).map { [["n", "\($0)"]] })
+        await connection.close()
+    }
+
+    struct PeerFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The Python that has confluent-kafka: `WEIR_KAFKA_PYTHON`, set by the test command.
+    static func peerPython() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        guard let python = environment["WEIR_KAFKA_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
+            if environment["WEIR_REQUIRE_KAFKA"] == "1" { XCTFail("WEIR_KAFKA_PYTHON is not set: run the tests with scripts/test.sh") }
+            throw XCTSkip("no confluent-kafka: set WEIR_KAFKA_PYTHON to a Python that has it (scripts/kafka-brokers.sh install DIR makes DIR/venv/bin/python)")
+        }
+        return python
+    }
+
+    /// Runs the peer script and returns what it printed; fails on a non-zero exit.
+    static func runPeer(_ python: String, _ arguments: [String]) throws -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/confluent_peer.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script] + arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        let complained = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PeerFailure(description: "confluent-kafka peer \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(String(decoding: complained, as: UTF8.self))")
+        }
+        return String(decoding: printed, as: UTF8.self)
+    }
+}

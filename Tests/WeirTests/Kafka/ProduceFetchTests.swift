@@ -1,0 +1,60 @@
+import NIOCore
+import WeirKafka
+import XCTest
+
+/// Produce, ListOffsets and Fetch round trips against a real broker (noida-db).
+final class ProduceFetchTests: XCTestCase {
+    func testProducedBatchesComeBackFromFetchWithOffsetsKeysValuesAndHeaders() async throws {
+        let broker = try KafkaTestBroker.noida()
+        defer { broker.stop() }
+        let connection = try await BrokerConnection.connect(to: broker.address, configuration: KafkaClientConfiguration())
+        let topic = "weir-round-trip"
+        let created = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
+        XCTAssertEqual(created.map(\.errorCode), [.none])
+
+        let first = [
+            KafkaRecord(timestamp: 1_000, key: ByteBuffer(string: "a"), value: ByteBuffer(string: "one"), headers: [KafkaHeader(key: "h", value: ByteBuffer(string: "x"))]),
+            KafkaRecord(timestamp: 2_000, key: nil, value: ByteBuffer(string: "two")),
+            KafkaRecord(timestamp: 3_000, key: ByteBuffer(string: "c"), value: nil),
+        ]
+        let second = [KafkaRecord(timestamp: 4_000, key: ByteBuffer(string: "d"), value: ByteBuffer(string: "four")),
+                      KafkaRecord(timestamp: 5_000, key: ByteBuffer(string: "e"), value: ByteBuffer(string: "five"))]
+        var results: [ProduceRequest.PartitionResult] = []
+        for (partition, records) in [(Int32(0), first), (0, second), (1, second)] {
+            let request = try ProduceRequest(data: [.init(topic: topic, partition: partition, batch: RecordBatch(records: records))])
+            results += try await connection.send(request, timeout: .seconds(10))
+        }
+        XCTAssertEqual(results.map(\.errorCode), [.none, .none, .none])
+        XCTAssertEqual(results.map(\.baseOffset), [0, 3, 0])
+
+        let offsets = try await connection.send(ListOffsetsRequest(queries: [
+            .init(topic: topic, partition: 0, position: .earliest), .init(topic: topic, partition: 0, position: .latest),
+            .init(topic: topic, partition: 1, position: .latest), .init(topic: topic, partition: 0, position: .timestamp(2_500)),
+        ], isolationLevel: .readUncommitted), timeout: .seconds(10))
+        XCTAssertEqual(offsets.map(\.errorCode), [.none, .none, .none, .none])
+        XCTAssertEqual(offsets.map(\.offset), [0, 5, 2, 2], "earliest, latest of 0, latest of 1, first at or after t=2500")
+
+        let fetched = try await connection.send(FetchRequest(partitions: [.init(topic: topic, partition: 0, offset: 0)], isolationLevel: .readUncommitted), timeout: .seconds(10))
+        let partition = try XCTUnwrap(fetched.first)
+        XCTAssertEqual(partition.errorCode, .none)
+        XCTAssertEqual(partition.highWatermark, 5)
+        var records = partition.records
+        let batches = try RecordBatch.readAll(from: &records)
+        let all = batches.flatMap(\.records)
+        XCTAssertEqual(all.map(\.offset), [0, 1, 2, 3, 4])
+        XCTAssertEqual(all.map(\.timestamp), [1_000, 2_000, 3_000, 4_000, 5_000])
+        XCTAssertEqual(all.map(\.key), (first + second).map(\.key))
+        XCTAssertEqual(all.map(\.value), (first + second).map(\.value))
+        XCTAssertEqual(all[0].headers, first[0].headers)
+        await connection.close()
+    }
+
+    func testFetchOfAnUnknownPartitionNamesTheError() async throws {
+        let broker = try KafkaTestBroker.noida()
+        defer { broker.stop() }
+        let connection = try await BrokerConnection.connect(to: broker.address, configuration: KafkaClientConfiguration())
+        let fetched = try await connection.send(FetchRequest(partitions: [.init(topic: "weir-nowhere", partition: 0, offset: 0)], maxWait: .milliseconds(10)), timeout: .seconds(10))
+        XCTAssertEqual(fetched.first?.errorCode, .unknownTopicOrPartition)
+        await connection.close()
+    }
+}
