@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
+        .executable(name: "weir-kafka-crash-producer", targets: ["WeirKafkaCrashTestProducer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -79,6 +80,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Writes a Kafka transaction and waits to be SIGKILLed (crash tests of resuming).
+        .executableTarget(
+            name: "WeirKafkaCrashTestProducer",
+            dependencies: [
+                "WeirKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(

@@ -11,6 +11,12 @@ public struct KafkaClientConfiguration: Sendable {
     public var requestTimeout: Duration = .seconds(30)
     /// The largest response accepted; bigger ones close the connection (no unbounded buffers).
     public var maxResponseSize: Int = 64 << 20
+    /// Connection attempts per broker before giving up, waiting `connectBackoff`, then twice
+    /// as long, and so on between them.
+    public var connectAttempts: Int = 5
+    public var connectBackoff: Duration = .milliseconds(100)
+    /// How often a request is retried after its partition's leader moved.
+    public var leaderRetries: Int = 5
     public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     public init() {}

@@ -7,6 +7,9 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case timedOut(broker: BrokerAddress, api: APIKey, after: Duration)
     /// The broker answered with an error code.
     case broker(KafkaErrorCode, api: APIKey, broker: BrokerAddress, topic: String? = nil, partition: Int32? = nil, message: String? = nil)
+    /// A newer instance of the transactional id took over (its `InitProducerId` bumped the
+    /// epoch): this one must stop; its transaction is the newer instance's to finish.
+    case fenced(transactionalID: String, producerEpoch: Int16, code: KafkaErrorCode, api: APIKey)
     /// Neither side has a version of `api` the other speaks.
     case noCommonVersion(api: APIKey, broker: BrokerAddress, brokerVersions: ClosedRange<Int16>?, clientVersions: ClosedRange<Int16>)
     case protocolViolation(broker: BrokerAddress, api: APIKey, KafkaProtocolError)
@@ -22,6 +25,8 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             "Kafka broker \(broker) answered \(api) with \(code)"
                 + (topic.map { " for topic \($0)" } ?? "") + (partition.map { " partition \($0)" } ?? "")
                 + (message.map { ": \($0)" } ?? "")
+        case .fenced(let id, let epoch, let code, let api):
+            "transactional id \(id) at epoch \(epoch) is fenced (\(code) on \(api)): a newer producer with this id has started"
         case .noCommonVersion(let api, let broker, let brokerVersions, let clientVersions):
             "Kafka broker \(broker) " + (brokerVersions.map { "speaks \(api) versions \($0.lowerBound)–\($0.upperBound)" } ?? "does not support \(api)")
                 + "; Weir speaks \(clientVersions.lowerBound)–\(clientVersions.upperBound)"

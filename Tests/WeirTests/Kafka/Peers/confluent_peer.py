@@ -3,8 +3,9 @@
     python confluent_peer.py produce BOOTSTRAP TOPIC PARTITION COUNT
         produces COUNT records key-i / value-i (header "n" = i, timestamp 1000 + i) to one partition
     python confluent_peer.py consume BOOTSTRAP TOPIC PARTITION COUNT ISOLATION
-        reads COUNT records from the partition's start (ISOLATION: read_committed or
-        read_uncommitted) and prints one JSON object per record
+        reads up to COUNT records from the partition's start (ISOLATION: read_committed or
+        read_uncommitted), stopping early once its position reached the end of the log, and
+        prints one JSON object per record
 """
 import json
 import sys
@@ -31,6 +32,10 @@ def consume(bootstrap, topic, partition, count, isolation):
         message = consumer.poll(0.5)
         if message is None:
             idle += 1
+            _, end = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
+            position = consumer.position([TopicPartition(topic, partition)])[0].offset
+            if position >= end:
+                break  # everything there is was read (aborted records and markers skipped)
             continue
         if message.error():
             sys.exit(f"confluent peer: {message.error()}")

@@ -1,0 +1,125 @@
+/// A transactional producer for one transactional id: registers partitions with the
+/// transaction, writes batches with the producer id, epoch and per-partition sequence numbers,
+/// and commits or aborts.
+///
+/// `InitProducerId` at start bumps the id's epoch: earlier instances are fenced and the id's
+/// open transaction is aborted. A pre-committed transaction that must survive a restart is
+/// therefore finished with ``finish(_:commit:client:)`` from its saved ``TransactionState`` —
+/// `EndTxn` with the saved producer id and epoch, and no `InitProducerId`.
+public actor TransactionalProducer {
+    public enum Phase: Sendable, Hashable {
+        /// No partition written since the last commit or abort.
+        case idle
+        case open
+        /// Committed or aborted; the next write opens a new transaction.
+        case ended
+        /// Fenced by a newer instance or failed: unusable.
+        case failed
+    }
+
+    private let client: KafkaClient
+    private let coordinator: BrokerAddress
+    public private(set) var state: TransactionState
+    public private(set) var phase: Phase = .idle
+    private var sequences: [TopicPartition: Int32] = [:]
+
+    private init(client: KafkaClient, coordinator: BrokerAddress, state: TransactionState) {
+        self.client = client
+        self.coordinator = coordinator
+        self.state = state
+    }
+
+    /// Finds the coordinator and gets a producer id and a new epoch for `transactionalID`.
+    public static func start(client: KafkaClient, transactionalID: String, transactionTimeout: Duration = .seconds(60)) async throws -> TransactionalProducer {
+        let coordinator = try await client.coordinator(of: transactionalID, type: .transaction)
+        let producer = try await client.send(InitProducerIDRequest(transactionalID: transactionalID, transactionTimeout: transactionTimeout), to: coordinator)
+        try check(producer.errorCode, .initProducerID, coordinator, transactionalID: transactionalID, epoch: -1)
+        return TransactionalProducer(client: client, coordinator: coordinator,
+                                     state: TransactionState(transactionalID: transactionalID, producerID: producer.producerID, producerEpoch: producer.producerEpoch))
+    }
+
+    /// Writes `records` to a partition inside the transaction (registering the partition first).
+    public func send(_ records: [KafkaRecord], topic: String, partition: Int32) async throws {
+        guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: .produce) }
+        if phase != .open {
+            state.partitions = []
+            phase = .open
+        }
+        let key = TopicPartition(topic: topic, partition: partition)
+        if !state.partitions.contains(key) {
+            let added = try await client.send(AddPartitionsToTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
+                                                                        producerEpoch: state.producerEpoch, partitions: [key]), to: coordinator)
+            for result in added { try checkOrFail(result.errorCode, .addPartitionsToTxn, topic: result.topic, partition: result.partition) }
+            state.partitions.append(key)
+        }
+        let sequence = sequences[key, default: 0]
+        let batch = RecordBatch(records: records, producerID: state.producerID, producerEpoch: state.producerEpoch, baseSequence: sequence, isTransactional: true)
+        do {
+            _ = try await client.produce(batch, topic: topic, partition: partition, transactionalID: state.transactionalID)
+        } catch KafkaError.broker(let code, let api, _, _, _, _) where code == .producerFenced || code == .invalidProducerEpoch {
+            phase = .failed
+            throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: code, api: api)
+        }
+        // Sequence numbers wrap at Int32.max, as the protocol says.
+        sequences[key] = (sequence &+ Int32(records.count)) & Int32.max
+    }
+
+    /// Commits the open transaction (nothing to do when no partition was written).
+    public func commit() async throws { try await end(commit: true) }
+
+    /// Aborts the open transaction.
+    public func abort() async throws { try await end(commit: false) }
+
+    private func end(commit: Bool) async throws {
+        guard phase == .open else { return }
+        do {
+            try await Self.finish(state, commit: commit, client: client)
+            phase = .ended
+        } catch {
+            phase = .failed
+            throw error
+        }
+    }
+
+    /// Commits or aborts the transaction described by `state`, which another (perhaps dead)
+    /// process wrote: `EndTxn` to the coordinator with the saved producer id and epoch. A
+    /// newer epoch of the same id (another instance called `InitProducerId`) fails it with
+    /// ``KafkaError/fenced(transactionalID:producerEpoch:code:api:)``.
+    public static func finish(_ state: TransactionState, commit: Bool, client: KafkaClient) async throws {
+        var attempts = 0
+        while true {
+            let coordinator = try await client.coordinator(of: state.transactionalID, type: .transaction)
+            let code = try await client.send(EndTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
+                                                           producerEpoch: state.producerEpoch, commit: commit), to: coordinator)
+            // The coordinator moved or is still loading, or the previous EndTxn is being
+            // completed: ask again.
+            if [.notCoordinator, .coordinatorNotAvailable, .coordinatorLoadInProgress, .concurrentTransactions].contains(code), attempts < client.configuration.leaderRetries {
+                attempts += 1
+                try await Task.sleep(for: client.configuration.connectBackoff * (1 << attempts))
+                continue
+            }
+            try check(code, .endTxn, coordinator, transactionalID: state.transactionalID, epoch: state.producerEpoch)
+            return
+        }
+    }
+
+    private func checkOrFail(_ code: KafkaErrorCode, _ api: APIKey, topic: String? = nil, partition: Int32? = nil) throws {
+        do {
+            try Self.check(code, api, coordinator, transactionalID: state.transactionalID, epoch: state.producerEpoch, topic: topic, partition: partition)
+        } catch {
+            phase = .failed
+            throw error
+        }
+    }
+
+    private static func check(_ code: KafkaErrorCode, _ api: APIKey, _ broker: BrokerAddress, transactionalID: String, epoch: Int16,
+                              topic: String? = nil, partition: Int32? = nil) throws {
+        switch code {
+        case .none: return
+        case .producerFenced, .invalidProducerEpoch:
+            throw KafkaError.fenced(transactionalID: transactionalID, producerEpoch: epoch, code: code, api: api)
+        default:
+            throw KafkaError.broker(code, api: api, broker: broker, topic: topic, partition: partition, message: "transactional id \(transactionalID)")
+        }
+    }
+}
