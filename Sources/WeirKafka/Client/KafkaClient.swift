@@ -180,4 +180,32 @@ public actor KafkaClient {
         guard result.errorCode == .none else { throw KafkaError.broker(result.errorCode, api: .listOffsets, broker: leader, topic: topic, partition: partition) }
         return result.offset
     }
+
+    // MARK: Consumer group offsets
+
+    /// Stores positions for `groupID` at its coordinator (for monitoring; Weir's checkpoints
+    /// hold the positions that count).
+    public func commitOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
+        let coordinator = try await coordinator(of: groupID, type: .group)
+        let results = try await send(OffsetCommitRequest(groupID: groupID, offsets: offsets), to: coordinator)
+        for result in results where result.errorCode != .none {
+            throw KafkaError.broker(result.errorCode, api: .offsetCommit, broker: coordinator, topic: result.topic, partition: result.partition, message: "group \(groupID)")
+        }
+    }
+
+    /// The positions stored for `groupID`; `nil` for a partition without one.
+    public func committedOffsets(groupID: String, partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let coordinator = try await coordinator(of: groupID, type: .group)
+        let response = try await send(OffsetFetchRequest(groupID: groupID, partitions: partitions), to: coordinator)
+        guard response.errorCode == .none else { throw KafkaError.broker(response.errorCode, api: .offsetFetch, broker: coordinator, message: "group \(groupID)") }
+        var offsets: [TopicPartition: Int64] = [:]
+        for offset in response.offsets {
+            guard offset.errorCode == .none else {
+                throw KafkaError.broker(offset.errorCode, api: .offsetFetch, broker: coordinator, topic: offset.topic, partition: offset.partition, message: "group \(groupID)")
+            }
+            if offset.offset >= 0 { offsets[TopicPartition(topic: offset.topic, partition: offset.partition)] = offset.offset }
+        }
+        return offsets
+    }
 }
+

@@ -64,6 +64,23 @@ public actor TransactionalProducer {
         sequences[key] = (sequence &+ Int32(records.count)) & Int32.max
     }
 
+    /// Commits a consumer group's positions with the transaction (read-process-write jobs):
+    /// they become the group's positions only if the transaction commits.
+    public func sendOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
+        guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: .addOffsetsToTxn) }
+        if phase != .open {
+            state.partitions = []
+            phase = .open
+        }
+        let added = try await client.send(AddOffsetsToTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
+                                                                 producerEpoch: state.producerEpoch, groupID: groupID), to: coordinator)
+        try checkOrFail(added, .addOffsetsToTxn)
+        let groupCoordinator = try await client.coordinator(of: groupID, type: .group)
+        let results = try await client.send(TxnOffsetCommitRequest(transactionalID: state.transactionalID, groupID: groupID, producerID: state.producerID,
+                                                                   producerEpoch: state.producerEpoch, offsets: offsets), to: groupCoordinator)
+        for result in results { try checkOrFail(result.errorCode, .txnOffsetCommit, topic: result.topic, partition: result.partition) }
+    }
+
     /// Commits the open transaction (nothing to do when no partition was written).
     public func commit() async throws { try await end(commit: true) }
 
