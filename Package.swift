@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -72,11 +73,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // A Kafka protocol client in Swift (no C library): it can resume another process's
-        // transaction, which librdkafka cannot.
+        // A Kafka protocol client in Swift (not librdkafka): it can resume another process's
+        // transaction, which librdkafka cannot. Its only C library is zlib, for gzip batches.
         .target(
             name: "WeirKafka",
             dependencies: [
+                // gzip record batches; links the system's zlib (Debian: zlib1g-dev).
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -16,6 +16,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "== C libraries of the targets that need one (WeirKafka: zlib for gzip batches)"
+if ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
+    apt-get install -y -q zlib1g-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev; }
+fi
+
 echo "== PostgreSQL servers for the sink tests"
 WEIR_POSTGRES_URL="$(scripts/postgres-server.sh start "$servers/postgres" 64)"
 WEIR_POSTGRES_NO_PREPARED_URL="$(scripts/postgres-server.sh start "$servers/postgres-no-prepared" 0)"

@@ -18,7 +18,7 @@ public enum KafkaProtocolError: Error, Hashable, CustomStringConvertible {
         case .unsupportedMagic(let magic, let offset):
             "record batch at offset \(offset) has format (magic) \(magic); Weir reads only record batches v2 (magic 2, Kafka 0.11 and later)"
         case .unsupportedCompression(let codec, let offset):
-            "record batch at offset \(offset) is compressed with \(codec), which Weir cannot decompress yet; have producers use gzip or no compression"
+            "record batch at offset \(offset) is compressed with \(codec), which Weir cannot decompress; have producers use gzip or no compression"
         }
     }
 }

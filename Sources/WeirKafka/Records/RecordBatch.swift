@@ -1,3 +1,4 @@
+import CompressNIO
 import NIOCore
 
 /// A record batch in Kafka's v2 format (magic 2): the unit in which producers write, brokers
@@ -35,6 +36,9 @@ public struct RecordBatch: Sendable, Hashable {
     public var records: [KafkaRecord]
 
     static let headerSize = 61
+    /// The most a compressed batch may expand to (no unbounded buffers): brokers cap a batch
+    /// at `message.max.bytes`, 1 MiB by default, before compression.
+    static let maxDecompressedSize = 64 << 20
     static let magic: Int8 = 2
 
     /// A batch to produce: offsets are assigned by the broker, so the records' offsets are
@@ -69,7 +73,7 @@ public struct RecordBatch: Sendable, Hashable {
 
     /// Appends the batch in wire format; the CRC is computed over the written bytes.
     public func write(to buffer: inout ByteBuffer) throws {
-        guard compression == .none else { throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset) }
+        guard compression == .none || compression == .gzip else { throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset) }
         let start = buffer.writerIndex
         buffer.writeInteger(baseOffset)
         let lengthIndex = buffer.writerIndex
@@ -87,7 +91,15 @@ public struct RecordBatch: Sendable, Hashable {
         buffer.writeInteger(producerEpoch)
         buffer.writeInteger(baseSequence)
         buffer.writeInteger(Int32(records.count))
-        for record in records { Self.write(record, relativeTo: self, to: &buffer) }
+        if compression == .gzip {
+            // The records, not the count before them, are compressed.
+            var plain = ByteBuffer()
+            for record in records { Self.write(record, relativeTo: self, to: &plain) }
+            var compressed = try plain.compress(with: .gzip)
+            buffer.writeBuffer(&compressed)
+        } else {
+            for record in records { Self.write(record, relativeTo: self, to: &buffer) }
+        }
         buffer.setInteger(Int32(buffer.writerIndex - start - 12), at: lengthIndex)
         let crc = buffer.withUnsafeReadableBytes { bytes in
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(checksummed - buffer.readerIndex)...]))
@@ -183,14 +195,27 @@ public struct RecordBatch: Sendable, Hashable {
         producerEpoch = try buffer.readKafka("producerEpoch")
         baseSequence = try buffer.readKafka("baseSequence")
         let count: Int32 = try buffer.readKafka("record count")
-        guard compression == .none else { throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset) }
-        guard count >= 0, Int(count) <= buffer.readableBytes else {
-            throw KafkaProtocolError.malformed("record batch at offset \(baseOffset) claims \(count) records in \(buffer.readableBytes) bytes")
+        // The records: what the batch length leaves after the 49 bytes of header read since it.
+        guard let recordBytes = buffer.readSlice(length: Int(length) - (Self.headerSize - 12)) else { throw KafkaProtocolError.truncated("records of the batch at offset \(baseOffset)") }
+        var body = recordBytes
+        switch compression {
+        case .none: break
+        case .gzip:
+            do {
+                body = try body.decompress(with: .gzip, maxSize: Self.maxDecompressedSize)
+            } catch {
+                throw KafkaProtocolError.malformed("gzip batch at offset \(baseOffset) does not decompress (or exceeds \(Self.maxDecompressedSize >> 20) MiB): \(error)")
+            }
+        case .snappy, .lz4, .zstd:
+            throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset)
+        }
+        guard count >= 0, Int(count) <= body.readableBytes else {
+            throw KafkaProtocolError.malformed("record batch at offset \(baseOffset) claims \(count) records in \(body.readableBytes) bytes")
         }
         records = []
         records.reserveCapacity(Int(count))
         for _ in 0..<count {
-            records.append(try Self.readRecord(from: &buffer, baseOffset: baseOffset, baseTimestamp: baseTimestamp,
+            records.append(try Self.readRecord(from: &body, baseOffset: baseOffset, baseTimestamp: baseTimestamp,
                                                appendTime: timestampType == .logAppendTime ? maxTimestamp : nil))
         }
     }

@@ -50,6 +50,36 @@ final class ConfluentInteropTests: XCTestCase {
         await connection.close()
     }
 
+    /// gzip batches both ways; an lz4 batch from confluent-kafka is refused with the codec named.
+    func testCompressedBatchesCrossBothWays() async throws {
+        let python = try Self.peerPython()
+        let broker = try KafkaTestBroker.noida()
+        defer { broker.stop() }
+        let bootstrap = "\(broker.address.host):\(broker.address.port)"
+        let client = KafkaClient(bootstrap: [broker.address])
+        let topic = "weir-compressed"
+        try await client.createTopic(topic, partitions: 3)
+
+        let records = (0..<50).map { KafkaRecord(timestamp: 3_000 + Int64($0), key: nil, value: ByteBuffer(string: "gzip-\($0)")) }
+        _ = try await client.produce(RecordBatch(records: records, compression: .gzip), topic: topic, partition: 0)
+        let read = try Self.runPeer(python, ["consume", bootstrap, topic, "0", "50", "read_committed"])
+            .split(separator: "\n").map { try JSONDecoder().decode(PeerRecord.self, from: Data($0.utf8)).value }
+        XCTAssertEqual(read, (0..<50).map { "gzip-\($0)" })
+
+        _ = try Self.runPeer(python, ["produce", bootstrap, topic, "1", "30", "gzip"])
+        var gzipped = try await client.fetch(topic: topic, partition: 1, offset: 0).records
+        let batches = try RecordBatch.readAll(from: &gzipped)
+        XCTAssertEqual(Set(batches.map(\.compression)), [.gzip], "confluent-kafka compressed them")
+        XCTAssertEqual(batches.flatMap(\.records).map { $0.value.map { String(buffer: $0) } }, (0..<30).map { "value-\($0)" })
+
+        _ = try Self.runPeer(python, ["produce", bootstrap, topic, "2", "5", "lz4"])
+        var lz4 = try await client.fetch(topic: topic, partition: 2, offset: 0).records
+        XCTAssertThrowsError(try RecordBatch.readAll(from: &lz4)) { error in
+            XCTAssertEqual(error as? KafkaProtocolError, .unsupportedCompression(.lz4, baseOffset: 0))
+        }
+        await client.close()
+    }
+
     struct PeerFailure: Error, CustomStringConvertible {
         var description: String
     }

@@ -140,6 +140,19 @@ final class RecordBatchTests: XCTestCase {
         }
     }
 
+    func testGzipBatchRoundTripsAndIsSmaller() throws {
+        let records = (0..<200).map { KafkaRecord(timestamp: Int64($0), key: ByteBuffer(string: "key-\($0 % 5)"), value: ByteBuffer(string: String(repeating: "weir ", count: 20))) }
+        var plain = ByteBuffer()
+        try RecordBatch(records: records).write(to: &plain)
+        var compressed = ByteBuffer()
+        try RecordBatch(records: records, compression: .gzip).write(to: &compressed)
+        XCTAssertLessThan(compressed.readableBytes, plain.readableBytes / 5)
+        let batch = try XCTUnwrap(RecordBatch.readAll(from: &compressed).first)
+        XCTAssertEqual(batch.compression, .gzip)
+        XCTAssertEqual(batch.records.map(\.value), records.map(\.value))
+        XCTAssertEqual(batch.records.map(\.offset), Array(0..<200))
+    }
+
     func testControlBatchCarriesTheCommitOrAbortMarker() throws {
         for kind in [ControlRecord.Kind.commit, .abort] {
             let marker = ControlRecord(kind: kind, coordinatorEpoch: 9)

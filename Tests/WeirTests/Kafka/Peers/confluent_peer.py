@@ -1,7 +1,8 @@
 """confluent-kafka (librdkafka) as the interoperability peer of WeirKafka's tests.
 
-    python confluent_peer.py produce BOOTSTRAP TOPIC PARTITION COUNT
-        produces COUNT records key-i / value-i (header "n" = i, timestamp 1000 + i) to one partition
+    python confluent_peer.py produce BOOTSTRAP TOPIC PARTITION COUNT [CODEC]
+        produces COUNT records key-i / value-i (header "n" = i, timestamp 1000 + i) to one
+        partition, compressed with CODEC (none, gzip, lz4, ...; default none)
     python confluent_peer.py consume BOOTSTRAP TOPIC PARTITION COUNT ISOLATION
         reads up to COUNT records from the partition's start (ISOLATION: read_committed or
         read_uncommitted), stopping early once its position reached the end of the log, and
@@ -13,8 +14,8 @@ import sys
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 
-def produce(bootstrap, topic, partition, count):
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+def produce(bootstrap, topic, partition, count, codec):
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "compression.type": codec})
     for i in range(count):
         producer.produce(topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(), partition=partition,
                          timestamp=1000 + i, headers=[("n", str(i).encode())])
@@ -53,7 +54,7 @@ def consume(bootstrap, topic, partition, count, isolation):
 if __name__ == "__main__":
     command, bootstrap, topic, partition, count = sys.argv[1:6]
     if command == "produce":
-        produce(bootstrap, topic, int(partition), int(count))
+        produce(bootstrap, topic, int(partition), int(count), sys.argv[6] if len(sys.argv) > 6 else "none")
     elif command == "consume":
         consume(bootstrap, topic, int(partition), int(count), sys.argv[6])
     else:
