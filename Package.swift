@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .executable(name: "weir-kafka-crash-producer", targets: ["WeirKafkaCrashTestProducer"]),
+        .executable(name: "weir-kafka-bench", targets: ["WeirKafkaBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -88,6 +89,14 @@ let package = Package(
         // Writes a Kafka transaction and waits to be SIGKILLed (crash tests of resuming).
         .executableTarget(
             name: "WeirKafkaCrashTestProducer",
+            dependencies: [
+                "WeirKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "WeirKafkaBenchmarks",
             dependencies: [
                 "WeirKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -24,9 +24,11 @@ final class ConfluentInteropTests: XCTestCase {
         let topic = "weir-interop"
         _ = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
 
-        // Weir → confluent-kafka, partition 0.
+        // Weir → confluent-kafka, partition 0. Real timestamps: the broker's time-based
+        // retention would delete records dated 1970.
+        let base = Int64(Date().timeIntervalSince1970 * 1_000)
         let records = (0..<5).map { i in
-            KafkaRecord(timestamp: 2_000 + Int64(i), key: i == 3 ? nil : ByteBuffer(string: "weir-key-\(i)"), value: ByteBuffer(string: "weir-value-\(i)"),
+            KafkaRecord(timestamp: base + Int64(i), key: i == 3 ? nil : ByteBuffer(string: "weir-key-\(i)"), value: ByteBuffer(string: "weir-value-\(i)"),
                         headers: [KafkaHeader(key: "n", value: ByteBuffer(string: "\(i)"))])
         }
         let produced = try await connection.send(try ProduceRequest(data: [.init(topic: topic, partition: 0, batch: RecordBatch(records: records))]), timeout: .seconds(10))
@@ -34,7 +36,7 @@ final class ConfluentInteropTests: XCTestCase {
         let read = try Self.runPeer(python, ["consume", bootstrap, topic, "0", "5", "read_committed"])
             .split(separator: "\n").map { try JSONDecoder().decode(PeerRecord.self, from: Data($0.utf8)) }
         XCTAssertEqual(read, (0..<5).map { i in
-            PeerRecord(offset: Int64(i), timestamp: 2_000 + Int64(i), key: i == 3 ? nil : "weir-key-\(i)", value: "weir-value-\(i)", headers: [["n", "\(i)"]])
+            PeerRecord(offset: Int64(i), timestamp: base + Int64(i), key: i == 3 ? nil : "weir-key-\(i)", value: "weir-value-\(i)", headers: [["n", "\(i)"]])
         })
 
         // confluent-kafka → Weir, partition 1.
@@ -43,7 +45,8 @@ final class ConfluentInteropTests: XCTestCase {
         var bytes = try XCTUnwrap(fetched.first).records
         let got = try RecordBatch.readAll(from: &bytes).flatMap(\.records)
         XCTAssertEqual(got.map(\.offset), Array(0..<7))
-        XCTAssertEqual(got.map(\.timestamp), (0..<7).map { 1_000 + Int64($0) })
+        XCTAssertEqual(got.map { $0.timestamp - got[0].timestamp }, (0..<7).map { Int64($0) }, "the peer's timestamps, now + i")
+        XCTAssertLessThan(abs(got[0].timestamp - base), 60_000)
         XCTAssertEqual(got.map { $0.key.map { String(buffer: $0) } }, (0..<7).map { "key-\($0)" })
         XCTAssertEqual(got.map { $0.value.map { String(buffer: $0) } }, (0..<7).map { "value-\($0)" })
         XCTAssertEqual(got.map { $0.headers.map { [$0.key, $0.value.map { String(buffer: $0) }] } }, (0..<7).map { [["n", "\($0)"]] })
@@ -60,7 +63,8 @@ final class ConfluentInteropTests: XCTestCase {
         let topic = "weir-compressed"
         try await client.createTopic(topic, partitions: 3)
 
-        let records = (0..<50).map { KafkaRecord(timestamp: 3_000 + Int64($0), key: nil, value: ByteBuffer(string: "gzip-\($0)")) }
+        let base = Int64(Date().timeIntervalSince1970 * 1_000)
+        let records = (0..<50).map { KafkaRecord(timestamp: base + Int64($0), key: nil, value: ByteBuffer(string: "gzip-\($0)")) }
         _ = try await client.produce(RecordBatch(records: records, compression: .gzip), topic: topic, partition: 0)
         let read = try Self.runPeer(python, ["consume", bootstrap, topic, "0", "50", "read_committed"])
             .split(separator: "\n").map { try JSONDecoder().decode(PeerRecord.self, from: Data($0.utf8)).value }

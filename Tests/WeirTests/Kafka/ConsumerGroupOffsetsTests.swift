@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import WeirKafka
 import XCTest
@@ -25,7 +26,7 @@ final class ConsumerGroupOffsetsTests: XCTestCase {
         try await client.createTopic(input.topic, partitions: 1)
         for (id, group, commit) in [("weir-rpw-commit", "weir-group-commit", true), ("weir-rpw-abort", "weir-group-abort", false)] {
             let producer = try await TransactionalProducer.start(client: client, transactionalID: id)
-            try await producer.send([KafkaRecord(timestamp: 1, key: nil, value: ByteBuffer(string: "result"))], topic: "weir-out", partition: 0)
+            try await producer.send([KafkaRecord(timestamp: Int64(Date().timeIntervalSince1970 * 1_000), key: nil, value: ByteBuffer(string: "result"))], topic: "weir-out", partition: 0)
             try await producer.sendOffsets([.init(topic: input.topic, partition: input.partition, offset: 42)], groupID: group)
             if commit { try await producer.commit() } else { try await producer.abort() }
         }

@@ -66,13 +66,13 @@ final class KafkaTransactionCrashTests: XCTestCase {
         let client = KafkaClient(bootstrap: [broker.address])
         try await client.createTopic("weir-fenced", partitions: 1)
         let first = try await TransactionalProducer.start(client: client, transactionalID: "weir-zombie")
-        try await first.send([KafkaRecord(timestamp: 1, key: nil, value: ByteBuffer(string: "old"))], topic: "weir-fenced", partition: 0)
+        try await first.send([KafkaRecord(timestamp: Int64(Date().timeIntervalSince1970 * 1_000), key: nil, value: ByteBuffer(string: "old"))], topic: "weir-fenced", partition: 0)
         let second = try await TransactionalProducer.start(client: client, transactionalID: "weir-zombie")
         let firstEpoch = await first.state.producerEpoch
         let secondEpoch = await second.state.producerEpoch
         XCTAssertGreaterThan(secondEpoch, firstEpoch, "InitProducerId bumps the epoch")
         do {
-            try await first.send([KafkaRecord(timestamp: 2, key: nil, value: ByteBuffer(string: "zombie"))], topic: "weir-fenced", partition: 0)
+            try await first.send([KafkaRecord(timestamp: Int64(Date().timeIntervalSince1970 * 1_000), key: nil, value: ByteBuffer(string: "zombie"))], topic: "weir-fenced", partition: 0)
             XCTFail("the fenced instance could still write")
         } catch let error as KafkaError {
             guard case .fenced(let id, _, _, _) = error else { return XCTFail("\(error)") }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import WeirKafka
 import XCTest
@@ -12,13 +13,15 @@ final class ProduceFetchTests: XCTestCase {
         let created = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
         XCTAssertEqual(created.map(\.errorCode), [.none])
 
+        // Real timestamps: the broker's time-based retention would delete records dated 1970.
+        let base = Int64(Date().timeIntervalSince1970 * 1_000)
         let first = [
-            KafkaRecord(timestamp: 1_000, key: ByteBuffer(string: "a"), value: ByteBuffer(string: "one"), headers: [KafkaHeader(key: "h", value: ByteBuffer(string: "x"))]),
-            KafkaRecord(timestamp: 2_000, key: nil, value: ByteBuffer(string: "two")),
-            KafkaRecord(timestamp: 3_000, key: ByteBuffer(string: "c"), value: nil),
+            KafkaRecord(timestamp: base + 1_000, key: ByteBuffer(string: "a"), value: ByteBuffer(string: "one"), headers: [KafkaHeader(key: "h", value: ByteBuffer(string: "x"))]),
+            KafkaRecord(timestamp: base + 2_000, key: nil, value: ByteBuffer(string: "two")),
+            KafkaRecord(timestamp: base + 3_000, key: ByteBuffer(string: "c"), value: nil),
         ]
-        let second = [KafkaRecord(timestamp: 4_000, key: ByteBuffer(string: "d"), value: ByteBuffer(string: "four")),
-                      KafkaRecord(timestamp: 5_000, key: ByteBuffer(string: "e"), value: ByteBuffer(string: "five"))]
+        let second = [KafkaRecord(timestamp: base + 4_000, key: ByteBuffer(string: "d"), value: ByteBuffer(string: "four")),
+                      KafkaRecord(timestamp: base + 5_000, key: ByteBuffer(string: "e"), value: ByteBuffer(string: "five"))]
         var results: [ProduceRequest.PartitionResult] = []
         for (partition, records) in [(Int32(0), first), (0, second), (1, second)] {
             let request = try ProduceRequest(data: [.init(topic: topic, partition: partition, batch: RecordBatch(records: records))])
@@ -29,7 +32,7 @@ final class ProduceFetchTests: XCTestCase {
 
         let offsets = try await connection.send(ListOffsetsRequest(queries: [
             .init(topic: topic, partition: 0, position: .earliest), .init(topic: topic, partition: 0, position: .latest),
-            .init(topic: topic, partition: 1, position: .latest), .init(topic: topic, partition: 0, position: .timestamp(2_500)),
+            .init(topic: topic, partition: 1, position: .latest), .init(topic: topic, partition: 0, position: .timestamp(base + 2_500)),
         ], isolationLevel: .readUncommitted), timeout: .seconds(10))
         XCTAssertEqual(offsets.map(\.errorCode), [.none, .none, .none, .none])
         XCTAssertEqual(offsets.map(\.offset), [0, 5, 2, 2], "earliest, latest of 0, latest of 1, first at or after t=2500")
@@ -42,7 +45,7 @@ final class ProduceFetchTests: XCTestCase {
         let batches = try RecordBatch.readAll(from: &records)
         let all = batches.flatMap(\.records)
         XCTAssertEqual(all.map(\.offset), [0, 1, 2, 3, 4])
-        XCTAssertEqual(all.map(\.timestamp), [1_000, 2_000, 3_000, 4_000, 5_000])
+        XCTAssertEqual(all.map { $0.timestamp - base }, [1_000, 2_000, 3_000, 4_000, 5_000])
         XCTAssertEqual(all.map(\.key), (first + second).map(\.key))
         XCTAssertEqual(all.map(\.value), (first + second).map(\.value))
         XCTAssertEqual(all[0].headers, first[0].headers)

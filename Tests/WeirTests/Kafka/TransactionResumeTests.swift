@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import WeirKafka
 import XCTest
@@ -26,7 +27,7 @@ final class TransactionResumeTests: XCTestCase {
             let added = try await writer.send(AddPartitionsToTxnRequest(transactionalID: id, producerID: producer.producerID, producerEpoch: producer.producerEpoch,
                                                                         partitions: [.init(topic: topic, partition: partition)]), timeout: .seconds(10))
             XCTAssertEqual(added.map(\.errorCode), [.none])
-            let records = (0..<3).map { KafkaRecord(timestamp: 1_000 + Int64($0), key: nil, value: ByteBuffer(string: "\(id)/\($0)")) }
+            let records = (0..<3).map { KafkaRecord(timestamp: Int64(Date().timeIntervalSince1970 * 1_000) + Int64($0), key: nil, value: ByteBuffer(string: "\(id)/\($0)")) }
             let batch = RecordBatch(records: records, producerID: producer.producerID, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true)
             let produced = try await writer.send(try ProduceRequest(data: [.init(topic: topic, partition: partition, batch: batch)], transactionalID: id), timeout: .seconds(10))
             XCTAssertEqual(produced.map(\.errorCode), [.none])

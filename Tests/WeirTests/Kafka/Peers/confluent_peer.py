@@ -1,7 +1,7 @@
 """confluent-kafka (librdkafka) as the interoperability peer of WeirKafka's tests.
 
     python confluent_peer.py produce BOOTSTRAP TOPIC PARTITION COUNT [CODEC]
-        produces COUNT records key-i / value-i (header "n" = i, timestamp 1000 + i) to one
+        produces COUNT records key-i / value-i (header "n" = i, timestamp now + i ms) to one
         partition, compressed with CODEC (none, gzip, lz4, ...; default none)
     python confluent_peer.py consume BOOTSTRAP TOPIC PARTITION COUNT ISOLATION
         reads up to COUNT records from the partition's start (ISOLATION: read_committed or
@@ -10,15 +10,17 @@
 """
 import json
 import sys
+import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 
 def produce(bootstrap, topic, partition, count, codec):
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "compression.type": codec})
+    now = int(time.time() * 1000)
     for i in range(count):
         producer.produce(topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(), partition=partition,
-                         timestamp=1000 + i, headers=[("n", str(i).encode())])
+                         timestamp=now + i, headers=[("n", str(i).encode())])
     if producer.flush(30) != 0:
         sys.exit("confluent peer: records left unsent")
 
