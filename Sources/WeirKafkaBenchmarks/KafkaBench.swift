@@ -51,7 +51,7 @@ struct KafkaBench: AsyncParsableCommand {
     /// Produces the records in batches, one request at a time, then fetches them all back.
     private func measureWeir(_ client: KafkaClient, topic: String) async throws -> (produce: Double, fetch: Double) {
         let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
-        // Real timestamps: a broker's time-based retention would delete records dated 1970.
+        // Real timestamps: with records dated 0 (1970) noida-db answered a fetch at offset 0 with OFFSET_OUT_OF_RANGE (cause not established).
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         let started = ContinuousClock.now
         var sent = 0

@@ -25,7 +25,7 @@ struct KafkaCrashTestProducer: AsyncParsableCommand {
         let client = KafkaClient(bootstrap: [try BrokerAddress(bootstrap)])
         let producer = try await TransactionalProducer.start(client: client, transactionalID: transactionalID)
         // Two batches, so that sequence numbers advance within the transaction.
-        // Real timestamps: a broker's time-based retention would delete records dated 1970.
+        // Real timestamps: with records dated 0 (1970) noida-db answered a fetch at offset 0 with OFFSET_OUT_OF_RANGE (cause not established).
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         let all = (0..<records).map { KafkaRecord(timestamp: now + Int64($0), key: nil, value: ByteBuffer(string: "\(prefix)-\($0)")) }
         for chunk in stride(from: 0, to: all.count, by: max(1, all.count / 2)).map({ Array(all[$0..<min($0 + max(1, all.count / 2), all.count)]) }) {

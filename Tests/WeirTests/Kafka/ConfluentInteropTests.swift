@@ -24,8 +24,8 @@ final class ConfluentInteropTests: XCTestCase {
         let topic = "weir-interop"
         _ = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
 
-        // Weir → confluent-kafka, partition 0. Real timestamps: the broker's time-based
-        // retention would delete records dated 1970.
+        // Weir → confluent-kafka, partition 0. Real timestamps: with records dated 0 (1970)
+        // noida-db answered a fetch at offset 0 with OFFSET_OUT_OF_RANGE (cause not established).
         let base = Int64(Date().timeIntervalSince1970 * 1_000)
         let records = (0..<5).map { i in
             KafkaRecord(timestamp: base + Int64(i), key: i == 3 ? nil : ByteBuffer(string: "weir-key-\(i)"), value: ByteBuffer(string: "weir-value-\(i)"),

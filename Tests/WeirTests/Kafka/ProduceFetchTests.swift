@@ -13,7 +13,7 @@ final class ProduceFetchTests: XCTestCase {
         let created = try await connection.send(CreateTopicsRequest(topics: [.init(name: topic, partitions: 2)]), timeout: .seconds(10))
         XCTAssertEqual(created.map(\.errorCode), [.none])
 
-        // Real timestamps: the broker's time-based retention would delete records dated 1970.
+        // Real timestamps: with records dated 0 (1970) noida-db answered a fetch at offset 0 with OFFSET_OUT_OF_RANGE (cause not established).
         let base = Int64(Date().timeIntervalSince1970 * 1_000)
         let first = [
             KafkaRecord(timestamp: base + 1_000, key: ByteBuffer(string: "a"), value: ByteBuffer(string: "one"), headers: [KafkaHeader(key: "h", value: ByteBuffer(string: "x"))]),
