@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 // gzip record batches; links the system's zlib (Debian: zlib1g-dev).
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

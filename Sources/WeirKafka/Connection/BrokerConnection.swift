@@ -24,7 +24,7 @@ public final class BrokerConnection: Sendable {
     public static func connect(to broker: BrokerAddress, configuration: KafkaClientConfiguration) async throws -> BrokerConnection {
         let maxResponseSize = configuration.maxResponseSize
         let bootstrap = ClientBootstrap(group: configuration.eventLoopGroup)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.wholeMilliseconds) * 1_000_000))
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -85,7 +85,7 @@ public final class BrokerConnection: Sendable {
         let reply = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let broker = self.broker
         let channel = self.channel
-        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.wholeMilliseconds) * 1_000_000)) {
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             reply.fail(KafkaError.timedOut(broker: broker, api: Request.api, after: timeout))
             // What the broker did is unknown and a late response would be dropped anyway.
             channel.close(promise: nil)
@@ -110,12 +110,5 @@ public final class BrokerConnection: Sendable {
         }
         guard response.errorCode == .none else { throw KafkaError.broker(response.errorCode, api: .apiVersions, broker: broker) }
         return response.versions
-    }
-}
-
-extension Duration {
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// What a read_committed consumer may deliver from one fetch of one partition.
 ///
 /// It trusts neither half of what the broker offers alone: the fetch response's list of
@@ -32,7 +34,8 @@ public struct ReadCommittedFilter: Sendable {
     public static func filter(_ batches: [RecordBatch], abortedTransactions: [FetchRequest.AbortedTransaction], fetchOffset: Int64) throws -> Result {
         var listed = abortedTransactions.sorted { $0.firstOffset < $1.firstOffset }[...]
         var abortedProducers: Set<Int64> = []
-        var held: [Held] = []
+        // Decided batches leave from the front as soon as nothing undecided is before them.
+        var held: Deque<Held> = []
         var records: [KafkaRecord] = []
         var nextOffset = fetchOffset
 

@@ -17,31 +17,25 @@ extension ByteBuffer {
 
     /// Unsigned LEB128, at most 5 bytes.
     @inlinable
-    mutating func writeUnsignedVarint(_ value: UInt32) {
-        var remaining = value
-        while remaining >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
-        }
-        writeInteger(UInt8(remaining))
-    }
+    mutating func writeUnsignedVarint(_ value: UInt32) { writeLEB128(value) }
 
     @inlinable
     mutating func readUnsignedVarint(_ what: @autoclosure () -> String) throws -> UInt32 {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while true {
-            guard let byte = readInteger(as: UInt8.self) else { throw KafkaProtocolError.truncated(what()) }
-            guard shift < 32, shift < 28 || byte & 0x70 == 0 else { throw KafkaProtocolError.malformed("varint longer than 32 bits in \(what())") }
-            result |= UInt32(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
+        try readLEB128(UInt32.self, name: "varint", what())
     }
 
     /// Unsigned LEB128, at most 10 bytes.
     @inlinable
-    mutating func writeUnsignedVarlong(_ value: UInt64) {
+    mutating func writeUnsignedVarlong(_ value: UInt64) { writeLEB128(value) }
+
+    @inlinable
+    mutating func readUnsignedVarlong(_ what: @autoclosure () -> String) throws -> UInt64 {
+        try readLEB128(UInt64.self, name: "varlong", what())
+    }
+
+    /// Seven bits per byte, low bits first; the high bit says another byte follows.
+    @inlinable
+    mutating func writeLEB128<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
         var remaining = value
         while remaining >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: remaining) | 0x80)
@@ -50,14 +44,19 @@ extension ByteBuffer {
         writeInteger(UInt8(remaining))
     }
 
+    /// Reads what ``writeLEB128(_:)`` wrote; bits beyond `T`'s width are malformed, not dropped.
     @inlinable
-    mutating func readUnsignedVarlong(_ what: @autoclosure () -> String) throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
+    mutating func readLEB128<T: UnsignedInteger & FixedWidthInteger>(_: T.Type, name: String, _ what: @autoclosure () -> String) throws -> T {
+        var result: T = 0
+        var shift = 0
         while true {
             guard let byte = readInteger(as: UInt8.self) else { throw KafkaProtocolError.truncated(what()) }
-            guard shift < 64, shift < 63 || byte & 0x7E == 0 else { throw KafkaProtocolError.malformed("varlong longer than 64 bits in \(what())") }
-            result |= UInt64(byte & 0x7F) << shift
+            let payload = T(byte & 0x7F)
+            // The last byte that fits may only carry the bits that are left.
+            guard shift < T.bitWidth, shift + 7 <= T.bitWidth || payload >> (T.bitWidth - shift) == 0 else {
+                throw KafkaProtocolError.malformed("\(name) longer than \(T.bitWidth) bits in \(what())")
+            }
+            result |= payload << shift
             if byte & 0x80 == 0 { return result }
             shift += 7
         }

@@ -38,6 +38,9 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomString
         [.unknownTopicOrPartition, .leaderNotAvailable, .notLeaderOrFollower, .fencedLeaderEpoch, .unknownLeaderEpoch].contains(self)
     }
 
+    /// A newer producer with the same transactional id took over.
+    public var isFencing: Bool { self == .producerFenced || self == .invalidProducerEpoch }
+
     public var description: String {
         let names: [Int16: String] = [
             0: "NONE", 1: "OFFSET_OUT_OF_RANGE", 2: "CORRUPT_MESSAGE", 3: "UNKNOWN_TOPIC_OR_PARTITION", 5: "LEADER_NOT_AVAILABLE",

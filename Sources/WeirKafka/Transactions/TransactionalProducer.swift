@@ -40,11 +40,7 @@ public actor TransactionalProducer {
 
     /// Writes `records` to a partition inside the transaction (registering the partition first).
     public func send(_ records: [KafkaRecord], topic: String, partition: Int32) async throws {
-        guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: .produce) }
-        if phase != .open {
-            state.partitions = []
-            phase = .open
-        }
+        try openTransaction(for: .produce)
         let key = TopicPartition(topic: topic, partition: partition)
         if !state.partitions.contains(key) {
             let added = try await client.send(AddPartitionsToTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
@@ -56,7 +52,7 @@ public actor TransactionalProducer {
         let batch = RecordBatch(records: records, producerID: state.producerID, producerEpoch: state.producerEpoch, baseSequence: sequence, isTransactional: true)
         do {
             _ = try await client.produce(batch, topic: topic, partition: partition, transactionalID: state.transactionalID)
-        } catch KafkaError.broker(let code, let api, _, _, _, _) where code == .producerFenced || code == .invalidProducerEpoch {
+        } catch KafkaError.broker(let code, let api, _, _, _, _) where code.isFencing {
             phase = .failed
             throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: code, api: api)
         }
@@ -67,11 +63,7 @@ public actor TransactionalProducer {
     /// Commits a consumer group's positions with the transaction (read-process-write jobs):
     /// they become the group's positions only if the transaction commits.
     public func sendOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
-        guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: .addOffsetsToTxn) }
-        if phase != .open {
-            state.partitions = []
-            phase = .open
-        }
+        try openTransaction(for: .addOffsetsToTxn)
         let added = try await client.send(AddOffsetsToTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
                                                                  producerEpoch: state.producerEpoch, groupID: groupID), to: coordinator)
         try checkOrFail(added, .addOffsetsToTxn)
@@ -79,6 +71,16 @@ public actor TransactionalProducer {
         let results = try await client.send(TxnOffsetCommitRequest(transactionalID: state.transactionalID, groupID: groupID, producerID: state.producerID,
                                                                    producerEpoch: state.producerEpoch, offsets: offsets), to: groupCoordinator)
         for result in results { try checkOrFail(result.errorCode, .txnOffsetCommit, topic: result.topic, partition: result.partition) }
+    }
+
+    /// Opens a transaction unless one is open: the first write after a commit or an abort
+    /// starts the next one. A failed (fenced) producer stays unusable.
+    private func openTransaction(for api: APIKey) throws {
+        guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: api) }
+        if phase != .open {
+            state.partitions = []
+            phase = .open
+        }
     }
 
     /// Commits the open transaction (nothing to do when no partition was written).
@@ -131,12 +133,8 @@ public actor TransactionalProducer {
 
     private static func check(_ code: KafkaErrorCode, _ api: APIKey, _ broker: BrokerAddress, transactionalID: String, epoch: Int16,
                               topic: String? = nil, partition: Int32? = nil) throws {
-        switch code {
-        case .none: return
-        case .producerFenced, .invalidProducerEpoch:
-            throw KafkaError.fenced(transactionalID: transactionalID, producerEpoch: epoch, code: code, api: api)
-        default:
-            throw KafkaError.broker(code, api: api, broker: broker, topic: topic, partition: partition, message: "transactional id \(transactionalID)")
-        }
+        guard code != .none else { return }
+        if code.isFencing { throw KafkaError.fenced(transactionalID: transactionalID, producerEpoch: epoch, code: code, api: api) }
+        throw KafkaError.broker(code, api: api, broker: broker, topic: topic, partition: partition, message: "transactional id \(transactionalID)")
     }
 }
