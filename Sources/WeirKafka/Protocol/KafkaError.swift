@@ -13,6 +13,10 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     /// Neither side has a version of `api` the other speaks.
     case noCommonVersion(api: APIKey, broker: BrokerAddress, brokerVersions: ClosedRange<Int16>?, clientVersions: ClosedRange<Int16>)
     case protocolViolation(broker: BrokerAddress, api: APIKey, KafkaProtocolError)
+    /// The records at `offset` did not fit in the largest fetch the consumer may make
+    /// (``ConsumerConfiguration/partitionMaxBytesLimit``) together with what decides them (a
+    /// transaction's marker): reading on would mean fetching the same bytes forever.
+    case fetchLimitReached(broker: BrokerAddress, topic: String, partition: Int32, offset: Int64, limit: Int32)
     /// A response bigger than the client accepts (``KafkaClientConfiguration/maxResponseSize``).
     case responseTooLarge(broker: BrokerAddress, size: Int, limit: Int)
 
@@ -31,6 +35,9 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             "Kafka broker \(broker) " + (brokerVersions.map { "speaks \(api) versions \($0.lowerBound)–\($0.upperBound)" } ?? "does not support \(api)")
                 + "; Weir speaks \(clientVersions.lowerBound)–\(clientVersions.upperBound)"
         case .protocolViolation(let broker, let api, let error): "\(api) response from Kafka broker \(broker): \(error)"
+        case .fetchLimitReached(let broker, let topic, let partition, let offset, let limit):
+            "the records of topic \(topic) partition \(partition) at offset \(offset) (from Kafka broker \(broker)) do not fit in \(limit) bytes "
+                + "together with their transaction's marker; raise ConsumerConfiguration.partitionMaxBytesLimit"
         case .responseTooLarge(let broker, let size, let limit): "Kafka broker \(broker) sent a response of \(size) bytes; the limit is \(limit)"
         }
     }

@@ -3,7 +3,8 @@ import NIOCore
 /// A producer id and epoch for an idempotent producer, or for a transactional id: the
 /// coordinator bumps the epoch (fencing earlier instances) and aborts the id's open
 /// transaction — which is why a resumed transaction is committed without this request
-/// (versions 0–1).
+/// (versions 0–4; 2 and later are flexible — Tansu 0.6 answers only those). From version 3
+/// the request may name the producer id and epoch it had; this client sends none (-1).
 public struct InitProducerIDRequest: KafkaRequest {
     public struct Response: Sendable, Hashable {
         public var errorCode: KafkaErrorCode
@@ -12,8 +13,8 @@ public struct InitProducerIDRequest: KafkaRequest {
     }
 
     public static let api = APIKey.initProducerID
-    public static let versions: ClosedRange<Int16> = 0...1
-    public static let firstFlexibleVersion: Int16? = nil
+    public static let versions: ClosedRange<Int16> = 0...4
+    public static let firstFlexibleVersion: Int16? = 2
 
     public var transactionalID: String?
     public var transactionTimeout: Duration
@@ -24,13 +25,20 @@ public struct InitProducerIDRequest: KafkaRequest {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) {
-        buffer.writeKafkaString(transactionalID)
+        if Self.isFlexible(version) { buffer.writeCompactString(transactionalID) } else { buffer.writeKafkaString(transactionalID) }
         buffer.writeInteger(Int32(clamping: transactionTimeout.wholeMilliseconds))
+        if version >= 3 {
+            buffer.writeInteger(Int64(-1))  // producer_id: none known
+            buffer.writeInteger(Int16(-1))  // producer_epoch
+        }
+        if Self.isFlexible(version) { buffer.writeEmptyTaggedFields() }
     }
 
     public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         let code = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
-        return Response(errorCode: code, producerID: try buffer.readKafka("producer_id"), producerEpoch: try buffer.readKafka("producer_epoch"))
+        let response = Response(errorCode: code, producerID: try buffer.readKafka("producer_id"), producerEpoch: try buffer.readKafka("producer_epoch"))
+        if isFlexible(version) { try buffer.skipTaggedFields("InitProducerId response") }
+        return response
     }
 }

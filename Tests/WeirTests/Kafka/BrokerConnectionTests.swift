@@ -4,14 +4,22 @@ import WeirKafka
 import XCTest
 
 /// Connections, version negotiation, topic creation and metadata against a real broker
-/// (noida-db), and the errors of brokers that are not there or do not answer.
+/// (noida-db and Tansu), and the errors of brokers that are not there or do not answer.
 final class BrokerConnectionTests: XCTestCase {
     func testVersionsAreNegotiatedTopicsCreatedAndDescribed() async throws {
-        let broker = try KafkaTestBroker.noida()
+        try await versionsAreNegotiatedTopicsCreatedAndDescribed(on: .noida)
+    }
+
+    func testVersionsAreNegotiatedTopicsCreatedAndDescribedOnTansu() async throws {
+        try await versionsAreNegotiatedTopicsCreatedAndDescribed(on: .tansu)
+    }
+
+    private func versionsAreNegotiatedTopicsCreatedAndDescribed(on kind: KafkaTestBroker.Kind) async throws {
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let connection = try await BrokerConnection.connect(to: broker.address, configuration: KafkaClientConfiguration())
         for api in [APIKey.produce, .fetch, .metadata, .createTopics, .initProducerID, .endTxn, .findCoordinator] {
-            XCTAssertNotNil(connection.brokerVersions[api], "noida-db speaks \(api)")
+            XCTAssertNotNil(connection.brokerVersions[api], "\(kind) speaks \(api)")
         }
         XCTAssertGreaterThanOrEqual(try connection.version(of: MetadataRequest.self), 1)
 

@@ -15,9 +15,12 @@ final class ConfluentInteropTests: XCTestCase {
         var headers: [[String?]]
     }
 
-    func testRecordsCrossBetweenWeirAndConfluentKafkaBothWays() async throws {
+    func testRecordsCrossBetweenWeirAndConfluentKafkaBothWays() async throws { try await recordsCrossBetweenWeirAndConfluentKafkaBothWays(on: .noida) }
+    func testRecordsCrossBetweenWeirAndConfluentKafkaBothWaysOnTansu() async throws { try await recordsCrossBetweenWeirAndConfluentKafkaBothWays(on: .tansu) }
+
+    private func recordsCrossBetweenWeirAndConfluentKafkaBothWays(on kind: KafkaTestBroker.Kind) async throws {
         let python = try Self.peerPython()
-        let broker = try KafkaTestBroker.noida()
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let bootstrap = "\(broker.address.host):\(broker.address.port)"
         let connection = try await BrokerConnection.connect(to: broker.address, configuration: KafkaClientConfiguration())
@@ -54,9 +57,12 @@ final class ConfluentInteropTests: XCTestCase {
     }
 
     /// gzip batches both ways; an lz4 batch from confluent-kafka is refused with the codec named.
-    func testCompressedBatchesCrossBothWays() async throws {
+    func testCompressedBatchesCrossBothWays() async throws { try await compressedBatchesCrossBothWays(on: .noida) }
+    func testCompressedBatchesCrossBothWaysOnTansu() async throws { try await compressedBatchesCrossBothWays(on: .tansu) }
+
+    private func compressedBatchesCrossBothWays(on kind: KafkaTestBroker.Kind) async throws {
         let python = try Self.peerPython()
-        let broker = try KafkaTestBroker.noida()
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let bootstrap = "\(broker.address.host):\(broker.address.port)"
         let client = KafkaClient(bootstrap: [broker.address])

@@ -6,8 +6,11 @@ import XCTest
 /// Consumer group positions against a real broker (noida-db): stored directly, and stored
 /// inside a transaction, where they count only if the transaction commits.
 final class ConsumerGroupOffsetsTests: XCTestCase {
-    func testCommittedOffsetsAreReadBack() async throws {
-        let broker = try KafkaTestBroker.noida()
+    func testCommittedOffsetsAreReadBack() async throws { try await committedOffsetsAreReadBack(on: .noida) }
+    func testCommittedOffsetsAreReadBackOnTansu() async throws { try await committedOffsetsAreReadBack(on: .tansu) }
+
+    private func committedOffsetsAreReadBack(on kind: KafkaTestBroker.Kind) async throws {
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let client = KafkaClient(bootstrap: [broker.address])
         try await client.createTopic("weir-positions", partitions: 2)
@@ -17,8 +20,11 @@ final class ConsumerGroupOffsetsTests: XCTestCase {
         await client.close()
     }
 
-    func testOffsetsSentWithATransactionCountOnlyIfItCommits() async throws {
-        let broker = try KafkaTestBroker.noida()
+    func testOffsetsSentWithATransactionCountOnlyIfItCommits() async throws { try await offsetsSentWithATransactionCountOnlyIfItCommits(on: .noida) }
+    func testOffsetsSentWithATransactionCountOnlyIfItCommitsOnTansu() async throws { try await offsetsSentWithATransactionCountOnlyIfItCommits(on: .tansu) }
+
+    private func offsetsSentWithATransactionCountOnlyIfItCommits(on kind: KafkaTestBroker.Kind) async throws {
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let client = KafkaClient(bootstrap: [broker.address])
         try await client.createTopic("weir-out", partitions: 1)

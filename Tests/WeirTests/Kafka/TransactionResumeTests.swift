@@ -5,11 +5,14 @@ import XCTest
 
 /// The protocol steps of a transaction that one connection writes and pre-commits (flushes)
 /// and another connection — knowing only the transactional id, producer id and epoch — ends,
-/// against a real broker (noida-db). The records stay invisible to read_committed until the
+/// against both real brokers (noida-db, Tansu). The records stay invisible to read_committed until the
 /// commit marker; an aborted transaction's records never become visible.
 final class TransactionResumeTests: XCTestCase {
-    func testTransactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnother() async throws {
-        let broker = try KafkaTestBroker.noida()
+    func testTransactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnother() async throws { try await transactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnother(on: .noida) }
+    func testTransactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnotherOnTansu() async throws { try await transactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnother(on: .tansu) }
+
+    private func transactionWrittenOnOneConnectionIsCommittedOrAbortedFromAnother(on kind: KafkaTestBroker.Kind) async throws {
+        let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }
         let configuration = KafkaClientConfiguration()
         let topic = "weir-transactions"
@@ -55,19 +58,30 @@ final class TransactionResumeTests: XCTestCase {
         let abortMarkers = try await markers(reader, topic, 1)
         XCTAssertEqual(visible, ["weir-sink-0-7/0", "weir-sink-0-7/1", "weir-sink-0-7/2"])
         XCTAssertEqual(hidden, [], "an aborted transaction never becomes visible")
+        if kind == .tansu {
+            // Tansu returns the aborted batches under read_committed and lists no aborted
+            // transaction: only the abort marker tells, which ReadCommittedFilter reads.
+            let raw = try await values(reader, topic, 1, .readCommitted, filtered: false)
+            XCTAssertEqual(raw.count, 3)
+        }
         XCTAssertEqual(commitMarkers, [.commit])
         XCTAssertEqual(abortMarkers, [.abort])
         await reader.close()
         await resumer.close()
     }
 
-    /// The values of the data records a fetch from offset 0 returns (control batches left out;
-    /// noida-db filters aborted batches itself under read_committed).
-    private func values(_ connection: BrokerConnection, _ topic: String, _ partition: Int32, _ isolation: FetchRequest.IsolationLevel) async throws -> [String] {
+    /// The values of the data records a fetch from offset 0 delivers: under read_committed
+    /// through ``ReadCommittedFilter`` (Weir's view), unless `filtered` is false (the broker's view).
+    private func values(_ connection: BrokerConnection, _ topic: String, _ partition: Int32, _ isolation: FetchRequest.IsolationLevel,
+                        filtered: Bool = true) async throws -> [String] {
         let fetched = try await connection.send(FetchRequest(partitions: [.init(topic: topic, partition: partition, offset: 0)], isolationLevel: isolation, maxWait: .milliseconds(10)), timeout: .seconds(10))
-        var bytes = try XCTUnwrap(fetched.first).records
-        let batches = try RecordBatch.readAll(from: &bytes).filter { !$0.isControl }
-        return batches.flatMap(\.records).compactMap { $0.value.map { String(buffer: $0) } }
+        let data = try XCTUnwrap(fetched.first)
+        var bytes = data.records
+        let batches = try RecordBatch.readAll(from: &bytes)
+        let records = isolation == .readCommitted && filtered
+            ? try ReadCommittedFilter.filter(batches, abortedTransactions: data.abortedTransactions, fetchOffset: 0).records
+            : batches.filter { !$0.isControl }.flatMap(\.records)
+        return records.compactMap { $0.value.map { String(buffer: $0) } }
     }
 
     private func markers(_ connection: BrokerConnection, _ topic: String, _ partition: Int32) async throws -> [ControlRecord.Kind] {

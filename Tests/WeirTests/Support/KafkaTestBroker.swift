@@ -2,34 +2,65 @@ import Foundation
 import WeirKafka
 import XCTest
 
-/// A noida-db Kafka broker of one test: its own port and data directory, started from the
-/// binary the test command installed (`WEIR_NOIDA_DB`), stopped by its pid with SIGINT.
+/// A Kafka-compatible broker of one test: its own port and directory, started from the binary
+/// the test command installed, stopped by its pid with SIGINT.
 ///
-/// Without `WEIR_NOIDA_DB` the tests that need it are skipped, unless `WEIR_REQUIRE_KAFKA=1`
-/// (the test command sets it) makes them fail.
+/// Two independent brokers: noida-db (`WEIR_NOIDA_DB`; the oracle for transactions, data in
+/// the test's directory) and Tansu (`WEIR_TANSU`; in memory; writes transaction markers but
+/// never fills the aborted-transactions list). Without the variable the tests that need the
+/// broker are skipped, unless `WEIR_REQUIRE_KAFKA=1` (the test command sets it) makes them fail.
 final class KafkaTestBroker {
+    enum Kind: String, CaseIterable, CustomStringConvertible {
+        case noida = "noida-db"
+        case tansu = "Tansu"
+
+        var description: String { rawValue }
+
+        var binaryVariable: String {
+            switch self {
+            case .noida: "WEIR_NOIDA_DB"
+            case .tansu: "WEIR_TANSU"
+            }
+        }
+
+        func arguments(port: Int, dataDirectory: String) -> [String] {
+            switch self {
+            case .noida:
+                ["start", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--only", "kafka", "--kafka-port", "\(port)"]
+            case .tansu:
+                ["broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+                 "--storage-engine", "memory://tansu/"]
+            }
+        }
+    }
+
+    let kind: Kind
     let address: BrokerAddress
     let directory: String
     private var pid: pid_t
 
     static func noida(file: StaticString = #filePath, line: UInt = #line) throws -> KafkaTestBroker {
-        let environment = ProcessInfo.processInfo.environment
-        guard let binary = environment["WEIR_NOIDA_DB"], !binary.isEmpty else {
-            if environment["WEIR_REQUIRE_KAFKA"] == "1" {
-                XCTFail("WEIR_NOIDA_DB is not set: run the tests with scripts/test.sh", file: file, line: line)
-            }
-            throw XCTSkip("no Kafka broker: set WEIR_NOIDA_DB to noida-db's binary (scripts/kafka-brokers.sh install DIR prints it)")
-        }
-        return try KafkaTestBroker(binary: binary)
+        try start(.noida, file: file, line: line)
     }
 
-    private init(binary: String) throws {
+    static func start(_ kind: Kind, file: StaticString = #filePath, line: UInt = #line) throws -> KafkaTestBroker {
+        let environment = ProcessInfo.processInfo.environment
+        guard let binary = environment[kind.binaryVariable], !binary.isEmpty else {
+            if environment["WEIR_REQUIRE_KAFKA"] == "1" {
+                XCTFail("\(kind.binaryVariable) is not set: run the tests with scripts/test.sh", file: file, line: line)
+            }
+            throw XCTSkip("no \(kind) broker: set \(kind.binaryVariable) to its binary (scripts/kafka-brokers.sh install DIR prints it)")
+        }
+        return try KafkaTestBroker(kind, binary: binary)
+    }
+
+    private init(_ kind: Kind, binary: String) throws {
+        self.kind = kind
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-kafka-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let port = try Self.freePort()
         address = BrokerAddress(host: "127.0.0.1", port: port)
-        pid = try Self.spawn(binary, ["start", "--data-dir", directory + "/data", "--host", "127.0.0.1", "--only", "kafka", "--kafka-port", "\(port)"],
-                             log: directory + "/broker.log")
+        pid = try Self.spawn(binary, kind.arguments(port: port, dataDirectory: directory + "/data"), log: directory + "/broker.log")
         try waitUntilListening()
     }
 
@@ -95,14 +126,14 @@ final class KafkaTestBroker {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             guard isRunning else {
-                XCTFail("noida-db exited at start: \(log)")
+                XCTFail("\(kind) exited at start: \(log)")
                 throw KafkaError.connectionFailed(broker: address, reason: "the test broker exited at start")
             }
             if Self.accepts(port: address.port) { return }
             usleep(50_000)
         }
         stop()
-        XCTFail("noida-db did not listen on \(address) within 20 s: \(log)")
+        XCTFail("\(kind) did not listen on \(address) within 20 s: \(log)")
         throw KafkaError.connectionFailed(broker: address, reason: "the test broker did not start")
     }
 

@@ -1,0 +1,25 @@
+/// How a ``KafkaConsumer`` fetches.
+public struct ConsumerConfiguration: Sendable {
+    /// `.readCommitted` (the default) delivers only records of committed transactions, in
+    /// offset order, and a transaction's records only after its commit marker.
+    public var isolationLevel: FetchRequest.IsolationLevel = .readCommitted
+    /// How long a broker may hold a fetch when it has no new data; also how long a partition
+    /// waits before it is fetched again while its next records wait for a transaction marker.
+    public var maxWait: Duration = .milliseconds(500)
+    /// Bytes asked for per partition per fetch. A poll holds at most this much per partition
+    /// (a single batch may be larger: brokers return a first batch whole).
+    public var partitionMaxBytes: Int32 = 1 << 20
+    /// The most a partition's fetch grows to when a transaction without its marker fills a
+    /// whole fetch (the marker is further on). Past it the consumer stops with an error rather
+    /// than fetch the same bytes forever.
+    public var partitionMaxBytesLimit: Int32 = 32 << 20
+    /// Bytes asked for per fetch request (all partitions of one broker).
+    public var fetchMaxBytes: Int32 = 50 << 20
+    public var offsetReset: OffsetResetPolicy = .fail
+    /// Consecutive failed fetches from one broker (connection lost, timed out, leader moved)
+    /// before the consumer gives up, waiting `retryBackoff`, then twice as long, and so on.
+    public var fetchRetries: Int = 5
+    public var retryBackoff: Duration = .milliseconds(200)
+
+    public init() {}
+}
