@@ -48,7 +48,8 @@ struct KafkaBench: AsyncParsableCommand {
         print(row("fetch (read_committed)", weirFetch, peerFetch))
     }
 
-    /// Produces the records in batches, one request at a time, then fetches them all back.
+    /// Produces the records in batches, one request at a time, then reads them all back with a
+    /// `KafkaConsumer` (read_committed).
     private func measureWeir(_ client: KafkaClient, topic: String) async throws -> (produce: Double, fetch: Double) {
         let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
         // Real timestamps: with records dated 0 (1970) noida-db answered a fetch at offset 0 with OFFSET_OUT_OF_RANGE (cause not established).
@@ -64,14 +65,13 @@ struct KafkaBench: AsyncParsableCommand {
         let produceSeconds = seconds(ContinuousClock.now - started)
 
         let fetchStarted = ContinuousClock.now
-        var offset: Int64 = 0
+        var configuration = ConsumerConfiguration()
+        configuration.maxWait = .milliseconds(100)
+        var consumer = KafkaConsumer(client: client, configuration: configuration)
+        try await consumer.assign([TopicPartition(topic: topic, partition: 0): .earliest])
         var read = 0
         while read < records {
-            let data = try await client.fetch(topic: topic, partition: 0, offset: offset, maxWait: .milliseconds(100))
-            var bytes = data.records
-            let filtered = try ReadCommittedFilter.filter(try RecordBatch.readAll(from: &bytes), abortedTransactions: data.abortedTransactions, fetchOffset: offset)
-            read += filtered.records.count
-            offset = filtered.nextOffset
+            read += try await consumer.poll().count
         }
         return (Double(records) / produceSeconds, Double(records) / seconds(ContinuousClock.now - fetchStarted))
     }
