@@ -76,9 +76,11 @@ let package = Package(
         ),
         // A Kafka protocol client in Swift (not librdkafka): it can resume another process's
         // transaction, which librdkafka cannot. Its only C library is zlib, for gzip batches.
+        // With it, Weir's Kafka source and exactly-once Kafka sink.
         .target(
             name: "WeirKafka",
             dependencies: [
+                "Weir",
                 // gzip record batches; links the system's zlib (Debian: zlib1g-dev).
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),

@@ -1,0 +1,70 @@
+import Weir
+
+/// Writes a stream into a Kafka topic, with the delivery guarantee asked for.
+///
+/// `.exactlyOnce` writes each checkpoint interval of a subtask inside one Kafka transaction:
+/// flushed at the checkpoint's barrier (pre-commit), committed when the checkpoint completes.
+/// The transaction's state (transactional id, producer id, epoch, partitions) is in the
+/// checkpoint, so after a crash the restored job commits the pre-committed transactions by
+/// resuming them (`EndTxn` with the saved producer id and epoch) and aborts the rest.
+///
+/// Transactional ids come from a bounded pool per subtask, `<prefix>-<subtask>-<n>` for n below
+/// ``transactionalIDPoolSize``; an id is used again only after its transaction was committed or
+/// aborted. When a job starts, every id of its subtasks' pools that no restored checkpoint
+/// knows is initialised once, which aborts whatever transaction an earlier run left open under
+/// it. Two jobs writing to one cluster need different prefixes.
+///
+/// Readers of the topic should read read_committed: under read_uncommitted they also see the
+/// records of transactions that a crash aborted.
+public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
+    public typealias Input = Serializer.Input
+
+    public enum DeliveryGuarantee: String, Sendable, Hashable, CaseIterable {
+        /// Records are sent as they come; a crash may lose or repeat some.
+        case none
+        /// Flushed at every checkpoint; a crash repeats the records since the last checkpoint.
+        case atLeastOnce
+        /// Transactions committed with the checkpoints; read_committed readers see every record once.
+        case exactlyOnce
+    }
+
+    public var bootstrap: [BrokerAddress]
+    public var topic: String
+    public let serializer: Serializer
+    public var guarantee: DeliveryGuarantee
+    /// Names this sink's transactions; default: the job's and the sink operator's names.
+    public var transactionalIDPrefix: String?
+    /// Transactional ids per subtask. Each pending transaction (pre-committed, its checkpoint
+    /// not yet complete) holds one, and so does the open one; the sink fails, naming this
+    /// setting, rather than reuse an id whose transaction is still pending. Default 8.
+    public var transactionalIDPoolSize = 8
+    /// Asked for in `InitProducerId`: the broker aborts a transaction left open this long. It
+    /// must cover a checkpoint interval, the time to complete the checkpoint, and a restart —
+    /// a transaction the broker aborted before the restarted job commits it is lost. Default
+    /// 15 minutes (Kafka's default ceiling, `transaction.max.timeout.ms`).
+    public var transactionTimeout: Duration = .seconds(900)
+    /// Records per partition sent in one batch (the rest at the barrier). Default 1,000.
+    public var batchSize = 1_000
+    public var client = KafkaClientConfiguration()
+
+    public init(bootstrap: [BrokerAddress], topic: String, serializer: Serializer, guarantee: DeliveryGuarantee = .exactlyOnce) {
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.serializer = serializer
+        self.guarantee = guarantee
+    }
+
+    /// One subtask's transaction of one checkpoint interval.
+    public struct Transaction: Codable, Sendable, Hashable {
+        public var checkpointID: Int64
+        /// The id from the pool (`nil` without `.exactlyOnce`).
+        public var transactionalID: String?
+        /// The producer id and epoch once something was written (nothing to finish before).
+        public var state: TransactionState?
+        public var records: Int
+    }
+
+    public func makeWriter(_ context: SinkContext) throws -> KafkaSinkWriter<Serializer> {
+        try KafkaSinkWriter(sink: self, context: context)
+    }
+}

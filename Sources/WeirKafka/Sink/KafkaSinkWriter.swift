@@ -1,0 +1,176 @@
+import Foundation
+import Weir
+
+/// One subtask's side of a ``KafkaSink``. Called on the sink task's thread; every request to
+/// Kafka is awaited there.
+public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseCommitWriter {
+    public typealias Input = Serializer.Input
+    public typealias Transaction = KafkaSink<Serializer>.Transaction
+
+    private let sink: KafkaSink<Serializer>
+    private let subtask: Int
+    private let prefix: String
+    private let client: KafkaClient
+    private let partitionCount: Int32
+    private var partitioner: KafkaPartitioner
+    /// Records not sent yet, by partition.
+    private var buffers: [Int32: [KafkaRecord]] = [:]
+    /// The producer of the open transaction (exactly-once), from its first send to pre-commit.
+    private var producer: TransactionalProducer?
+    /// Pool ids whose transactions are open or pending.
+    private var idsInUse: Set<String> = []
+    /// Ids the restored checkpoint knows: another subtask may be finishing them, so this run
+    /// never uses them.
+    private var reserved: Set<String> = []
+    private var nextPoolIndex = 0
+
+    init(sink: KafkaSink<Serializer>, context: SinkContext) throws {
+        guard sink.transactionalIDPoolSize >= 2 else { throw KafkaSinkError.invalidConfiguration("transactionalIDPoolSize must be at least 2 (an open and a pending transaction)") }
+        guard sink.batchSize > 0 else { throw KafkaSinkError.invalidConfiguration("batchSize must be positive") }
+        guard sink.transactionTimeout >= .seconds(1) else { throw KafkaSinkError.invalidConfiguration("transactionTimeout must be at least a second") }
+        self.sink = sink
+        subtask = context.subtask
+        prefix = sink.transactionalIDPrefix ?? "\(context.jobName)-\(context.operatorName)"
+        partitioner = KafkaPartitioner(subtask: context.subtask)
+        let client = KafkaClient(bootstrap: sink.bootstrap, configuration: sink.client)
+        self.client = client
+        let topic = sink.topic
+        partitionCount = try awaitOnTaskThread {
+            let metadata = try await client.refreshMetadata(topics: [topic])
+            guard let described = metadata.topics.first(where: { $0.name == topic }), described.errorCode == .none, !described.partitions.isEmpty else {
+                throw KafkaSinkError.unknownTopic(topic)
+            }
+            return Int32(described.partitions.count)
+        }
+    }
+
+    private func poolID(subtask: Int, index: Int) -> String { "\(prefix)-\(subtask)-\(index)" }
+
+    // MARK: The two phases
+
+    public func beginTransaction(checkpointID: Int64) throws -> Transaction {
+        guard sink.guarantee == .exactlyOnce else { return Transaction(checkpointID: checkpointID, transactionalID: nil, state: nil, records: 0) }
+        for step in 0..<sink.transactionalIDPoolSize {
+            let index = (nextPoolIndex + step) % sink.transactionalIDPoolSize
+            let id = poolID(subtask: subtask, index: index)
+            guard !idsInUse.contains(id), !reserved.contains(id) else { continue }
+            nextPoolIndex = index + 1
+            idsInUse.insert(id)
+            return Transaction(checkpointID: checkpointID, transactionalID: id, state: nil, records: 0)
+        }
+        throw KafkaSinkError.poolExhausted(prefix: prefix, subtask: subtask, size: sink.transactionalIDPoolSize)
+    }
+
+    public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
+        let record = try sink.serializer.serialize(value)
+        let partition = record.partition ?? partitioner.partition(for: record.key, partitions: partitionCount)
+        let time = record.timestamp ?? (timestamp != StreamRecord<Input>.noTimestamp ? timestamp : Int64(Date().timeIntervalSince1970 * 1_000))
+        buffers[partition, default: []].append(KafkaRecord(timestamp: time, key: record.key, value: record.value, headers: record.headers))
+        transaction.records += 1
+        if buffers[partition]!.count >= sink.batchSize { try send(partition, in: &transaction) }
+    }
+
+    /// Flushes everything into the transaction; it stays open at the coordinator, invisible,
+    /// until ``commit(_:)`` (or a restored job) ends it.
+    public func preCommit(_ transaction: inout Transaction) throws {
+        for partition in buffers.keys.sorted() { try send(partition, in: &transaction) }
+        producer = nil
+    }
+
+    public func commit(_ transaction: Transaction) throws {
+        defer { release(transaction) }
+        guard let state = transaction.state else { return }
+        let client = self.client
+        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: true, client: client) }
+    }
+
+    public func abort(_ transaction: Transaction) throws {
+        defer { release(transaction) }
+        buffers.removeAll()
+        producer = nil
+        guard let state = transaction.state else { return }
+        let client = self.client
+        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: false, client: client) }
+    }
+
+    private func send(_ partition: Int32, in transaction: inout Transaction) throws {
+        guard let records = buffers.removeValue(forKey: partition), !records.isEmpty else { return }
+        let (client, topic) = (self.client, sink.topic)
+        switch sink.guarantee {
+        case .exactlyOnce:
+            let open = try producer ?? startProducer(transaction.transactionalID!)
+            producer = open
+            transaction.state = try awaitOnTaskThread {
+                try await open.send(records, topic: topic, partition: partition)
+                return await open.state
+            }
+        case .atLeastOnce, .none:
+            let acks: ProduceRequest.Acks = sink.guarantee == .none ? .leader : .all
+            _ = try awaitOnTaskThread { try await client.produce(RecordBatch(records: records), topic: topic, partition: partition, acks: acks) }
+        }
+    }
+
+    /// `InitProducerId` for `id`: a new epoch, which fences earlier holders of the id and aborts
+    /// the transaction one of them left open.
+    private func startProducer(_ id: String) throws -> TransactionalProducer {
+        let (client, timeout) = (self.client, sink.transactionTimeout)
+        return try awaitOnTaskThread { try await TransactionalProducer.start(client: client, transactionalID: id, transactionTimeout: timeout) }
+    }
+
+    private func release(_ transaction: Transaction) {
+        if let id = transaction.transactionalID { idsInUse.remove(id) }
+    }
+
+    // MARK: Recovery
+
+    /// Commits a transaction of the restored checkpoint from its saved state, then initialises
+    /// its id, which aborts anything a later run of the id left open.
+    ///
+    /// A fenced answer means the id got a newer epoch after this transaction: the sink reuses
+    /// an id only after its transaction was committed, so it was.
+    public func recoverAndCommit(_ transaction: Transaction) throws {
+        try finishRecovered(transaction, commit: true)
+    }
+
+    public func recoverAndAbort(_ transaction: Transaction) throws {
+        try finishRecovered(transaction, commit: false)
+    }
+
+    private func finishRecovered(_ transaction: Transaction, commit: Bool) throws {
+        guard let id = transaction.transactionalID else { return }
+        if let state = transaction.state {
+            let client = self.client
+            do {
+                try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: commit, client: client) }
+            } catch KafkaError.fenced {
+                // Ended before the id was used again.
+            }
+        }
+        _ = try startProducer(id)
+    }
+
+    /// Initialises every pool id of this subtask — and of the subtasks of an earlier run with
+    /// more subtasks that map to it — that the restored checkpoint does not know, aborting what
+    /// an earlier run left open under them. Known ids are finished by whichever subtask got
+    /// them, and this run does not use them.
+    public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
+        let knownIDs = Set(known.compactMap(\.transactionalID))
+        reserved = knownIDs
+        guard sink.guarantee == .exactlyOnce else { return }
+        let earlierParallelism = knownIDs.compactMap { id -> Int? in
+            guard id.hasPrefix(prefix + "-") else { return nil }
+            return id.dropFirst(prefix.count + 1).split(separator: "-").first.flatMap { Int($0) }.map { $0 + 1 }
+        }.max() ?? 0
+        for owner in stride(from: subtask, to: max(parallelism, earlierParallelism), by: parallelism) {
+            for index in 0..<sink.transactionalIDPoolSize {
+                let id = poolID(subtask: owner, index: index)
+                if !knownIDs.contains(id) { _ = try startProducer(id) }
+            }
+        }
+    }
+
+    public func close() {
+        let client = self.client
+        _ = try? awaitOnTaskThread { await client.close() }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import NIOCore
+
+/// Turns a consumed Kafka record into a stream element; `nil` skips the record.
+public protocol KafkaRecordDeserializer<Output>: Sendable {
+    associatedtype Output: Sendable
+    func deserialize(_ record: ConsumedRecord) throws -> Output?
+}
+
+/// The value's bytes as they are (records without a value are skipped).
+public struct KafkaBytesDeserializer: KafkaRecordDeserializer {
+    public init() {}
+    public func deserialize(_ record: ConsumedRecord) throws -> [UInt8]? {
+        record.record.value.map { Array($0.readableBytesView) }
+    }
+}
+
+/// The value as UTF-8 text (records without a value are skipped).
+public struct KafkaUTF8Deserializer: KafkaRecordDeserializer {
+    public init() {}
+    public func deserialize(_ record: ConsumedRecord) throws -> String? {
+        record.record.value.map { String(buffer: $0) }
+    }
+}
+
+/// The value decoded from JSON. A value that does not decode fails the job, naming the
+/// partition and offset, unless `skipsMalformed` (then it is skipped).
+public struct KafkaJSONDeserializer<Output: Decodable & Sendable>: KafkaRecordDeserializer {
+    public var skipsMalformed = false
+
+    public init(_ type: Output.Type = Output.self) {}
+
+    public func deserialize(_ record: ConsumedRecord) throws -> Output? {
+        guard let value = record.record.value else { return nil }
+        do {
+            return try JSONDecoder().decode(Output.self, from: Data(value.readableBytesView))
+        } catch {
+            if skipsMalformed { return nil }
+            throw KafkaSourceError.undecodable(record.topicPartition, offset: record.offset, reason: "\(error)")
+        }
+    }
+}

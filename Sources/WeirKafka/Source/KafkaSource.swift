@@ -1,0 +1,77 @@
+import Weir
+
+/// Reads Kafka topics into a Weir job, exactly once with the job's checkpoints.
+///
+/// The partitions of `topics` are split among the source's subtasks deterministically (in
+/// topic and partition order, partition *i* to subtask *i* mod *p*); there is no consumer group
+/// and no rebalancing. Each subtask keeps the offset of every partition it reads in the job's
+/// checkpoints, and a restored job reads on from exactly there — the checkpoint is the truth,
+/// not the broker. Records are read read_committed by default, so transactions of an
+/// exactly-once producer (a Weir Kafka sink, say) are seen only once committed. Each record's
+/// Kafka timestamp becomes its event timestamp; assign watermarks after the source.
+///
+/// ```swift
+/// let source = KafkaSource(bootstrap: [try BrokerAddress("127.0.0.1:9092")], topics: ["events"],
+///                          deserializer: KafkaUTF8Deserializer())
+/// env.addSource(source, name: "Kafka")
+/// ```
+public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
+    public typealias Output = Deserializer.Output
+
+    /// When a source stops reading.
+    public enum Boundedness: Sendable, Hashable {
+        /// Never: the job runs until it is stopped.
+        case unbounded
+        /// At the end offsets the partitions had when the reader started (read_committed: the
+        /// last stable offsets), for batch-like jobs and tests.
+        case latestAtStart
+    }
+
+    public var bootstrap: [BrokerAddress]
+    public var topics: [String]
+    public let deserializer: Deserializer
+    /// Where a partition without a checkpointed offset starts. Default: earliest.
+    public var startPosition: StartPosition = .earliest
+    public var boundedness: Boundedness = .unbounded
+    /// Isolation level, fetch sizes, waits and the out-of-range policy; the wait is kept short
+    /// (100 ms) because a reader blocks its task while it fetches and barriers wait behind it.
+    public var consumer: ConsumerConfiguration = {
+        var configuration = ConsumerConfiguration()
+        configuration.maxWait = .milliseconds(100)
+        return configuration
+    }()
+    public var client = KafkaClientConfiguration()
+
+    public init(bootstrap: [BrokerAddress], topics: [String], deserializer: Deserializer) {
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.deserializer = deserializer
+    }
+
+    public func makeReader(_ context: SourceContext) throws -> KafkaSourceReader<Deserializer> {
+        let (topics, bootstrap, clientConfiguration, start) = (self.topics, self.bootstrap, self.client, startPosition)
+        let kafka = KafkaClient(bootstrap: bootstrap, configuration: clientConfiguration)
+        let all = try awaitOnTaskThread {
+            let metadata = try await kafka.refreshMetadata(topics: topics)
+            var partitions: [TopicPartition] = []
+            for topic in metadata.topics where topics.contains(topic.name) {
+                guard topic.errorCode == .none else {
+                    throw KafkaError.broker(topic.errorCode, api: .metadata, broker: bootstrap[0], topic: topic.name)
+                }
+                partitions += topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.index) }
+            }
+            return partitions.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        }
+        guard !all.isEmpty else { throw KafkaSourceError.noPartitions(topics: topics) }
+        let mine = all.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)
+        return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }))
+    }
+
+    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> KafkaSourceReader<Deserializer> {
+        let decoder = BinaryStateDecoder()
+        let restored = try splits.map { try decoder.decode(KafkaPartitionSplit.self, from: $0) }
+        let kafka = KafkaClient(bootstrap: bootstrap, configuration: client)
+        return try KafkaSourceReader(source: self, client: kafka,
+                                     starts: Dictionary(uniqueKeysWithValues: restored.map { ($0.topicPartition, StartPosition.offset($0.offset)) }))
+    }
+}
