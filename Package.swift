@@ -122,6 +122,8 @@ let package = Package(
             dependencies: [
                 "Weir",
                 "WeirPostgres",
+                "WeirKafka",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import Weir
+import WeirKafka
 import WeirPostgres
 
 /// A job for crash tests: a test driver starts it, kills it with SIGKILL at random moments (or
@@ -12,7 +14,10 @@ import WeirPostgres
 /// event's index, one per line, through the file sink (exactly-once or at-least-once) into
 /// `--output` as a directory; the driver reads the committed files. `--sink postgres`: writes
 /// every event's index and key as a row (`id`, `key`) into `--table` of `--postgres-url`
-/// through the exactly-once PostgreSQL sink; the driver queries the table.
+/// through the exactly-once PostgreSQL sink; the driver queries the table. `--sink kafka`: reads
+/// `--input-topic` (prefilled by the driver; bounded at its end when the run starts) and writes
+/// every record's value to `--output-topic` through the Kafka sink (`--mode` exactly-once or
+/// at-least-once), at about `--rate` records per second; the driver reads the output topic.
 @main
 struct CrashTestJob: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +26,10 @@ struct CrashTestJob: ParsableCommand {
 
     @Option(help: "Checkpoint directory.") var checkpoints: String
     @Option(help: "Where the output goes: a file (counts) or a directory (files).") var output: String = ""
-    @Option(help: "counts, files or postgres.") var sink: String = "counts"
+    @Option(help: "counts, files, postgres or kafka.") var sink: String = "counts"
+    @Option(help: "Kafka: bootstrap broker, host:port.") var kafkaBootstrap: String?
+    @Option(help: "Kafka: the topic read.") var inputTopic = "crash-in"
+    @Option(help: "Kafka: the topic written.") var outputTopic = "crash-out"
     @Option(help: "PostgreSQL sink: the server, postgres://user@host:port/database.") var postgresURL: String?
     @Option(help: "PostgreSQL sink: the table (columns id bigint, key bigint).") var table = "crash_test"
     @Option(help: "Events to generate.") var events: Int64 = 100_000
@@ -43,7 +51,7 @@ struct CrashTestJob: ParsableCommand {
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
         let result: JobExecutionResult
-        if sink != "postgres" && output.isEmpty { throw ValidationError("--sink \(sink) needs --output") }
+        if sink != "postgres" && sink != "kafka" && output.isEmpty { throw ValidationError("--sink \(sink) needs --output") }
         switch sink {
         case "files":
             var fileSink = FileSink<Int64>(directory: output, encoder: .description, guarantee: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
@@ -66,6 +74,24 @@ struct CrashTestJob: ParsableCommand {
                 .map(name: "Identity") { $0 }
                 .sink(postgresSink, name: "Postgres", options: crashOptions())
             result = try env.execute("crash-test-postgres")
+        case "kafka":
+            guard let kafkaBootstrap else { throw ValidationError("--sink kafka needs --kafka-bootstrap") }
+            let broker = try BrokerAddress(kafkaBootstrap)
+            var source = KafkaSource(bootstrap: [broker], topics: [inputTopic], deserializer: KafkaUTF8Deserializer())
+            source.boundedness = .latestAtStart
+            var kafkaSink = KafkaSink(bootstrap: [broker], topic: outputTopic,
+                                      serializer: KafkaClosureSerializer { KafkaProducerRecord(key: ByteBuffer(string: $0), value: ByteBuffer(string: $0)) },
+                                      guarantee: mode == "at-least-once" ? .atLeastOnce : .exactlyOnce)
+            kafkaSink.batchSize = 100
+            // Each subtask's share of the rate, so that a run lasts long enough to be killed.
+            let pause = UInt32(max(1, 100 * Double(parallelism) / rate * 1_000_000))
+            env.addSource(source, name: "KafkaIn")
+                .map(name: "Throttle") { (value: String) -> String in
+                    if value.hasSuffix("00") { usleep(pause) }
+                    return value
+                }
+                .sink(kafkaSink, name: "KafkaOut", options: crashOptions())
+            result = try env.execute("crash-test-kafka")
         default:
             let workload = ReferenceWorkload(events: events, keys: keys)
             let counts = CollectSink<FinalCount.Count>()

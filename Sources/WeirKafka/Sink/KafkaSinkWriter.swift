@@ -19,9 +19,13 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     private var producer: TransactionalProducer?
     /// Pool ids whose transactions are open or pending.
     private var idsInUse: Set<String> = []
-    /// Ids the restored checkpoint knows: another subtask may be finishing them, so this run
-    /// never uses them.
-    private var reserved: Set<String> = []
+    /// Ids whose transactions ended but which a checkpoint that may be restored still lists
+    /// (then a restored job would end the listed transaction again — under an id that by then
+    /// holds a newer one). Each waits for the transaction pre-committed at the first barrier
+    /// after its end (`nil` until that barrier): once that one is committed, its checkpoint —
+    /// whose snapshot no longer lists the id — completed, and the id is free. Ids a restored
+    /// checkpoint knows start here too (another subtask may still be finishing them).
+    private var retiring: [String: String?] = [:]
     private var nextPoolIndex = 0
 
     init(sink: KafkaSink<Serializer>, context: SinkContext) throws {
@@ -53,7 +57,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         for step in 0..<sink.transactionalIDPoolSize {
             let index = (nextPoolIndex + step) % sink.transactionalIDPoolSize
             let id = poolID(subtask: subtask, index: index)
-            guard !idsInUse.contains(id), !reserved.contains(id) else { continue }
+            guard !idsInUse.contains(id), retiring[id] == nil else { continue }
             nextPoolIndex = index + 1
             idsInUse.insert(id)
             return Transaction(checkpointID: checkpointID, transactionalID: id, state: nil, records: 0)
@@ -75,6 +79,9 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     public func preCommit(_ transaction: inout Transaction) throws {
         for partition in buffers.keys.sorted() { try send(partition, in: &transaction) }
         producer = nil
+        if let id = transaction.transactionalID {
+            for (retired, marker) in retiring where marker == nil { retiring[retired] = .some(id) }
+        }
     }
 
     public func commit(_ transaction: Transaction) throws {
@@ -117,8 +124,12 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         return try awaitOnTaskThread { try await TransactionalProducer.start(client: client, transactionalID: id, transactionTimeout: timeout) }
     }
 
+    /// The transaction ended: ids that waited for it are free, and its own id starts retiring.
     private func release(_ transaction: Transaction) {
-        if let id = transaction.transactionalID { idsInUse.remove(id) }
+        guard let id = transaction.transactionalID else { return }
+        idsInUse.remove(id)
+        for (retired, marker) in retiring where marker == id { retiring[retired] = nil }
+        retiring[id] = .some(nil)
     }
 
     // MARK: Recovery
@@ -152,10 +163,10 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// Initialises every pool id of this subtask — and of the subtasks of an earlier run with
     /// more subtasks that map to it — that the restored checkpoint does not know, aborting what
     /// an earlier run left open under them. Known ids are finished by whichever subtask got
-    /// them, and this run does not use them.
+    /// them; this run uses them only after one of its own checkpoints completed.
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
         let knownIDs = Set(known.compactMap(\.transactionalID))
-        reserved = knownIDs
+        for id in knownIDs { retiring[id] = .some(nil) }
         guard sink.guarantee == .exactlyOnce else { return }
         let earlierParallelism = knownIDs.compactMap { id -> Int? in
             guard id.hasPrefix(prefix + "-") else { return nil }

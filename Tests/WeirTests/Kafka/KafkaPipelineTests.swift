@@ -55,11 +55,7 @@ final class KafkaPipelineTests: XCTestCase {
         try await client.createTopic("weir-in", partitions: 3)
         try await client.createTopic("weir-out", partitions: 2)
         let input = (0..<20_000).map { "event-\($0)" }
-        let now = Int64(Date().timeIntervalSince1970 * 1_000)
-        for (index, chunk) in stride(from: 0, to: input.count, by: 500).map({ Array(input[$0..<min($0 + 500, input.count)]) }).enumerated() {
-            let records = chunk.map { KafkaRecord(timestamp: now, key: nil, value: ByteBuffer(string: $0)) }
-            _ = try await client.produce(RecordBatch(records: records), topic: "weir-in", partition: Int32(index % 3))
-        }
+        try await client.fill(topic: "weir-in", partitions: 3, with: input, timestamp: Int64(Date().timeIntervalSince1970 * 1_000))
 
         let injector = FailureInjector(failures)
         let env = StreamEnvironment(parallelism: parallelism)
@@ -81,27 +77,9 @@ final class KafkaPipelineTests: XCTestCase {
         // The job blocks its thread; run it off the test's executor.
         let result = try await Task.detached { try env.execute("kafka-pipeline") }.value
 
-        let committed = try await readAll(client, topic: "weir-out", partitions: 2, isolation: .readCommitted)
-        let uncommitted = try await readAll(client, topic: "weir-out", partitions: 2, isolation: .readUncommitted)
+        let committed = try await client.readAllValues(topic: "weir-out", partitions: 2, isolation: .readCommitted)
+        let uncommitted = try await client.readAllValues(topic: "weir-out", partitions: 2, isolation: .readUncommitted)
         await client.close()
         return Outcome(input: input, committed: committed, uncommitted: uncommitted, restarts: result.restarts)
-    }
-
-    /// Every value of the topic, read until each partition's position reaches its end.
-    private func readAll(_ client: KafkaClient, topic: String, partitions: Int32, isolation: FetchRequest.IsolationLevel) async throws -> [String] {
-        var configuration = ConsumerConfiguration()
-        configuration.isolationLevel = isolation
-        configuration.maxWait = .milliseconds(50)
-        var consumer = KafkaConsumer(client: client, configuration: configuration)
-        let all = (0..<partitions).map { TopicPartition(topic: topic, partition: $0) }
-        try await consumer.assign(Dictionary(uniqueKeysWithValues: all.map { ($0, StartPosition.earliest) }))
-        var values: [String] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let polled = try await consumer.poll()
-            values += polled.compactMap { $0.record.value.map { String(buffer: $0) } }
-            if polled.isEmpty, all.allSatisfy({ consumer.lag(of: $0) == 0 }) { break }
-        }
-        return values
     }
 }

@@ -19,6 +19,11 @@ struct CrashHarness {
     var extraArguments: (Int) -> [String] = { _ in [] }
     /// Where the runs' standard error goes (appended), for diagnosing a failure; default nowhere.
     var logPath: String?
+    /// The job's checkpoint directory: if set, a random kill's delay counts from the run's
+    /// first new checkpoint (`chk-N` above those there at its start), not from its start — for
+    /// jobs whose start takes longer than the delays (so that kills hit a working job, not only
+    /// its start; the start has its own crash point). Waits at most 20 s for it.
+    var killsCountFromFirstCheckpointIn: String?
 
     struct Outcome {
         /// Kills by the harness.
@@ -51,11 +56,16 @@ struct CrashHarness {
             }
             defer { try? log?.close() }
             process.standardError = log ?? FileHandle.nullDevice
+            let checkpointsBefore = killsCountFromFirstCheckpointIn.map(Self.newestCheckpoint(in:)) ?? nil
             try process.run()
             // Whatever happens in the test, the job it started does not outlive it.
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
             outcome.runs += 1
             if outcome.kills < randomKills {
+                if let directory = killsCountFromFirstCheckpointIn {
+                    let deadline = Date().addingTimeInterval(20)
+                    while process.isRunning, Date() < deadline, (Self.newestCheckpoint(in: directory) ?? 0) <= (checkpointsBefore ?? 0) { usleep(5_000) }
+                }
                 let span = killDelayMilliseconds.upperBound - killDelayMilliseconds.lowerBound + 1
                 usleep(useconds_t((killDelayMilliseconds.lowerBound + random.next() % span) * 1_000))
                 if process.isRunning {
@@ -71,10 +81,18 @@ struct CrashHarness {
                 continue
             }
             guard process.terminationStatus == 0 else {
-                throw InjectedFailure(message: "run \(outcome.runs) exited with status \(process.terminationStatus) after \(outcome.kills) kills")
+                let said = logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { "; its log ends:\n" + $0.split(separator: "\n").suffix(15).joined(separator: "\n") } ?? ""
+                throw InjectedFailure(message: "run \(outcome.runs) exited with status \(process.terminationStatus) after \(outcome.kills) kills\(said)")
             }
             return outcome
         }
         throw InjectedFailure(message: "the job did not finish in 500 runs")
+    }
+
+    /// The highest N of the `chk-N` directories in `directory`.
+    static func newestCheckpoint(in directory: String) -> Int? {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name in
+            name.hasPrefix("chk-") ? Int(name.dropFirst(4)) : nil
+        }.max()
     }
 }
