@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The core `Weir` library links no C library and talks to no server, so the demo and the
@@ -17,6 +17,12 @@ let package = Package(
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .executable(name: "weir-kafka-crash-producer", targets: ["WeirKafkaCrashTestProducer"]),
         .executable(name: "weir-kafka-bench", targets: ["WeirKafkaBenchmarks"]),
+    ],
+    // `weir run --source kafka` / `--sink kafka` need WeirKafka, which links zlib (Debian's
+    // zlib1g-dev): opt in with `--traits Kafka`, so that the default `weir` builds with nothing
+    // installed.
+    traits: [
+        .trait(name: "Kafka", description: "The weir command reads from and writes to Kafka (needs zlib1g-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -47,6 +53,7 @@ let package = Package(
             name: "weir",
             dependencies: [
                 "Weir",
+                .target(name: "WeirKafka", condition: .when(traits: ["Kafka"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -68,8 +68,23 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of committed window sums to print at the end.")
     var show: Int = 5
 
-    @Option(help: "Where the events come from: generator, or files (then --input).")
+    @Option(help: "Where the events come from: generator, files (then --input) or kafka (then --input-topic; CSV lines key,timestamp,value, read read_committed).")
     var source: String = "generator"
+
+    @Option(help: "Where the window sums go: files (<data-dir>/output) or kafka (--output-topic, in transactions committed with the checkpoints).")
+    var sink: String = "files"
+
+    @Option(help: "With --source kafka or --sink kafka: a broker, host:port.")
+    var kafkaBootstrap: String = "127.0.0.1:9092"
+
+    @Option(help: "With --source kafka: the topic read (weir produce fills one).")
+    var inputTopic: String = "weir-events"
+
+    @Option(help: "With --sink kafka: the topic written (created with a partition per subtask if missing).")
+    var outputTopic: String = "weir-window-sums"
+
+    @Flag(help: "With --source kafka: keep reading new records (the job runs until stopped) instead of stopping at the input's end at start.")
+    var follow = false
 
     @Option(help: "With --source files: a directory of CSV lines key,timestamp,value (timestamp in ms).")
     var input: String?
@@ -101,7 +116,11 @@ struct RunCommand: ParsableCommand {
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
-        guard ["generator", "files"].contains(source) else { throw ValidationError("--source must be generator or files") }
+        guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
+        guard ["files", "kafka"].contains(sink) else { throw ValidationError("--sink must be files or kafka") }
+        if (source == "kafka" || sink == "kafka") && !KafkaSupport.isBuiltIn {
+            throw ValidationError("this weir was built without Kafka support: build it with --traits Kafka (swift run -c release --traits Kafka weir run …; needs Debian's zlib1g-dev)")
+        }
         if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
         guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }
         guard ["stop", "checkpoint"].contains(onInterrupt) else { throw ValidationError("--on-interrupt must be stop or checkpoint") }
@@ -120,7 +139,8 @@ struct RunCommand: ParsableCommand {
         configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         env.checkpointing = configuration
         env.resume = resume ? .latest : .fresh
-        let progress = ProgressPrinter(total: parameters.events)
+        let fromGenerator = parameters.input == nil && parameters.kafka?.inputTopic == nil
+        let progress = ProgressPrinter(total: fromGenerator ? parameters.events : nil)
         var endpoint: MetricsEndpoint?
         if let metricsPort {
             do { endpoint = try MetricsEndpoint(host: metricsHost, port: metricsPort) } catch {
@@ -135,21 +155,19 @@ struct RunCommand: ParsableCommand {
             progress.report(report)
             metrics?.update(report)
         }
-        var sink = FileSink<WindowSum>(directory: data.output, encoder: .csv {
-            [String($0.key), String($0.windowStart), String($0.windowEnd), String($0.sum), String($0.count)]
-        }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
-        sink.prefix = "window-sums"
-        sink.suffix = ".csv"
         let badLineCount = Counter()
+        let skipBadLines = badLines == "skip"
         let eventStream: DataStream<ReferenceEvent>
-        if let input = parameters.input {
-            let skip = badLines == "skip"
+        if let kafka = parameters.kafka, let topic = kafka.inputTopic {
+            eventStream = try KafkaSupport.events(env, kafka: kafka, topic: topic, skipBadLines: skipBadLines, badLines: badLineCount)
+                .assignTimestampsAndWatermarks(WatermarkStrategy<StreamRecord<ReferenceEvent>>
+                    .boundedOutOfOrderness(.milliseconds(parameters.disorderMilliseconds))
+                    .withTimestampAssigner { $0.timestamp })
+                .map(name: "Event") { $0.value }
+        } else if let input = parameters.input {
             eventStream = env.addSource(try LineFileSource(directory: input), name: "Files")
                 .flatMap(name: "Parse") { (line: String) throws -> [StreamRecord<ReferenceEvent>] in
-                    if let record = Self.parse(line) { return [record] }
-                    guard skip else { throw InputError.malformedLine(line) }
-                    badLineCount.add()
-                    return []
+                    try Self.parse(line, skipBadLines: skipBadLines, badLines: badLineCount)
                 }
                 .assignTimestampsAndWatermarks(WatermarkStrategy<StreamRecord<ReferenceEvent>>
                     .boundedOutOfOrderness(.milliseconds(parameters.disorderMilliseconds))
@@ -159,14 +177,24 @@ struct RunCommand: ParsableCommand {
             eventStream = env.addSource(GeneratorSource(count: workload.events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
                 .assignTimestampsAndWatermarks(workload.watermarkStrategy)
         }
-        eventStream
+        let sums = eventStream
             .keyBy { $0.key }
             .window(.tumbling(size: .milliseconds(parameters.windowMilliseconds)))
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
                 WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
             }
-            .sink(sink, name: "Files")
-        print("weir: \(parameters.events) events, \(parameters.keys) keys, \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), data in \(data.path)")
+        if let kafka = parameters.kafka, let topic = kafka.outputTopic {
+            try KafkaSupport.write(sums, kafka: kafka, topic: topic, exactlyOnce: configuration.mode == .exactlyOnce, partitions: parallelism)
+        } else {
+            var sink = FileSink<WindowSum>(directory: data.output, encoder: .csv { $0.csvFields }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
+            sink.prefix = "window-sums"
+            sink.suffix = ".csv"
+            sums.sink(sink, name: "Files")
+        }
+        let input = parameters.kafka?.inputTopic.map { "events from Kafka topic \($0) at \(parameters.kafka!.bootstrap)" + (parameters.kafka!.follow ? " (following it)" : "") }
+            ?? parameters.input.map { "events from the files in \($0)" } ?? "\(parameters.events) events, \(parameters.keys) keys"
+        let output = parameters.kafka?.outputTopic.map { "window sums to Kafka topic \($0)" } ?? "window sums to \(data.output)"
+        print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpointDir ?? data.checkpoints)")
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
         let cancellation = env.cancellation
@@ -199,9 +227,9 @@ struct RunCommand: ParsableCommand {
         print(String(format: "%d events in %.2f s (%.2f M events/s), %d late events dropped, %d checkpoints",
                      result.sourceRecords, result.durationSeconds, rate / 1e6, result.lateRecordsDropped, result.checkpoints.count))
         if badLineCount.value > 0 { logger.warning("\(badLineCount.value) malformed input lines were skipped (--bad-lines skip)") }
-        let committed = try CommittedOutput.read(data.output)
-        for row in committed.sorted(by: { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }).prefix(show) { print("  \(row)") }
-        print("\(committed.count) window sums committed in \(data.output); check them with: weir verify\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
+        let committed = try CommittedOutput.read(parameters, data: data)
+        for row in committed.rows.sorted(by: { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }).prefix(show) { print("  \(row)") }
+        print("\(committed.rows.count) window sums committed in \(committed.place); check them with: weir verify\(data.path == "./weir-data" ? "" : " --data-dir \(data.path)")")
     }
 
     /// Checks and sets up the data directory; returns the parameters of the run.
@@ -223,6 +251,10 @@ struct RunCommand: ParsableCommand {
         var parameters = RunParameters(events: events, keys: keys, eventsPerSecond: eventsPerSecond, windowMilliseconds: window,
                                        disorderMilliseconds: disorder, seed: seed)
         if source == "files" { parameters.input = input }
+        if source == "kafka" || sink == "kafka" {
+            parameters.kafka = KafkaEndpoints(bootstrap: kafkaBootstrap, inputTopic: source == "kafka" ? inputTopic : nil,
+                                              outputTopic: sink == "kafka" ? outputTopic : nil, follow: follow)
+        }
         try parameters.save(in: data.path)
         return parameters
     }
@@ -234,6 +266,15 @@ extension RunCommand {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         guard fields.count == 3, let key = Int(fields[0]), let timestamp = Int64(fields[1]), let value = Int64(fields[2]) else { return nil }
         return StreamRecord(ReferenceEvent(key: key, value: value), timestamp: timestamp)
+    }
+
+    /// A line of input as zero or one event: a malformed line fails the job, or is skipped and
+    /// counted with `skipBadLines`.
+    static func parse(_ line: String, skipBadLines: Bool, badLines: Counter) throws -> [StreamRecord<ReferenceEvent>] {
+        if let record = parse(line) { return [record] }
+        guard skipBadLines else { throw InputError.malformedLine(line) }
+        badLines.add()
+        return []
     }
 }
 
@@ -251,14 +292,15 @@ enum InputError: Error, CustomStringConvertible {
 
 /// One live progress line on a terminal; plain lines otherwise.
 final class ProgressPrinter: @unchecked Sendable {
-    private let total: Int64
+    /// Events the run will read, if known (the generator's count; not files or Kafka).
+    private let total: Int64?
     private let terminal = isatty(STDOUT_FILENO) != 0
     private let lock = NSLock()
     private var lastRecords = 0
     private var lastElapsed = 0.0
     private var printedLine = false
 
-    init(total: Int64) { self.total = total }
+    init(total: Int64?) { self.total = total }
 
     func report(_ progress: JobProgress) {
         lock.lock()
@@ -266,7 +308,8 @@ final class ProgressPrinter: @unchecked Sendable {
         let rate = Double(progress.sourceRecords - lastRecords) / max(progress.elapsedSeconds - lastElapsed, 1e-3)
         lastRecords = progress.sourceRecords
         lastElapsed = progress.elapsedSeconds
-        var line = String(format: "%.0f s: %d of %d events (%.2f M/s)", progress.elapsedSeconds, progress.sourceRecords, total, rate / 1e6)
+        var line = String(format: "%.0f s: %d", progress.elapsedSeconds, progress.sourceRecords)
+            + (total.map { " of \($0)" } ?? "") + String(format: " events (%.2f M/s)", rate / 1e6)
         // The job's event-time progress: the least advanced operator that has a watermark.
         let watermarks = progress.operators.map(\.currentWatermark).filter { $0 != Int64.min }
         if let watermark = watermarks.min() { line += watermark == Int64.max ? ", watermark: end" : ", watermark \(watermark) ms" }
@@ -277,7 +320,7 @@ final class ProgressPrinter: @unchecked Sendable {
         let committed = progress.operators.reduce(0) { $0 + $1.transactionsCommitted.value }
         if committed > 0 { line += ", \(committed) transactions committed" }
         if terminal {
-            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+            try? FileHandle.standardOutput.write(contentsOf: Data(("\r\u{1B}[K" + line).utf8))
             printedLine = true
         } else {
             print(line)
@@ -287,6 +330,6 @@ final class ProgressPrinter: @unchecked Sendable {
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if printedLine { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if printedLine { try? FileHandle.standardOutput.write(contentsOf: Data("\n".utf8)) }
     }
 }

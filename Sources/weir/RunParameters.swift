@@ -11,8 +11,10 @@ struct RunParameters: Codable, Equatable {
     var windowMilliseconds: Int64
     var disorderMilliseconds: Int64
     var seed: UInt64
-    /// The input directory of a file-fed run (`nil`: the generator).
+    /// The input directory of a file-fed run (`nil`: the generator, or Kafka).
     var input: String?
+    /// Where a run that reads or writes Kafka does so (`nil`: no Kafka).
+    var kafka: KafkaEndpoints?
 
     var workload: ReferenceWorkload {
         ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorderMilliseconds, seed: seed)
@@ -37,6 +39,16 @@ struct RunParameters: Codable, Equatable {
     }
 }
 
+/// The Kafka side of a run: the broker, and the topics it reads (`--source kafka`) and writes
+/// (`--sink kafka`).
+struct KafkaEndpoints: Codable, Equatable {
+    var bootstrap: String
+    var inputTopic: String?
+    var outputTopic: String?
+    /// Keep reading new input (an unbounded job) instead of stopping at the input's end at start.
+    var follow: Bool
+}
+
 /// Where `weir run` keeps its data.
 struct DataDirectoryOption: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Where the run keeps its checkpoints, its output and run.json.")
@@ -46,8 +58,17 @@ struct DataDirectoryOption: ParsableArguments {
     var output: String { path + "/output" }
 }
 
-/// The committed rows of the reference job's file output (hidden in-progress files are not).
+/// The committed rows of the reference job's output: its files (hidden in-progress files are
+/// not), or its Kafka topic read read_committed.
 enum CommittedOutput {
+    /// The rows of the run described by `parameters`, and where they were read.
+    static func read(_ parameters: RunParameters, data: DataDirectoryOption) throws -> (rows: [WindowSum], place: String) {
+        if let kafka = parameters.kafka, let topic = kafka.outputTopic {
+            return (try KafkaSupport.committedWindowSums(kafka: kafka, topic: topic), "Kafka topic \(topic) at \(kafka.bootstrap)")
+        }
+        return (try read(data.output), data.output)
+    }
+
     static func read(_ directory: String) throws -> [WindowSum] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
@@ -57,11 +78,10 @@ enum CommittedOutput {
         for name in names.sorted() where !name.hasPrefix(".") {
             let text = String(decoding: try DurableFile.read(directory + "/" + name), as: UTF8.self)
             for (number, line) in text.split(separator: "\n").enumerated() {
-                let fields = line.split(separator: ",").compactMap { Int64($0) }
-                guard fields.count == 5 else {
+                guard let row = WindowSum(csvLine: line) else {
                     throw ValidationError("'\(directory)/\(name)' line \(number + 1) is not a window sum (key,windowStart,windowEnd,sum,count): \(line)")
                 }
-                rows.append(WindowSum(key: Int(fields[0]), windowStart: fields[1], windowEnd: fields[2], sum: fields[3], count: fields[4]))
+                rows.append(row)
             }
         }
         return rows

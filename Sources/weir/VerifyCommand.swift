@@ -8,8 +8,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the committed output of a weir run against the expected result, computed without the engine.",
         discussion: """
-            Recomputes every window sum from the run's seeded input (run.json) and compares them with the \\
-            committed files: prints "exactly-once: OK (N rows)", or the lost, duplicated and unexpected rows.
+            Recomputes every window sum from the run's seeded input (run.json), or from its Kafka input topic, \\
+            and compares them with the committed output (the files, or the Kafka output topic read \\
+            read_committed): prints "exactly-once: OK (N rows)", or the lost, duplicated and unexpected rows.
 
             Examples:
               weir verify
@@ -23,11 +24,17 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let parameters = try RunParameters.load(from: data.path)
-        if let input = parameters.input {
-            throw ValidationError("the run in '\(data.path)' read its events from '\(input)'; weir verify recomputes generator-fed runs only")
+        let expected: [WindowSum]
+        if let kafka = parameters.kafka, let topic = kafka.inputTopic {
+            let computed = try KafkaSupport.expectedWindowSums(kafka: kafka, topic: topic, windowMilliseconds: parameters.windowMilliseconds)
+            if computed.badLines > 0 { print("note: \(computed.badLines) malformed input records left out, as --bad-lines skip does") }
+            expected = computed.sums
+        } else if let input = parameters.input {
+            throw ValidationError("the run in '\(data.path)' read its events from '\(input)'; weir verify recomputes runs fed by the generator or by Kafka only")
+        } else {
+            expected = parameters.workload.expectedWindowSums(windowMilliseconds: parameters.windowMilliseconds)
         }
-        let expected = parameters.workload.expectedWindowSums(windowMilliseconds: parameters.windowMilliseconds)
-        let committed = try CommittedOutput.read(data.output)
+        let committed = try CommittedOutput.read(parameters, data: data).rows
         var counts: [WindowSum: Int] = [:]
         for row in committed { counts[row, default: 0] += 1 }
         let expectedSet = Set(expected)

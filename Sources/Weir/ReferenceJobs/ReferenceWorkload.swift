@@ -71,10 +71,13 @@ public struct ReferenceWorkload: Sendable, Hashable {
     /// The window sums computed directly, without the engine: the expectation tests compare
     /// against, and the speed limit benchmarks compare with.
     public func expectedWindowSums(windowMilliseconds: Int64 = 1_000) -> [WindowSum] {
-        struct Slot: Hashable { var key: Int; var start: Int64 }
+        Self.windowSums(of: (0..<events).lazy.map(event), windowMilliseconds: windowMilliseconds)
+    }
+
+    /// The tumbling-window sums of `records`, computed without the engine (none is late).
+    public static func windowSums(of records: some Sequence<StreamRecord<ReferenceEvent>>, windowMilliseconds: Int64 = 1_000) -> [WindowSum] {
         var sums: [Slot: (sum: Int64, count: Int64)] = [:]
-        for index in 0..<events {
-            let record = event(index)
+        for record in records {
             let start = WindowAssigner.windowStart(record.timestamp, size: windowMilliseconds, offset: 0)
             sums[Slot(key: record.value.key, start: start), default: (0, 0)].sum += record.value.value
             sums[Slot(key: record.value.key, start: start), default: (0, 0)].count += 1
@@ -105,4 +108,10 @@ public struct SumAggregate: AggregateFunction {
     }
     public func result(_ accumulator: Total) -> Total { accumulator }
     public func merge(_ a: Total, _ b: Total) -> Total { Total(sum: a.sum + b.sum, count: a.count + b.count) }
+}
+
+/// A key's window, for computing window sums without the engine.
+private struct Slot: Hashable {
+    var key: Int
+    var start: Int64
 }

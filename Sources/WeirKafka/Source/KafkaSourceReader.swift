@@ -12,7 +12,12 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     private let deserializer: Deserializer
     private let client: KafkaClient
     private var consumer: KafkaConsumer
-    private var fetched: Deque<ConsumedRecord> = []
+    /// Fetched records not handed out yet, by partition, handed out one partition after the
+    /// other record by record: a fetch brings up to a megabyte per partition, and handing out
+    /// one partition's share before the next would run event time far ahead on one partition
+    /// and make the others' records late for the watermark that follows the source.
+    private var fetched: [Deque<ConsumedRecord>] = []
+    private var nextPartition = 0
     /// The consumer's positions after the records in `fetched`.
     private var positionsAfterFetched: [TopicPartition: Int64] = [:]
     /// The offset after the last record handed out, by partition: what a checkpoint stores.
@@ -54,14 +59,20 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
                 return (consumer, records)
             }
             consumer = polled
-            fetched = Deque(records)
+            var byPartition: [TopicPartition: Deque<ConsumedRecord>] = [:]
+            for record in records { byPartition[record.topicPartition, default: []].append(record) }
+            fetched = byPartition.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map { byPartition[$0]! }
+            nextPartition = 0
             positionsAfterFetched = polled.positions
             if fetched.isEmpty {
                 adoptConsumerPositions()
                 return .more
             }
         }
-        while batch.count < maxRecords, let consumed = fetched.popFirst() {
+        while batch.count < maxRecords, !fetched.isEmpty {
+            nextPartition %= fetched.count
+            let consumed = fetched[nextPartition].removeFirst()
+            if fetched[nextPartition].isEmpty { fetched.remove(at: nextPartition) } else { nextPartition += 1 }
             if let end = ends?[consumed.topicPartition], consumed.offset >= end { continue }
             positions[consumed.topicPartition] = consumed.offset + 1
             if let value = try deserializer.deserialize(consumed) {
