@@ -39,8 +39,8 @@ export WEIR_REQUIRE_KAFKA=1
 echo "   $WEIR_NOIDA_DB"
 echo "   $WEIR_TANSU"
 
-echo "== build (debug, all targets)"
-swift build --build-tests
+echo "== build (debug, all targets; weir with the Kafka trait)"
+swift build --build-tests --traits Kafka
 
 echo "== smoke: weir run, weir verify, weir checkpoints"
 smoke="$servers/smoke"

@@ -50,8 +50,10 @@ struct ProduceCommand: ParsableCommand {
                 try await client.createTopic(topic, partitions: requested)
                 let metadata = try await client.refreshMetadata(topics: [topic])
                 let count = Int64(metadata.topics.first { $0.name == topic }?.partitions.count ?? Int(requested))
-                // The records' Kafka timestamps are the time of writing; event time is in the line.
-                let now = Int64(Date().timeIntervalSince1970 * 1_000)
+                // Event time (from 0) is in the line; the records' Kafka timestamps are event time
+                // from now, so that they follow event time (the source reads its partitions in
+                // timestamp order) without dating records 1970.
+                let base = Int64(Date().timeIntervalSince1970 * 1_000)
                 var batches = [[KafkaRecord]](repeating: [], count: Int(count))
                 func flush(_ partition: Int) async throws {
                     guard !batches[partition].isEmpty else { return }
@@ -61,7 +63,7 @@ struct ProduceCommand: ParsableCommand {
                 for index in 0..<events {
                     let event = workload.event(index)
                     let partition = Int(index % count)
-                    batches[partition].append(KafkaRecord(timestamp: now, key: ByteBuffer(string: String(event.value.key)),
+                    batches[partition].append(KafkaRecord(timestamp: base + event.timestamp, key: ByteBuffer(string: String(event.value.key)),
                                                           value: ByteBuffer(string: "\(event.value.key),\(event.timestamp),\(event.value.value)")))
                     if batches[partition].count == 1_000 { try await flush(partition) }
                 }

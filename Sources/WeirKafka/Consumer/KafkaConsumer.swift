@@ -20,6 +20,8 @@ public struct KafkaConsumer: Sendable {
     private var states: [TopicPartition: PartitionFetchState] = [:]
     /// Consecutive polls that failed to fetch something (connection lost, leader moved).
     private var failedPolls = 0
+    /// Assigned partitions not fetched until resumed (their reader has enough of them).
+    public private(set) var paused: Set<TopicPartition> = []
 
     public init(client: KafkaClient, configuration: ConsumerConfiguration = ConsumerConfiguration()) {
         self.client = client
@@ -42,6 +44,7 @@ public struct KafkaConsumer: Sendable {
     public mutating func unassign(_ partitions: some Sequence<TopicPartition>) {
         for partition in partitions { states[partition] = nil }
         order.removeAll { states[$0] == nil }
+        paused.subtract(partitions)
     }
 
     public var assignment: [TopicPartition] { order }
@@ -56,6 +59,11 @@ public struct KafkaConsumer: Sendable {
         let end = configuration.isolationLevel == .readCommitted ? (state.lastStableOffset ?? state.highWatermark) : state.highWatermark
         return end.map { max(0, $0 - state.position) }
     }
+
+    /// Stops fetching `partitions` (they stay assigned, their positions kept) until resumed.
+    public mutating func pause(_ partitions: some Sequence<TopicPartition>) { paused.formUnion(partitions) }
+
+    public mutating func resume(_ partitions: some Sequence<TopicPartition>) { paused.subtract(partitions) }
 
     /// Moves a partition's position (it must be assigned).
     public mutating func seek(_ partition: TopicPartition, to offset: Int64) {
@@ -90,9 +98,9 @@ public struct KafkaConsumer: Sendable {
     /// growing backoff) up to ``ConsumerConfiguration/fetchRetries`` times in a row, then thrown.
     public mutating func poll() async throws -> [ConsumedRecord] {
         let started = ContinuousClock.now
-        let ready = order.filter { states[$0]!.isReady(at: started) }
+        let ready = order.filter { !paused.contains($0) && states[$0]!.isReady(at: started) }
         guard !ready.isEmpty else {
-            let resume = order.compactMap { states[$0]!.pausedUntil }.min() ?? started + configuration.maxWait
+            let resume = order.filter { !paused.contains($0) }.compactMap { states[$0]!.pausedUntil }.min() ?? started + configuration.maxWait
             try await Task.sleep(until: resume, clock: .continuous)
             return []
         }

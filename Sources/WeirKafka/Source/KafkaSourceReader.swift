@@ -4,26 +4,27 @@ import Weir
 /// One subtask's share of a ``KafkaSource``: its partitions, read with a ``KafkaConsumer``.
 ///
 /// A poll hands out records the consumer fetched; the position checkpointed for a partition
-/// is the offset after the last record handed out (or, once a fetch is fully handed out, the
-/// consumer's position, which may lie further on, past markers and aborted records).
+/// is its first record not handed out yet (or, with none buffered, the consumer's position,
+/// which may lie past markers and aborted records).
 public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceReader {
     public typealias Output = Deserializer.Output
 
     private let deserializer: Deserializer
     private let client: KafkaClient
     private var consumer: KafkaConsumer
-    /// Fetched records not handed out yet, by partition, handed out one partition after the
-    /// other record by record: a fetch brings up to a megabyte per partition, and handing out
-    /// one partition's share before the next would run event time far ahead on one partition
-    /// and make the others' records late for the watermark that follows the source.
-    private var fetched: [Deque<ConsumedRecord>] = []
-    private var nextPartition = 0
-    /// The consumer's positions after the records in `fetched`.
-    private var positionsAfterFetched: [TopicPartition: Int64] = [:]
-    /// The offset after the last record handed out, by partition: what a checkpoint stores.
-    private var positions: [TopicPartition: Int64]
+    /// Fetched records not handed out yet, by partition.
+    private var buffers: [TopicPartition: Deque<ConsumedRecord>] = [:]
+    /// Partitions that brought records in the latest fetch: while one of them has nothing
+    /// buffered, the reader fetches before handing out more (it probably has more, older
+    /// records than the others). Partitions that brought nothing are caught up and hold
+    /// nothing back (an idle partition must not stop the others).
+    private var active: Set<TopicPartition> = []
     /// Bounded sources: where each partition ends.
     private var ends: [TopicPartition: Int64]?
+    private var needsFetch = true
+
+    /// Records buffered per partition before it is no longer fetched (until it drains).
+    static var bufferLimit: Int { 20_000 }
 
     init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition]) throws {
         self.deserializer = source.deserializer
@@ -45,59 +46,81 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         }
         self.consumer = consumer
         self.ends = ends
-        self.positions = consumer.positions
     }
 
+    /// Hands out buffered records in event-time order across the partitions (the smallest
+    /// Kafka timestamp first), so that one partition's records do not run far ahead of another's
+    /// and make the slower partition's records late for the watermark that follows the source.
     public mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll {
-        if fetched.isEmpty {
+        if needsFetch {
             // A subtask without partitions (more subtasks than partitions) has nothing to read.
-            if isAtEnd || positions.isEmpty { return .finished }
-            let current = consumer
-            let (polled, records) = try awaitOnTaskThread {
-                var consumer = current
-                let records = try await consumer.poll()
-                return (consumer, records)
-            }
-            consumer = polled
-            var byPartition: [TopicPartition: Deque<ConsumedRecord>] = [:]
-            for record in records { byPartition[record.topicPartition, default: []].append(record) }
-            fetched = byPartition.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map { byPartition[$0]! }
-            nextPartition = 0
-            positionsAfterFetched = polled.positions
-            if fetched.isEmpty {
-                adoptConsumerPositions()
-                return .more
-            }
+            if consumer.assignment.isEmpty || isAtEnd { return .finished }
+            try fetch()
+            needsFetch = false
         }
-        while batch.count < maxRecords, !fetched.isEmpty {
-            nextPartition %= fetched.count
-            let consumed = fetched[nextPartition].removeFirst()
-            if fetched[nextPartition].isEmpty { fetched.remove(at: nextPartition) } else { nextPartition += 1 }
-            if let end = ends?[consumed.topicPartition], consumed.offset >= end { continue }
-            positions[consumed.topicPartition] = consumed.offset + 1
+        while batch.count < maxRecords, !active.contains(where: { buffers[$0]?.isEmpty ?? true }), let partition = earliestBuffered() {
+            let consumed = buffers[partition]!.removeFirst()
+            if let end = ends?[partition], consumed.offset >= end {
+                buffers[partition]!.removeAll()
+                continue
+            }
             if let value = try deserializer.deserialize(consumed) {
                 batch.append(StreamRecord(value, timestamp: consumed.record.timestamp))
             }
         }
-        if fetched.isEmpty { adoptConsumerPositions() }
+        if active.contains(where: { buffers[$0]?.isEmpty ?? true }) || buffers.values.allSatisfy(\.isEmpty) { needsFetch = true }
         return .more
     }
 
-    /// Everything fetched was handed out: the consumer's positions (past markers and aborted
-    /// records) are the reader's.
-    private mutating func adoptConsumerPositions() {
-        for (partition, position) in positionsAfterFetched {
-            positions[partition] = max(positions[partition] ?? position, position)
+    /// The partition whose next buffered record has the smallest timestamp.
+    private func earliestBuffered() -> TopicPartition? {
+        var earliest: (partition: TopicPartition, timestamp: Int64)?
+        for (partition, buffered) in buffers {
+            guard let first = buffered.first else { continue }
+            if earliest.map({ (first.record.timestamp, partition.topic, partition.partition) < ($0.timestamp, $0.partition.topic, $0.partition.partition) }) ?? true {
+                earliest = (partition, first.record.timestamp)
+            }
+        }
+        return earliest?.partition
+    }
+
+    /// One poll of the consumer; partitions with a full buffer are not fetched this time.
+    private mutating func fetch() throws {
+        let full = buffers.filter { $0.value.count >= Self.bufferLimit }.map(\.key)
+        consumer.resume(consumer.paused)
+        consumer.pause(full)
+        let current = consumer
+        let (polled, records) = try awaitOnTaskThread {
+            var consumer = current
+            let records = try await consumer.poll()
+            return (consumer, records)
+        }
+        consumer = polled
+        active = []
+        for record in records {
+            if let end = ends?[record.topicPartition], record.offset >= end { continue }
+            buffers[record.topicPartition, default: []].append(record)
+            active.insert(record.topicPartition)
         }
     }
 
     private var isAtEnd: Bool {
         guard let ends else { return false }
+        let positions = self.positions
         return ends.allSatisfy { partition, end in (positions[partition] ?? 0) >= end }
+    }
+
+    /// The next record each partition delivers: the first buffered one, else where the
+    /// consumer goes on (past markers and aborted records).
+    private var positions: [TopicPartition: Int64] {
+        var positions = consumer.positions
+        for (partition, buffered) in buffers { if let first = buffered.first { positions[partition] = first.offset } }
+        return positions
     }
 
     public func snapshotSplits() throws -> [[UInt8]] {
         let encoder = BinaryStateEncoder()
+        let positions = self.positions
         return try positions.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map { partition in
             try encoder.encode(KafkaPartitionSplit(topic: partition.topic, partition: partition.partition, offset: positions[partition]!))
         }
