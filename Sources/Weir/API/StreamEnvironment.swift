@@ -116,6 +116,9 @@ public final class StreamEnvironment {
                 checkpoints += executor.completedCheckpoints
                 guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError), !Self.isDataLoss(error),
                       !running.isCancelled, !running.isStopping else { throw error }
+                // A run that another run superseded while it was failing must not restart: its
+                // recovery would fence the newer run's transactions.
+                try storage?.checkStillOwned()
                 restarts += 1
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
                 Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)

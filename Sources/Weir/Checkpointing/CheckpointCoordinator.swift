@@ -178,6 +178,12 @@ final class CheckpointCoordinator: @unchecked Sendable {
                                                                isFinal: isFinal))
                         return machine.metadataWritten(id, now: done)
                     }
+                } catch let error as CheckpointError {
+                    if case .superseded = error {
+                        failJob(error)
+                        return
+                    }
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
                 } catch {
                     queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
                 }

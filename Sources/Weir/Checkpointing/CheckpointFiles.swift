@@ -117,6 +117,10 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case storage(path: String, reason: String)
     case incompatible(String)
     case unsupported(String)
+    /// Another run of the job claimed the checkpoint directory after this one started: this
+    /// run is a zombie (it was paused, or its host was thought dead) and must not complete
+    /// checkpoints — completing one would commit its sinks' transactions a second time.
+    case superseded(path: String, by: String)
 
     public var description: String {
         switch self {
@@ -124,6 +128,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case let .storage(path, reason): return "checkpoint storage '\(path)': \(reason)"
         case .incompatible(let message): return "cannot restore: \(message)"
         case .unsupported(let message): return message
+        case let .superseded(path, owner): return "another run of this job (\(owner)) took over the checkpoint directory '\(path)'; this run stops without completing checkpoints"
         }
     }
 }

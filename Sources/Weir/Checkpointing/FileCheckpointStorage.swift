@@ -7,11 +7,29 @@ import Foundation
 ///   chk-<n>/
 ///     <operator>-<subtask>.state   one per operator subtask that has state (CheckpointFileFormat)
 ///     _metadata                    written last: temp file, fsync, rename, fsync directory
+///   _owner                         the run that writes checkpoints here now
 /// ```
 ///
 /// A `chk-<n>` without a valid `_metadata` is an incomplete checkpoint and is deleted on start.
+///
+/// A run claims the directory when it starts (`_owner`), and completes a checkpoint only while
+/// the claim is still its own: a newer run of the job — started because this one was thought
+/// dead — fences it, as a Kafka producer's epoch fences an older producer.
 struct FileCheckpointStorage: Sendable {
     let directory: String
+    /// This run: host, process and a random part.
+    let owner: String
+
+    init(directory: String, owner: String = FileCheckpointStorage.newOwner()) {
+        self.directory = directory
+        self.owner = owner
+    }
+
+    static func newOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(UUID().uuidString.prefix(8))"
+    }
+
+    private var ownerPath: String { directory + "/_owner" }
 
     /// A completed checkpoint found in the directory.
     struct Completed: Sendable {
@@ -31,6 +49,16 @@ struct FileCheckpointStorage: Sendable {
         for (_, path) in try checkpointDirectories() where !FileManager.default.fileExists(atPath: path + "/_metadata") {
             try? FileManager.default.removeItem(atPath: path)
         }
+        do { try DurableFile.write(Array(owner.utf8), to: ownerPath) } catch {
+            throw CheckpointError.storage(path: directory, reason: "cannot claim the checkpoint directory: \(error)")
+        }
+    }
+
+    /// Throws ``CheckpointError/superseded(path:by:)`` once another run claimed the directory.
+    func checkStillOwned() throws {
+        guard let bytes = try? DurableFile.read(ownerPath) else { return }
+        let current = String(decoding: bytes, as: UTF8.self)
+        if current != owner { throw CheckpointError.superseded(path: directory, by: current) }
     }
 
     func createCheckpointDirectory(_ checkpointID: Int64) throws {
@@ -60,6 +88,7 @@ struct FileCheckpointStorage: Sendable {
 
     /// Makes checkpoint `id` complete: fsyncs its directory, then writes `_metadata` atomically.
     func writeMetadata(_ metadata: CheckpointMetadata) throws {
+        try checkStillOwned()
         let path = checkpointPath(metadata.checkpointID)
         try DurableFile.syncDirectory(path)
         try DurableFile.write(try CheckpointFileFormat.encode(metadata, kind: .metadata), to: path + "/_metadata")

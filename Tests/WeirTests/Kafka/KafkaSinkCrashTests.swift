@@ -136,3 +136,61 @@ final class KafkaSinkCrashTests: XCTestCase {
         await setup.client.close()
     }
 }
+
+/// A zombie: the job is paused (SIGSTOP) after a checkpoint, a second run of it resumes from
+/// the same checkpoint directory and finishes, then the first wakes up (SIGCONT). The old run
+/// must not commit anything: its transactions are fenced by the new run's epochs and it cannot
+/// complete a checkpoint in a directory another run claimed, so it stops with an error; the
+/// output holds every record exactly once.
+final class KafkaZombieTests: XCTestCase {
+    func testPausedOldRunThatWakesUpAfterTheRestartIsFencedAndCommitsNothing() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("weir-kafka-zombie-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let broker = try KafkaTestBroker.start(.noida)
+        defer { broker.stop() }
+        let client = KafkaClient(bootstrap: [broker.address])
+        try await client.createTopic("crash-in", partitions: 3)
+        try await client.createTopic("crash-out", partitions: 2)
+        let input = (0..<60_000).map { "event-\($0)" }
+        try await client.fill(topic: "crash-in", partitions: 3, with: input, timestamp: Int64(Date().timeIntervalSince1970 * 1_000))
+
+        let arguments = ["--sink", "kafka", "--kafka-bootstrap", "\(broker.address.host):\(broker.address.port)", "--checkpoints", root + "/checkpoints",
+                         "--rate", "15000", "--parallelism", "2", "--interval", "50"]
+        let old = Process()
+        old.executableURL = CrashHarness.executable(named: "weir-crash-test-job")
+        old.arguments = arguments
+        let oldOutput = Pipe()
+        old.standardError = oldOutput
+        try old.run()
+        defer { if old.isRunning { kill(old.processIdentifier, SIGKILL); old.waitUntilExit() } }
+        // Paused mid-run, between checkpoints, with transactions open and pending.
+        let deadline = Date().addingTimeInterval(30)
+        while (CrashHarness.newestCheckpoint(in: root + "/checkpoints") ?? 0) < 3, Date() < deadline { usleep(5_000) }
+        usleep(120_000)
+        kill(old.processIdentifier, SIGSTOP)
+
+        // The new run takes over the same directory and finishes the job.
+        let new = Process()
+        new.executableURL = CrashHarness.executable(named: "weir-crash-test-job")
+        new.arguments = arguments + ["--resume"]
+        new.standardError = FileHandle.nullDevice
+        try new.run()
+        new.waitUntilExit()
+        XCTAssertEqual(new.terminationStatus, 0, "the new run finishes")
+
+        kill(old.processIdentifier, SIGCONT)
+        let said = String(decoding: oldOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        old.waitUntilExit()
+        XCTAssertNotEqual(old.terminationStatus, 0, "the woken run stops with an error: \(said)")
+        XCTAssertTrue(said.contains("fenced") || said.contains("took over the checkpoint directory"), said)
+
+        // Give a zombie that still committed something the time to show it, then count.
+        try await Task.sleep(for: .milliseconds(500))
+        let committed = try await client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted)
+        let counts = Dictionary(committed.map { ($0, 1) }, uniquingKeysWith: +)
+        XCTAssertEqual(committed.count, input.count, "duplicated: \(counts.filter { $0.value > 1 }.count)")
+        XCTAssertEqual(Set(committed), Set(input))
+        await client.close()
+    }
+}
