@@ -64,12 +64,16 @@ public struct SourceContext: Sendable {
     /// The name the job was executed with (`execute(_:)`); transactional sinks name their
     /// transactions after it so that a restarted job finds its own.
     public var jobName: String = "Weir job"
+    /// How often the job takes checkpoints (`nil`: it takes none); a transactional sink checks
+    /// that its external system keeps transactions open long enough.
+    public var checkpointInterval: Duration?
 
-    public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job") {
+    public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job", checkpointInterval: Duration? = nil) {
         self.subtask = subtask
         self.parallelism = parallelism
         self.operatorName = operatorName
         self.jobName = jobName
+        self.checkpointInterval = checkpointInterval
     }
 }
 

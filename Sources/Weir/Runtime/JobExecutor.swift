@@ -261,7 +261,7 @@ final class JobExecutor: @unchecked Sendable {
         let context = OperatorContext(location: location, operatorID: Self.operatorID(of: plan.nodes[node]), maxParallelism: plan.maxParallelism,
                                       stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs,
                                       restored: restoredState(of: plan.nodes[node], subtask: subtask),
-                                      checkpointingEnabled: checkpointing != nil, jobName: jobName, warn: warn)
+                                      checkpointInterval: checkpointing?.configuration.interval, jobName: jobName, warn: warn)
         operators.append((op, context))
         return input
     }

@@ -10,8 +10,10 @@ final class OperatorContext {
     let stateBackend: any StateBackend
     let metrics: OperatorMetrics
     private let sideOutputs: [String: AnyObject]
-    /// Whether the job takes checkpoints (a two-phase-commit sink commits only with them).
-    let checkpointingEnabled: Bool
+    /// How often the job takes checkpoints; `nil` without checkpoints (a two-phase-commit sink
+    /// commits only with them).
+    let checkpointInterval: Duration?
+    var checkpointingEnabled: Bool { checkpointInterval != nil }
     /// The name the job was executed with.
     let jobName: String
     /// Reports a warning (the environment's warning handler).
@@ -21,9 +23,9 @@ final class OperatorContext {
     private var store: (any KeyedStateStore)?
 
     init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
-         sideOutputs: [String: AnyObject], restored: RestoredOperatorState?, checkpointingEnabled: Bool = false,
+         sideOutputs: [String: AnyObject], restored: RestoredOperatorState?, checkpointInterval: Duration? = nil,
          jobName: String = "Weir job", warn: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.checkpointingEnabled = checkpointingEnabled
+        self.checkpointInterval = checkpointInterval
         self.jobName = jobName
         self.warn = warn
         self.location = location

@@ -39,7 +39,8 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
     func open(_ context: OperatorContext) throws {
         self.context = context
         let location = context.location
-        writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName))
+        writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName,
+                                             checkpointInterval: context.checkpointInterval))
         let decoder = BinaryStateDecoder()
         let restoredCheckpoint = context.restored?.checkpointID
         let all = try (context.restored?.allSplits ?? []).map { try decoder.decode(Record.self, from: $0) }

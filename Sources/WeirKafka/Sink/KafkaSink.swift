@@ -47,8 +47,13 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
     /// Asked for in `InitProducerId`: the broker aborts a transaction left open this long. It
     /// must cover a checkpoint interval, the time to complete the checkpoint, and a restart —
     /// a transaction the broker aborted before the restarted job commits it is lost. Default
-    /// 15 minutes (Kafka's default ceiling, `transaction.max.timeout.ms`).
+    /// 15 minutes (Kafka's default ceiling, `transaction.max.timeout.ms`). The sink refuses to
+    /// start (`.exactlyOnce`) unless it is at least twice the checkpoint interval plus
+    /// ``restartAllowance``.
     public var transactionTimeout: Duration = .seconds(900)
+    /// How long a crashed job may take to be restarted and to commit what it restored, for the
+    /// check of ``transactionTimeout``. Default 5 minutes.
+    public var restartAllowance: Duration = .seconds(300)
     /// Records per partition sent in one batch (the rest at the barrier). Default 1,000.
     public var batchSize = 1_000
     public var client = KafkaClientConfiguration()

@@ -31,7 +31,11 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     init(sink: KafkaSink<Serializer>, context: SinkContext) throws {
         guard sink.transactionalIDPoolSize >= 2 else { throw KafkaSinkError.invalidConfiguration("transactionalIDPoolSize must be at least 2 (an open and a pending transaction)") }
         guard sink.batchSize > 0 else { throw KafkaSinkError.invalidConfiguration("batchSize must be positive") }
-        guard sink.transactionTimeout >= .seconds(1) else { throw KafkaSinkError.invalidConfiguration("transactionTimeout must be at least a second") }
+        if sink.guarantee == .exactlyOnce, let interval = context.checkpointInterval, sink.transactionTimeout < interval * 2 + sink.restartAllowance {
+            throw KafkaSinkError.invalidConfiguration(
+                "transactionTimeout (\(sink.transactionTimeout)) must be at least twice the checkpoint interval (\(interval)) plus restartAllowance "
+                    + "(\(sink.restartAllowance)): otherwise the broker may abort a pre-committed transaction before a restarted job commits it, and its records are lost")
+        }
         self.sink = sink
         subtask = context.subtask
         prefix = sink.transactionalIDPrefix ?? "\(context.jobName)-\(context.operatorName)"

@@ -41,6 +41,26 @@ final class KafkaPipelineTests: XCTestCase {
         XCTAssertGreaterThan(outcome.committed.count, outcome.input.count, "but records written since the last checkpoint were written again")
     }
 
+    /// A transaction timeout the broker could hit before a restarted job commits is refused at
+    /// start, naming both settings.
+    func testTransactionTimeoutShorterThanCheckpointsPlusRestartIsRefused() async throws {
+        let broker = try KafkaTestBroker.start(.noida)
+        defer { broker.stop() }
+        let client = KafkaClient(bootstrap: [broker.address])
+        try await client.createTopic("weir-in", partitions: 1)
+        try await client.createTopic("weir-out", partitions: 1)
+        await client.close()
+        let env = StreamEnvironment(parallelism: 1)
+        env.checkpointing = CheckpointConfiguration(directory: directory, interval: .seconds(10))
+        var sink = KafkaSink(bootstrap: [broker.address], topic: "weir-out", serializer: KafkaClosureSerializer { KafkaProducerRecord(value: ByteBuffer(string: $0)) })
+        sink.transactionTimeout = .seconds(60)
+        env.fromCollection(["a"]).sink(sink, name: "KafkaOut")
+        let failure = await Task.detached { () -> String in
+            do { _ = try env.execute("timeout"); return "" } catch { return "\(error)" }
+        }.value
+        XCTAssertTrue(failure.contains("transactionTimeout (60.0 seconds) must be at least twice the checkpoint interval (10.0 seconds) plus restartAllowance (300.0 seconds)"), failure)
+    }
+
     private struct Outcome {
         var input: [String]
         var committed: [String]
