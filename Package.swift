@@ -108,6 +108,7 @@ let package = Package(
         .executableTarget(
             name: "WeirKafkaBenchmarks",
             dependencies: [
+                "Weir",
                 "WeirKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,12 +3,22 @@ import Foundation
 import NIOCore
 import WeirKafka
 
-/// `weir-kafka-bench`: WeirKafka's produce and fetch throughput on one partition of a running
-/// broker, next to confluent-kafka's on the same broker in the same run.
+/// `weir-kafka-bench`: the Kafka client against confluent-kafka (`client`, the default), and
+/// the Kafka → window → Kafka pipeline exactly-once against at-least-once (`pipeline`).
 @main
-struct KafkaBench: AsyncParsableCommand {
+struct WeirKafkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weir-kafka-bench",
+        abstract: "Kafka benchmarks against a running broker.",
+        subcommands: [KafkaBench.self, PipelineBench.self],
+        defaultSubcommand: KafkaBench.self)
+}
+
+/// WeirKafka's produce and fetch throughput on one partition of a running broker, next to
+/// confluent-kafka's on the same broker in the same run.
+struct KafkaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
         abstract: "Produce and fetch throughput of WeirKafka against confluent-kafka, on the same broker.")
 
     @Option(help: "A broker, host:port (e.g. noida-db started as in BENCHMARKS.md).") var bootstrap: String
@@ -94,9 +104,10 @@ struct KafkaBench: AsyncParsableCommand {
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
 
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+/// The middle value (the mean of the two middle ones for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }

@@ -64,7 +64,7 @@ struct ProduceCommand: ParsableCommand {
                     let event = workload.event(index)
                     let partition = Int(index % count)
                     batches[partition].append(KafkaRecord(timestamp: base + event.timestamp, key: ByteBuffer(string: String(event.value.key)),
-                                                          value: ByteBuffer(string: "\(event.value.key),\(event.timestamp),\(event.value.value)")))
+                                                          value: ByteBuffer(string: ReferenceEvent.line(event))))
                     if batches[partition].count == 1_000 { try await flush(partition) }
                 }
                 for partition in batches.indices { try await flush(partition) }

@@ -262,11 +262,7 @@ struct RunCommand: ParsableCommand {
 
 extension RunCommand {
     /// `key,timestamp,value` → an event with its event time; `nil` if the line is malformed.
-    static func parse(_ line: String) -> StreamRecord<ReferenceEvent>? {
-        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-        guard fields.count == 3, let key = Int(fields[0]), let timestamp = Int64(fields[1]), let value = Int64(fields[2]) else { return nil }
-        return StreamRecord(ReferenceEvent(key: key, value: value), timestamp: timestamp)
-    }
+    static func parse(_ line: String) -> StreamRecord<ReferenceEvent>? { ReferenceEvent.parse(line: line) }
 
     /// A line of input as zero or one event: a malformed line fails the job, or is skipped and
     /// counted with `skipBadLines`.

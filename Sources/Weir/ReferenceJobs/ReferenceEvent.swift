@@ -7,6 +7,18 @@ public struct ReferenceEvent: Sendable, Hashable, Codable {
         self.key = key
         self.value = value
     }
+
+    /// The event as a line of text input (files, Kafka): `key,timestamp,value`.
+    public static func line(_ record: StreamRecord<ReferenceEvent>) -> String {
+        "\(record.value.key),\(record.timestamp),\(record.value.value)"
+    }
+
+    /// `key,timestamp,value` → the event with its event time; `nil` if the line is malformed.
+    public static func parse(line: some StringProtocol) -> StreamRecord<ReferenceEvent>? {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 3, let key = Int(fields[0]), let timestamp = Int64(fields[1]), let value = Int64(fields[2]) else { return nil }
+        return StreamRecord(ReferenceEvent(key: key, value: value), timestamp: timestamp)
+    }
 }
 
 /// The result of the reference pipeline: the sum and count of one key's values in one window.
