@@ -16,23 +16,9 @@ final class WeirCommandTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: data)
     }
 
-    private struct Run {
-        var status: Int32
-        var output: String
-    }
+    private typealias Run = WeirCommandRun
 
-    private func weir(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
-    }
+    private func weir(_ arguments: [String]) throws -> Run { try WeirCommandRun(arguments) }
 
     /// Runs `weir` and sends it SIGINT (Ctrl-C) after the given time.
     private func weir(_ arguments: [String], interruptedAfterMicroseconds delay: useconds_t) throws -> Run {

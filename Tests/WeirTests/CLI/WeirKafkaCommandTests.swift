@@ -18,18 +18,7 @@ final class WeirKafkaCommandTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: data)
     }
 
-    private func weir(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
+    private func weir(_ arguments: [String]) throws -> WeirCommandRun { try WeirCommandRun(arguments) }
 
     func testProduceRunKilledAndResumedThenVerifySaysExactlyOnce() throws {
         let broker = try KafkaTestBroker.start(.noida)
