@@ -38,7 +38,7 @@ struct CrashTestJob: ParsableCommand {
     @Option(help: "Parallelism.") var parallelism: Int = 2
     @Option(help: "Checkpoint interval in milliseconds.") var interval: Int = 100
     @Option(help: "exactly-once or at-least-once (checkpoints, and the file sink).") var mode: String = "exactly-once"
-    @Option(help: "Kill this process with SIGKILL at this step of the file sink's protocol: after-precommit, before-commit, mid-commit, before-recovery.")
+    @Option(help: "Kill this process with SIGKILL at this step of the sink's protocol: before-precommit, after-precommit, before-commit, mid-commit, before-recovery.")
     var crashAt: String?
     @Option(help: "…at the first such step of this checkpoint or a later one.") var crashCheckpoint: Int64 = 2
     @Option(help: "File sink: roll parts at this size in bytes.") var rollingSize: Int = 64 << 10
@@ -114,6 +114,7 @@ struct CrashTestJob: ParsableCommand {
         options.stepObserver = { step in
             let (name, checkpoint): (String, Int64)
             switch step {
+            case .beforePreCommit(let id): (name, checkpoint) = ("before-precommit", id)
             case .afterPreCommit(let id): (name, checkpoint) = ("after-precommit", id)
             case .beforeCommit(let id): (name, checkpoint) = ("before-commit", id)
             case .afterCommitOfOne(let id): (name, checkpoint) = ("mid-commit", id)

@@ -66,6 +66,8 @@ public struct TwoPhaseCommitOptions: Sendable {
 
 /// The protocol steps of a two-phase-commit sink, as crash tests see them.
 public enum TwoPhaseCommitStep: Sendable, Hashable {
+    /// The barrier of this checkpoint arrived; the transaction is about to be pre-committed.
+    case beforePreCommit(checkpointID: Int64)
     /// The transaction of this checkpoint was pre-committed; the checkpoint is not complete yet.
     case afterPreCommit(checkpointID: Int64)
     /// The checkpoint completed; its transactions are about to be committed.

@@ -83,6 +83,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         for action in machine.barrier(checkpointID) {
             switch action {
             case .preCommit:
+                options.stepObserver?(.beforePreCommit(checkpointID: checkpointID))
                 do {
                     try writer.preCommit(&current!)
                 } catch {

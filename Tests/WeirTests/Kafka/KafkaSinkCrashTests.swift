@@ -99,6 +99,7 @@ final class KafkaSinkCrashTests: XCTestCase {
     /// in one more run, at a pre-commit and again while restoring.
     func testEveryInjectedCrashPoint() async throws {
         let cases: [(String, (Int) -> [String], Int)] = [
+            ("before-precommit", { $0 == 0 ? ["--crash-at", "before-precommit", "--crash-checkpoint", "3"] : [] }, 1),
             ("after-precommit", { $0 == 0 ? ["--crash-at", "after-precommit", "--crash-checkpoint", "3"] : [] }, 1),
             ("before-commit", { $0 == 0 ? ["--crash-at", "before-commit", "--crash-checkpoint", "3"] : [] }, 1),
             ("mid-commit", { $0 == 0 ? ["--crash-at", "mid-commit", "--crash-checkpoint", "3"] : [] }, 1),

@@ -56,7 +56,7 @@ final class PostgresSinkCrashTests: XCTestCase {
     /// The job kills itself at one protocol step (from checkpoint 3 on), is resumed, and must
     /// still write every row exactly once.
     func testEveryInjectedCrashPoint() throws {
-        for point in ["after-precommit", "before-commit", "mid-commit"] {
+        for point in ["before-precommit", "after-precommit", "before-commit", "mid-commit"] {
             try? FileManager.default.removeItem(atPath: root + "/checkpoints")
             try client.execute("TRUNCATE \(table)")
             var harness = try harness(events: 40_000, parallelism: 2)

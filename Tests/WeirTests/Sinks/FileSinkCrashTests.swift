@@ -54,7 +54,7 @@ final class FileSinkCrashTests: XCTestCase {
     /// The job kills itself at one protocol step (from checkpoint 3 on), is resumed, and must
     /// still commit every row exactly once.
     func testEveryInjectedCrashPoint() throws {
-        for point in ["after-precommit", "before-commit", "mid-commit"] {
+        for point in ["before-precommit", "after-precommit", "before-commit", "mid-commit"] {
             try? FileManager.default.removeItem(atPath: root)
             var harness = harness(events: 60_000, parallelism: 2)
             harness.extraArguments = { run in run == 0 ? ["--crash-at", point, "--crash-checkpoint", "3"] : [] }
