@@ -46,7 +46,8 @@ final class TaskCheckpointing {
     }
 
     /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.
-    func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void) throws {
+    /// `complete` tells the task's source, if it has one, of a completed checkpoint.
+    func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void, complete: (Int64) throws -> Void = { _ in }) throws {
         for mail in mails {
             switch mail {
             case .trigger(let barrier):
@@ -55,6 +56,7 @@ final class TaskCheckpointing {
                 for (op, context) in operators {
                     do { try op.notifyCheckpointComplete(checkpointID) } catch { throw context.location.attribute(error) }
                 }
+                try complete(checkpointID)
                 if isFinal { finalCheckpointCompleted = true }
             case .aborted(let checkpointID):
                 for (op, _) in operators { op.notifyCheckpointAborted(checkpointID) }

@@ -34,6 +34,15 @@ public protocol SourceReader<Output> {
     /// checkpoint. Called on the task thread between polls; must be cheap.
     func snapshotSplits() throws -> [[UInt8]]
 
+    /// The same for checkpoint `checkpointID`; what the job calls. Default: ``snapshotSplits()``.
+    /// A reader that acts on completed checkpoints remembers here what each one holds.
+    func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]]
+
+    /// Checkpoint `checkpointID` completed (on the task thread, between polls); the positions
+    /// it holds are durable. For side effects outside the guarantee, such as reporting progress
+    /// to the external system. Default: nothing.
+    mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws
+
     /// Releases resources; called once, also after a failure.
     mutating func close()
 }
@@ -42,6 +51,10 @@ extension SourceReader {
     public func snapshotSplits() throws -> [[UInt8]] {
         throw CheckpointError.unsupported("\(Self.self) cannot record its position; it cannot be used in a job with checkpoints")
     }
+
+    public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] { try snapshotSplits() }
+
+    public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
 
     public mutating func close() {}
 }

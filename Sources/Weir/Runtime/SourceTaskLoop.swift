@@ -37,14 +37,18 @@ struct SourceTaskLoop<S: Source> {
         func takeCheckpoint(_ barrier: CheckpointBarrier) throws {
             try checkpointing?.checkpoint(barrier, extra: {
                 OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
-                                 maxParallelism: maxParallelism, keyed: [:], splits: try reader.snapshotSplits())
+                                 maxParallelism: maxParallelism, keyed: [:], splits: try reader.snapshotSplits(checkpointID: barrier.checkpointID))
             }, forwardBarrier: { try output.emitBarrier(barrier) })
+        }
+
+        func completed(_ checkpointID: Int64) throws {
+            do { try reader.notifyCheckpointComplete(checkpointID) } catch { throw location.attribute(error) }
         }
 
         while true {
             try task.checkCancelled()
             if let checkpointing, checkpointing.mailbox.hasMail {
-                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: takeCheckpoint)
+                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: takeCheckpoint, complete: completed)
             }
             batch.removeAll(keepingCapacity: true)
             let poll: SourcePoll
@@ -72,7 +76,8 @@ struct SourceTaskLoop<S: Source> {
                     checkpointing.coordinator.sourceFinished(checkpointing.task)
                     while !checkpointing.finalCheckpointCompleted {
                         try task.checkCancelled()
-                        try checkpointing.handle(checkpointing.mailbox.wait(until: Date(timeIntervalSinceNow: Double(tick) / 1_000)), trigger: takeCheckpoint)
+                        try checkpointing.handle(checkpointing.mailbox.wait(until: Date(timeIntervalSinceNow: Double(tick) / 1_000)), trigger: takeCheckpoint,
+                                                 complete: completed)
                         try output.flush()
                     }
                 }

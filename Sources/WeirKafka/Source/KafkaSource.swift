@@ -33,6 +33,11 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
     /// Where a partition without a checkpointed offset starts. Default: earliest.
     public var startPosition: StartPosition = .earliest
     public var boundedness: Boundedness = .unbounded
+    /// If set, the positions of every completed checkpoint are stored for this consumer group
+    /// (`OffsetCommit`), so that Kafka's own tools show the job's lag. For monitoring only: the
+    /// checkpoint stays the truth, a restored job starts from its checkpoint, and a failed
+    /// commit does not fail the job (the next checkpoint's commit covers it).
+    public var offsetCommitGroup: String?
     /// Isolation level, fetch sizes, waits and the out-of-range policy; the wait is kept short
     /// (100 ms) because a reader blocks its task while it fetches and barriers wait behind it.
     public var consumer: ConsumerConfiguration = {

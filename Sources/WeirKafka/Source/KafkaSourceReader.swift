@@ -22,6 +22,9 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     /// Bounded sources: where each partition ends.
     private var ends: [TopicPartition: Int64]?
     private var needsFetch = true
+    private let offsetCommitGroup: String?
+    /// The positions each checkpoint not yet completed holds, for ``KafkaSource/offsetCommitGroup``.
+    private let checkpointPositions = CheckpointPositions()
 
     /// Records buffered per partition before it is no longer fetched (until it drains).
     static var bufferLimit: Int { 20_000 }
@@ -29,6 +32,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition]) throws {
         self.deserializer = source.deserializer
         self.client = client
+        self.offsetCommitGroup = source.offsetCommitGroup
         let configuration = source.consumer
         let boundedness = source.boundedness
         let (consumer, ends) = try awaitOnTaskThread {
@@ -126,8 +130,27 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         }
     }
 
+    public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] {
+        if offsetCommitGroup != nil { checkpointPositions.byCheckpoint[checkpointID] = positions }
+        return try snapshotSplits()
+    }
+
+    public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {
+        guard let group = offsetCommitGroup, let positions = checkpointPositions.byCheckpoint[checkpointID] else { return }
+        checkpointPositions.byCheckpoint = checkpointPositions.byCheckpoint.filter { $0.key > checkpointID }
+        let client = self.client
+        let offsets = positions.map { OffsetCommitRequest.PartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value, metadata: "weir checkpoint \(checkpointID)") }
+        _ = try? awaitOnTaskThread { try await client.commitOffsets(offsets, groupID: group) }
+    }
+
     public mutating func close() {
         let client = self.client
         _ = try? awaitOnTaskThread { await client.close() }
     }
+}
+
+/// What each pending checkpoint of a reader holds (a reference: snapshots are taken through a
+/// non-mutating call). Used on the task's thread only.
+final class CheckpointPositions {
+    var byCheckpoint: [Int64: [TopicPartition: Int64]] = [:]
 }

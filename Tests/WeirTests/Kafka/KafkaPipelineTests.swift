@@ -41,6 +41,28 @@ final class KafkaPipelineTests: XCTestCase {
         XCTAssertGreaterThan(outcome.committed.count, outcome.input.count, "but records written since the last checkpoint were written again")
     }
 
+    /// With `offsetCommitGroup`, the positions of completed checkpoints are stored for the group:
+    /// after the final checkpoint, the end of every input partition.
+    func testPositionsOfCompletedCheckpointsAreStoredForTheGroup() async throws {
+        let broker = try KafkaTestBroker.start(.noida)
+        defer { broker.stop() }
+        let client = KafkaClient(bootstrap: [broker.address])
+        try await client.createTopic("weir-in", partitions: 3)
+        try await client.fill(topic: "weir-in", partitions: 3, with: (0..<20_000).map { "event-\($0)" }, timestamp: Int64(Date().timeIntervalSince1970 * 1_000))
+        let env = StreamEnvironment(parallelism: 2)
+        env.checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(50))
+        var source = KafkaSource(bootstrap: [broker.address], topics: ["weir-in"], deserializer: KafkaUTF8Deserializer())
+        source.boundedness = .latestAtStart
+        source.offsetCommitGroup = "weir-monitor"
+        env.addSource(source, name: "Kafka").sink(DiscardingSink())
+        _ = try await Task.detached { try env.execute("positions") }.value
+        let partitions = (0..<3).map { TopicPartition(topic: "weir-in", partition: Int32($0)) }
+        let stored = try await client.committedOffsets(groupID: "weir-monitor", partitions: partitions)
+        // 20 batches of 1,000 dealt round robin over 3 partitions: 7, 7 and 6 batches.
+        XCTAssertEqual(stored, [partitions[0]: 7_000, partitions[1]: 7_000, partitions[2]: 6_000])
+        await client.close()
+    }
+
     /// A transaction timeout the broker could hit before a restarted job commits is refused at
     /// start, naming both settings.
     func testTransactionTimeoutShorterThanCheckpointsPlusRestartIsRefused() async throws {
