@@ -18,15 +18,17 @@ enum KafkaSupport {
 
     static let missing = ValidationError("this weir was built without Kafka support: build it with --traits Kafka (swift run -c release --traits Kafka weir …; needs Debian's zlib1g-dev)")
 
-    /// The events of `topic` (CSV lines `key,timestamp,value`), read read_committed.
-    static func events(_ env: StreamEnvironment, kafka: KafkaEndpoints, topic: String, skipBadLines: Bool, badLines: Counter) throws -> DataStream<StreamRecord<ReferenceEvent>> {
+    /// The events of `topic` (CSV lines `key,timestamp,value`), read read_committed, with
+    /// watermarks made per partition in the source (trailing each partition's event time by
+    /// `disorder`; a partition silent for 5 s stops holding them back).
+    static func events(_ env: StreamEnvironment, kafka: KafkaEndpoints, topic: String, disorder: Int64, skipBadLines: Bool, badLines: Counter) throws -> DataStream<ReferenceEvent> {
         #if Kafka
-        var source = KafkaSource(bootstrap: [try broker(kafka)], topics: [topic], deserializer: KafkaUTF8Deserializer())
+        var source = KafkaSource(bootstrap: [try broker(kafka)], topics: [topic], deserializer: ReferenceLineDeserializer(skipBadLines: skipBadLines, badLines: badLines))
         source.boundedness = kafka.follow ? .unbounded : .latestAtStart
-        return env.addSource(source, name: "Kafka")
-            .flatMap(name: "Parse") { (line: String) throws -> [StreamRecord<ReferenceEvent>] in
-                try RunCommand.parse(line, skipBadLines: skipBadLines, badLines: badLines)
-            }
+        source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(disorder))
+            .withTimestampAssigner { $0.timestamp }
+            .withIdleness(.seconds(5))
+        return env.addSource(source, name: "Kafka").map(name: "Event") { $0.value }
         #else
         throw missing
         #endif
@@ -110,6 +112,18 @@ enum KafkaSupport {
     }
 
     #if Kafka
+    /// A line of the input topic as an event with its event time; a malformed line fails the
+    /// job, or is skipped and counted.
+    struct ReferenceLineDeserializer: KafkaRecordDeserializer {
+        let skipBadLines: Bool
+        let badLines: Counter
+
+        func deserialize(_ record: ConsumedRecord) throws -> StreamRecord<ReferenceEvent>? {
+            let line = record.record.value.map { String(buffer: $0) } ?? ""
+            return try RunCommand.parse(line, skipBadLines: skipBadLines, badLines: badLines).first
+        }
+    }
+
     private static func broker(_ kafka: KafkaEndpoints) throws -> BrokerAddress {
         do { return try BrokerAddress(kafka.bootstrap) } catch {
             throw ValidationError("--kafka-bootstrap \(kafka.bootstrap) is not host:port")

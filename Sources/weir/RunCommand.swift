@@ -159,11 +159,8 @@ struct RunCommand: ParsableCommand {
         let skipBadLines = badLines == "skip"
         let eventStream: DataStream<ReferenceEvent>
         if let kafka = parameters.kafka, let topic = kafka.inputTopic {
-            eventStream = try KafkaSupport.events(env, kafka: kafka, topic: topic, skipBadLines: skipBadLines, badLines: badLineCount)
-                .assignTimestampsAndWatermarks(WatermarkStrategy<StreamRecord<ReferenceEvent>>
-                    .boundedOutOfOrderness(.milliseconds(parameters.disorderMilliseconds))
-                    .withTimestampAssigner { $0.timestamp })
-                .map(name: "Event") { $0.value }
+            eventStream = try KafkaSupport.events(env, kafka: kafka, topic: topic, disorder: parameters.disorderMilliseconds,
+                                                  skipBadLines: skipBadLines, badLines: badLineCount)
         } else if let input = parameters.input {
             eventStream = env.addSource(try LineFileSource(directory: input), name: "Files")
                 .flatMap(name: "Parse") { (line: String) throws -> [StreamRecord<ReferenceEvent>] in

@@ -45,6 +45,16 @@ public protocol SourceReader<Output> {
 
     /// Releases resources; called once, also after a failure.
     mutating func close()
+
+    /// Event-time progress the reader vouches for itself — for a reader of several partitions,
+    /// the least advanced of its partitions' watermarks — emitted by the task whenever it
+    /// advances; `nil` (the default) for a reader that leaves watermarks to a
+    /// `assignTimestampsAndWatermarks` after the source.
+    var currentWatermark: Watermark? { get }
+
+    /// Whether every input of the reader has been idle long enough that it should not hold back
+    /// downstream watermarks. Default: false.
+    var isIdle: Bool { get }
 }
 
 extension SourceReader {
@@ -55,6 +65,10 @@ extension SourceReader {
     public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] { try snapshotSplits() }
 
     public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
+
+    public var currentWatermark: Watermark? { nil }
+
+    public var isIdle: Bool { false }
 
     public mutating func close() {}
 }

@@ -33,6 +33,8 @@ struct SourceTaskLoop<S: Source> {
         var batch: [StreamRecord<S.Output>] = []
         batch.reserveCapacity(batchSize)
         let recordsOut = task.metrics.recordsOut
+        var emittedWatermark = Watermark.initial
+        var idle = false
 
         func takeCheckpoint(_ barrier: CheckpointBarrier) throws {
             try checkpointing?.checkpoint(barrier, extra: {
@@ -55,7 +57,21 @@ struct SourceTaskLoop<S: Source> {
             let stopping = task.control.isStopping
             do { poll = stopping ? .finished : try reader.poll(into: &batch, maxRecords: batchSize) } catch { throw location.attribute(error) }
             recordsOut.add(batch.count)
+            if idle, !batch.isEmpty || !reader.isIdle {
+                idle = false
+                try output.emitIdleness(false)
+            }
             for record in batch { try output.emit(record.value, timestamp: record.timestamp) }
+            // A reader that makes its own watermarks (per partition, say): emitted as they advance.
+            if let watermark = reader.currentWatermark, watermark > emittedWatermark, watermark != .endOfTime {
+                emittedWatermark = watermark
+                task.metrics.observeWatermark(watermark)
+                try output.emitWatermark(watermark)
+            }
+            if !idle, batch.isEmpty, reader.isIdle {
+                idle = true
+                try output.emitIdleness(true)
+            }
             let now = ProcessingClock.nowMilliseconds()
             if now >= nextTick {
                 try output.advanceProcessingTime(to: now)

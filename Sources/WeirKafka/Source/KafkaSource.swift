@@ -33,6 +33,17 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
     /// Where a partition without a checkpointed offset starts. Default: earliest.
     public var startPosition: StartPosition = .earliest
     public var boundedness: Boundedness = .unbounded
+    /// Watermarks made in the source, per partition: each partition's watermark trails the
+    /// largest event time read from it by the strategy's out-of-orderness, and the source's is
+    /// the least of them — so a lagging partition holds event time back instead of having its
+    /// records dropped as late, which one watermark over a subtask's mixed partitions would do.
+    /// With the strategy's idle timeout, a partition that brought nothing for that long stops
+    /// holding it back, and a source whose partitions are all idle is declared idle. The
+    /// timestamp assigner gets the value and the record's Kafka timestamp (default: the Kafka
+    /// timestamp is the event time). Periodic and per-record emission settings do not apply:
+    /// the watermark goes out whenever it advances. `nil` (the default): the source makes none;
+    /// assign them after it.
+    public var watermarks: WatermarkStrategy<Output>?
     /// If set, the positions of every completed checkpoint are stored for this consumer group
     /// (`OffsetCommit`), so that Kafka's own tools show the job's lag. For monitoring only: the
     /// checkpoint stays the truth, a restored job starts from its checkpoint, and a failed

@@ -1,4 +1,5 @@
 import DequeModule
+import Foundation
 import Weir
 
 /// One subtask's share of a ``KafkaSource``: its partitions, read with a ``KafkaConsumer``.
@@ -23,6 +24,11 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     private var ends: [TopicPartition: Int64]?
     private var needsFetch = true
     private let offsetCommitGroup: String?
+    private let watermarks: WatermarkStrategy<Output>?
+    /// Per partition: the largest event time handed out, and when (ms) it last had records.
+    private var maxEventTime: [TopicPartition: Int64] = [:]
+    private var lastActive: [TopicPartition: Int64] = [:]
+    private let startedAt = Self.nowMilliseconds()
     /// The positions each checkpoint not yet completed holds, for ``KafkaSource/offsetCommitGroup``.
     private let checkpointPositions = CheckpointPositions()
 
@@ -33,6 +39,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         self.deserializer = source.deserializer
         self.client = client
         self.offsetCommitGroup = source.offsetCommitGroup
+        self.watermarks = source.watermarks
         let configuration = source.consumer
         let boundedness = source.boundedness
         let (consumer, ends) = try awaitOnTaskThread {
@@ -69,7 +76,12 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
                 continue
             }
             if let value = try deserializer.deserialize(consumed) {
-                batch.append(StreamRecord(value, timestamp: consumed.record.timestamp))
+                var eventTime = consumed.record.timestamp
+                if let watermarks {
+                    eventTime = watermarks.timestampAssigner.map { $0(value, consumed.record.timestamp) } ?? eventTime
+                    maxEventTime[partition] = max(maxEventTime[partition] ?? Int64.min, eventTime)
+                }
+                batch.append(StreamRecord(value, timestamp: eventTime))
             }
         }
         if active.contains(where: { buffers[$0]?.isEmpty ?? true }) || buffers.values.allSatisfy(\.isEmpty) { needsFetch = true }
@@ -106,7 +118,44 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
             buffers[record.topicPartition, default: []].append(record)
             active.insert(record.topicPartition)
         }
+        let now = Self.nowMilliseconds()
+        for (partition, buffered) in buffers where !buffered.isEmpty { lastActive[partition] = now }
     }
+
+    // MARK: Watermarks per partition
+
+    public var currentWatermark: Watermark? {
+        guard let watermarks else { return nil }
+        let now = Self.nowMilliseconds()
+        var least: Int64?
+        for partition in consumer.assignment where !isDone(partition) && !isIdle(partition, now: now, timeout: watermarks.idleTimeoutMilliseconds) {
+            // A partition read from that has brought nothing yet holds event time at its start.
+            guard let latest = maxEventTime[partition] else { return .initial }
+            least = min(least ?? latest, latest)
+        }
+        guard let least else { return nil }
+        return Watermark(least &- watermarks.outOfOrdernessMilliseconds &- 1)
+    }
+
+    public var isIdle: Bool {
+        guard let timeout = watermarks?.idleTimeoutMilliseconds else { return false }
+        let now = Self.nowMilliseconds()
+        return consumer.assignment.allSatisfy { isDone($0) || isIdle($0, now: now, timeout: timeout) }
+    }
+
+    /// Nothing buffered and nothing fetched for `timeout`.
+    private func isIdle(_ partition: TopicPartition, now: Int64, timeout: Int64?) -> Bool {
+        guard let timeout, buffers[partition]?.isEmpty ?? true else { return false }
+        return now - (lastActive[partition] ?? startedAt) >= timeout
+    }
+
+    /// A bounded partition read to its end.
+    private func isDone(_ partition: TopicPartition) -> Bool {
+        guard let end = ends?[partition] else { return false }
+        return (buffers[partition]?.isEmpty ?? true) && (consumer.positions[partition] ?? 0) >= end
+    }
+
+    private static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 
     private var isAtEnd: Bool {
         guard let ends else { return false }
