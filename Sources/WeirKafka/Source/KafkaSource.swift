@@ -8,7 +8,9 @@ import Weir
 /// checkpoints, and a restored job reads on from exactly there — the checkpoint is the truth,
 /// not the broker. Records are read read_committed by default, so transactions of an
 /// exactly-once producer (a Weir Kafka sink, say) are seen only once committed. Each record's
-/// Kafka timestamp becomes its event timestamp; assign watermarks after the source.
+/// Kafka timestamp becomes its event timestamp (or what ``watermarks``' assigner says); set
+/// ``watermarks`` for watermarks per partition, which a job reading several partitions per
+/// subtask wants — one watermark after the source drops a lagging partition's records as late.
 ///
 /// ```swift
 /// let source = KafkaSource(bootstrap: [try BrokerAddress("127.0.0.1:9092")], topics: ["events"],
