@@ -118,8 +118,11 @@ struct RunCommand: ParsableCommand {
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
         guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
         guard ["files", "kafka"].contains(sink) else { throw ValidationError("--sink must be files or kafka") }
-        if (source == "kafka" || sink == "kafka") && !KafkaSupport.isBuiltIn {
-            throw ValidationError("this weir was built without Kafka support: build it with --traits Kafka (swift run -c release --traits Kafka weir run …; needs Debian's zlib1g-dev)")
+        if source == "kafka" || sink == "kafka" {
+            guard KafkaSupport.isBuiltIn else { throw KafkaSupport.missing }
+            guard let colon = kafkaBootstrap.lastIndex(of: ":"), let port = Int(kafkaBootstrap[kafkaBootstrap.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port")
+            }
         }
         if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
         guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }

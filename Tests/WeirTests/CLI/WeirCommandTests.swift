@@ -147,12 +147,14 @@ extension WeirCommandTests {
         let rows = try String(contentsOfFile: try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: root + "/skip/output").first { !$0.hasPrefix(".") }.map { root + "/skip/output/" + $0 }), encoding: .utf8)
         XCTAssertTrue(rows.contains(",3000,"), "windows of the file's event time: \(rows.prefix(200))")
         let verify = try weir(["verify", "--data-dir", root + "/skip"])
-        XCTAssertTrue(verify.output.contains("recomputes generator-fed runs only"), verify.output)
+        XCTAssertTrue(verify.output.contains("recomputes runs fed by the generator or by Kafka only"), verify.output)
     }
 
     func testBadFlagsSayWhatIsWrong() throws {
         for (arguments, message) in [
-            (["run", "--source", "kafka"], "--source must be generator or files"),
+            (["run", "--source", "kafak"], "--source must be generator, files or kafka"),
+            (["run", "--sink", "s3"], "--sink must be files or kafka"),
+            (["run", "--source", "kafka", "--kafka-bootstrap", "localhost"], "--kafka-bootstrap localhost is not host:port"),
             (["run", "--source", "files"], "--source files needs --input DIR"),
             (["run", "--log-level", "loud"], "--log-level must be one of"),
             (["run", "--parallelism", "0"], "--parallelism must be between 1 and 128"),
