@@ -80,13 +80,28 @@ public struct KafkaConsumer: Sendable {
         case .earliest:
             return try await client.offset(of: partition.topic, partition: partition.partition, at: .earliest, isolationLevel: configuration.isolationLevel)
         case .latest:
-            return try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: configuration.isolationLevel)
+            return try await Self.end(of: partition, client: client, isolationLevel: configuration.isolationLevel)
         case .timestamp(let timestamp):
             return try await client.offset(of: partition.topic, partition: partition.partition, at: .timestamp(timestamp), isolationLevel: configuration.isolationLevel)
         case .committed(let groupID, let otherwise):
             if let stored = try await client.committedOffsets(groupID: groupID, partitions: [partition])[partition] { return stored }
             return try await resolve(otherwise, for: partition)
         }
+    }
+
+    /// Where a partition ends now: the last stable offset (read_committed) or the high
+    /// watermark, as a fetch near the end reports them. Not ListOffsets alone: Tansu 0.6 answers
+    /// it with the last batch's base offset + 1, and 0 under read_committed; the fetch starts
+    /// there (read_uncommitted, so that it is near the end on every broker) and reads the
+    /// partition's marks from the response. (With no wait at all, Tansu leaves the partition
+    /// out of its answer.)
+    public static func end(of partition: TopicPartition, client: KafkaClient, isolationLevel: FetchRequest.IsolationLevel) async throws -> Int64 {
+        let listed = try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: .readUncommitted)
+        guard let data = try? await client.fetch(topic: partition.topic, partition: partition.partition, offset: listed, isolationLevel: isolationLevel,
+                                                 maxWait: .milliseconds(100), maxBytes: 64 << 10) else {
+            return try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: isolationLevel)
+        }
+        return isolationLevel == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark
     }
 
     // MARK: Polling

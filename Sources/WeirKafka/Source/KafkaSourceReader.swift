@@ -49,8 +49,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
             if boundedness == .latestAtStart {
                 ends = [:]
                 for partition in starts.keys {
-                    ends![partition] = try await client.offset(of: partition.topic, partition: partition.partition, at: .latest,
-                                                               isolationLevel: configuration.isolationLevel)
+                    ends![partition] = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: configuration.isolationLevel)
                 }
             }
             return (consumer, ends)

@@ -46,13 +46,9 @@ final class KafkaConsumerTests: XCTestCase {
         try await fromGroup.assign([zero: .committed(groupID: "weir-monitor", otherwise: .latest), one: .committed(groupID: "weir-monitor", otherwise: .offset(97))])
         XCTAssertEqual(fromGroup.positions, [zero: 40, one: 97])
 
-        // Latest: only what is written after the assignment.
-        if kind == .tansu {
-            // Tansu 0.6 answers ListOffsets(latest) wrongly: the last batch's base offset + 1
-            // (81 here, not 100), and 0 under read_committed. "latest" is not usable there.
-            await client.close()
-            return
-        }
+        // Latest: only what is written after the assignment. (Tansu 0.6 answers ListOffsets(latest)
+        // with the last batch's base offset + 1 — 81 here — and 0 under read_committed; the
+        // consumer takes the end from a fetch near it instead.)
         var fromEnd = KafkaConsumer(client: client, configuration: fast())
         try await fromEnd.assign([zero: .latest])
         XCTAssertEqual(fromEnd.positions[zero], 100)
