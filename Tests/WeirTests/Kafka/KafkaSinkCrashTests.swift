@@ -96,7 +96,7 @@ final class KafkaSinkCrashTests: XCTestCase {
     }
 
     /// The job kills itself at one protocol step (from checkpoint 3 on) and is resumed; then,
-    /// in one more run, at a pre-commit and again while restoring.
+    /// in one more run, at a pre-commit and again while restoring. At parallelism 1 and 2.
     func testEveryInjectedCrashPoint() async throws {
         let cases: [(String, (Int) -> [String], Int)] = [
             ("before-precommit", { $0 == 0 ? ["--crash-at", "before-precommit", "--crash-checkpoint", "3"] : [] }, 1),
@@ -111,16 +111,18 @@ final class KafkaSinkCrashTests: XCTestCase {
                 }
             }, 2),
         ]
-        for (name, arguments, crashes) in cases {
-            try? FileManager.default.removeItem(atPath: root + "/checkpoints")
-            let setup = try await prepare(events: 60_000)
-            defer { setup.broker.stop() }
-            var harness = harness(setup, parallelism: 2)
-            harness.extraArguments = arguments
-            let outcome = try harness.run()
-            XCTAssertEqual(outcome.crashes, crashes, "\(name): the job crashed at the step")
-            try await assertExactlyOnce(setup, outcome)
-            await setup.client.close()
+        for parallelism in [1, 2] {
+            for (name, arguments, crashes) in cases {
+                try? FileManager.default.removeItem(atPath: root + "/checkpoints")
+                let setup = try await prepare(events: 40_000)
+                defer { setup.broker.stop() }
+                var harness = harness(setup, parallelism: parallelism)
+                harness.extraArguments = arguments
+                let outcome = try harness.run()
+                XCTAssertEqual(outcome.crashes, crashes, "\(name) at parallelism \(parallelism): the job crashed at the step")
+                try await assertExactlyOnce(setup, outcome)
+                await setup.client.close()
+            }
         }
     }
 
