@@ -37,11 +37,12 @@ final class KafkaSinkCrashTests: XCTestCase {
         return Setup(broker: broker, client: client, input: input)
     }
 
-    private func harness(_ setup: Setup, parallelism: Int, mode: String = "exactly-once", rate: Int = 15_000) -> CrashHarness {
+    /// `rate: nil` leaves `--rate` to the runs' extra arguments.
+    private func harness(_ setup: Setup, parallelism: Int, mode: String = "exactly-once", rate: Int? = 15_000) -> CrashHarness {
         var harness = CrashHarness(executable: CrashHarness.executable(named: "weir-crash-test-job"),
                                    arguments: ["--sink", "kafka", "--kafka-bootstrap", "\(setup.broker.address.host):\(setup.broker.address.port)",
-                                               "--checkpoints", root + "/checkpoints", "--rate", "\(rate)", "--parallelism", "\(parallelism)",
-                                               "--interval", "50", "--mode", mode])
+                                               "--checkpoints", root + "/checkpoints", "--parallelism", "\(parallelism)",
+                                               "--interval", "50", "--mode", mode] + (rate.map { ["--rate", "\($0)"] } ?? []))
         harness.logPath = root + "/runs.log"
         // A run needs about a second before its first checkpoint here: noida-db takes about
         // 50 ms per transactional request, and a start initialises every id of the sink's
@@ -76,9 +77,12 @@ final class KafkaSinkCrashTests: XCTestCase {
     private func randomKills(parallelism: Int, seed: UInt64) async throws {
         let setup = try await prepare(events: 200_000)
         defer { setup.broker.stop() }
-        var harness = harness(setup, parallelism: parallelism)
+        var harness = harness(setup, parallelism: parallelism, rate: nil)
         harness.randomKills = 50
         harness.seed = seed
+        // Slow while it is being killed, so that the input outlasts 50 kills (a run progresses
+        // up to its last checkpoint, about a second of reading), then fast to finish.
+        harness.extraArguments = { run in ["--rate", run < 50 ? "5000" : "100000"] }
         let outcome = try harness.run()
         XCTAssertEqual(outcome.kills, 50)
         try await assertExactlyOnce(setup, outcome)
