@@ -94,14 +94,23 @@ public struct KafkaConsumer: Sendable {
     /// it with the last batch's base offset + 1, and 0 under read_committed; the fetch starts
     /// there (read_uncommitted, so that it is near the end on every broker) and reads the
     /// partition's marks from the response. (With no wait at all, Tansu leaves the partition
-    /// out of its answer.)
+    /// out of its answer; it is asked again, up to five times, waiting longer each time.)
     public static func end(of partition: TopicPartition, client: KafkaClient, isolationLevel: FetchRequest.IsolationLevel) async throws -> Int64 {
         let listed = try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: .readUncommitted)
-        guard let data = try? await client.fetch(topic: partition.topic, partition: partition.partition, offset: listed, isolationLevel: isolationLevel,
-                                                 maxWait: .milliseconds(100), maxBytes: 64 << 10) else {
-            return try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: isolationLevel)
+        var wait = Duration.milliseconds(100)
+        for attempt in 1...5 {
+            do {
+                let data = try await client.fetch(topic: partition.topic, partition: partition.partition, offset: listed, isolationLevel: isolationLevel,
+                                                  maxWait: wait, maxBytes: 64 << 10)
+                return isolationLevel == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark
+            } catch let error as KafkaError {
+                // A broker that left the partition out of its answer (Tansu, when it had no time)
+                // is asked again, waiting longer; a wrong end would lose or repeat records.
+                guard case .protocolViolation = error, attempt < 5 else { throw error }
+                wait *= 2
+            }
         }
-        return isolationLevel == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark
+        preconditionFailure("unreachable")
     }
 
     // MARK: Polling
