@@ -26,19 +26,7 @@ struct PipelineBench: AsyncParsableCommand {
         let workload = ReferenceWorkload(events: events, keys: keys)
         let input = "weir-pipeline-in-\(UUID().uuidString.prefix(8))"
         try await client.createTopic(input, partitions: partitions)
-        let base = Int64(Date().timeIntervalSince1970 * 1_000)
-        var batches = [[KafkaRecord]](repeating: [], count: Int(partitions))
-        for index in 0..<events {
-            let event = workload.event(index)
-            let partition = Int(index % Int64(partitions))
-            batches[partition].append(KafkaRecord(timestamp: base + event.timestamp, key: nil, value: ByteBuffer(string: ReferenceEvent.line(event))))
-            if batches[partition].count == 1_000 || index == events - 1 {
-                for (p, batch) in batches.enumerated() where !batch.isEmpty && (p == partition || index == events - 1) {
-                    _ = try await client.produce(RecordBatch(records: batch), topic: input, partition: Int32(p))
-                    batches[p].removeAll(keepingCapacity: true)
-                }
-            }
-        }
+        try await workload.write(to: input, client: client)
         let expectedRows = workload.expectedWindowSums().count
         FileHandle.standardError.write(Data("input: \(events) events in \(input) (\(partitions) partitions); \(expectedRows) window sums expected\n".utf8))
 
@@ -84,7 +72,7 @@ struct PipelineBench: AsyncParsableCommand {
         source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(50)).withTimestampAssigner { $0.timestamp }
         let sink = KafkaSink(bootstrap: [broker], topic: output, serializer: KafkaClosureSerializer { (sum: WindowSum) in
             KafkaProducerRecord(key: ByteBuffer(string: String(sum.key)), value: ByteBuffer(string: "\(sum.key),\(sum.windowStart),\(sum.windowEnd),\(sum.sum),\(sum.count)"),
-                                timestamp: Int64(Date().timeIntervalSince1970 * 1_000))
+                                timestamp: ProcessingClock.nowMilliseconds())
         }, guarantee: guarantee)
         env.addSource(source, name: "KafkaIn")
             .map(name: "Event") { $0.value }

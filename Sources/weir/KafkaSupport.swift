@@ -48,7 +48,7 @@ enum KafkaSupport {
         var sink = KafkaSink(bootstrap: [address], topic: topic, serializer: KafkaClosureSerializer { (sum: WindowSum) in
             // Event time starts in 1970 here; the record gets the time of writing.
             KafkaProducerRecord(key: ByteBuffer(string: String(sum.key)), value: ByteBuffer(string: sum.csvLine),
-                                timestamp: Int64(Date().timeIntervalSince1970 * 1_000))
+                                timestamp: ProcessingClock.nowMilliseconds())
         }, guarantee: exactlyOnce ? .exactlyOnce : .atLeastOnce)
         sink.transactionalIDPrefix = "weir-reference-\(topic)"
         sums.sink(sink, name: "Kafka")

@@ -42,32 +42,13 @@ struct ProduceCommand: ParsableCommand {
         #if Kafka
         guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
         let workload = ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorder, seed: seed)
-        let (topic, requested, events) = (self.topic, partitions, self.events)
+        let (topic, requested) = (self.topic, partitions)
         let started = ContinuousClock.now
         let written = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
             do {
                 try await client.createTopic(topic, partitions: requested)
-                let metadata = try await client.refreshMetadata(topics: [topic])
-                let count = Int64(metadata.topics.first { $0.name == topic }?.partitions.count ?? Int(requested))
-                // Event time (from 0) is in the line; the records' Kafka timestamps are event time
-                // from now, so that they follow event time (the source reads its partitions in
-                // timestamp order) without dating records 1970.
-                let base = Int64(Date().timeIntervalSince1970 * 1_000)
-                var batches = [[KafkaRecord]](repeating: [], count: Int(count))
-                func flush(_ partition: Int) async throws {
-                    guard !batches[partition].isEmpty else { return }
-                    _ = try await client.produce(RecordBatch(records: batches[partition]), topic: topic, partition: Int32(partition))
-                    batches[partition].removeAll(keepingCapacity: true)
-                }
-                for index in 0..<events {
-                    let event = workload.event(index)
-                    let partition = Int(index % count)
-                    batches[partition].append(KafkaRecord(timestamp: base + event.timestamp, key: ByteBuffer(string: String(event.value.key)),
-                                                          value: ByteBuffer(string: ReferenceEvent.line(event))))
-                    if batches[partition].count == 1_000 { try await flush(partition) }
-                }
-                for partition in batches.indices { try await flush(partition) }
+                let count = try await workload.write(to: topic, client: client)
                 await client.close()
                 return count
             } catch {

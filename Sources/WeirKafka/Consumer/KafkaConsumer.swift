@@ -33,7 +33,7 @@ public struct KafkaConsumer: Sendable {
     /// Adds partitions, each starting where `starts` says; an already assigned partition is
     /// moved to its new start.
     public mutating func assign(_ starts: [TopicPartition: StartPosition]) async throws {
-        for partition in starts.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+        for partition in starts.keys.sorted() {
             let position = try await resolve(starts[partition]!, for: partition)
             if states[partition] == nil { order.append(partition) }
             states[partition] = PartitionFetchState(position: position, maxBytes: configuration.partitionMaxBytes)
@@ -209,8 +209,7 @@ public struct KafkaConsumer: Sendable {
         case .none:
             break
         case .offsetOutOfRange where configuration.offsetReset != .fail:
-            let reset: ListOffsetsRequest.Position = configuration.offsetReset == .earliest ? .earliest : .latest
-            state.position = try await client.offset(of: partition.topic, partition: partition.partition, at: reset, isolationLevel: configuration.isolationLevel)
+            state.position = try await resolve(configuration.offsetReset == .earliest ? .earliest : .latest, for: partition)
             state.maxBytes = configuration.partitionMaxBytes
             return []
         case .offsetOutOfRange:

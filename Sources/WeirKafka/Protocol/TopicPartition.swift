@@ -1,5 +1,5 @@
 /// A partition of a topic.
-public struct TopicPartition: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct TopicPartition: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     public var topic: String
     public var partition: Int32
 
@@ -9,4 +9,7 @@ public struct TopicPartition: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     public var description: String { "\(topic)/\(partition)" }
+
+    /// By topic, then partition.
+    public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool { (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition) }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Weir
 
 /// One subtask's side of a ``KafkaSink``. Called on the sink task's thread; every request to
@@ -72,7 +71,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
         let record = try sink.serializer.serialize(value)
         let partition = record.partition ?? partitioner.partition(for: record.key, partitions: partitionCount)
-        let time = record.timestamp ?? (timestamp != StreamRecord<Input>.noTimestamp ? timestamp : Int64(Date().timeIntervalSince1970 * 1_000))
+        let time = record.timestamp ?? (timestamp != StreamRecord<Input>.noTimestamp ? timestamp : ProcessingClock.nowMilliseconds())
         buffers[partition, default: []].append(KafkaRecord(timestamp: time, key: record.key, value: record.value, headers: record.headers))
         transaction.records += 1
         if buffers[partition]!.count >= sink.batchSize { try send(partition, in: &transaction) }
@@ -90,18 +89,20 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
 
     public func commit(_ transaction: Transaction) throws {
         defer { release(transaction) }
-        guard let state = transaction.state else { return }
-        let client = self.client
-        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: true, client: client) }
+        if let state = transaction.state { try finish(state, commit: true) }
     }
 
     public func abort(_ transaction: Transaction) throws {
         defer { release(transaction) }
         buffers.removeAll()
         producer = nil
-        guard let state = transaction.state else { return }
+        if let state = transaction.state { try finish(state, commit: false) }
+    }
+
+    /// `EndTxn` from the transaction's saved state (no `InitProducerId`).
+    private func finish(_ state: TransactionState, commit: Bool) throws {
         let client = self.client
-        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: false, client: client) }
+        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: commit, client: client) }
     }
 
     private func send(_ partition: Int32, in transaction: inout Transaction) throws {
@@ -154,9 +155,8 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     private func finishRecovered(_ transaction: Transaction, commit: Bool) throws {
         guard let id = transaction.transactionalID else { return }
         if let state = transaction.state {
-            let client = self.client
             do {
-                try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: commit, client: client) }
+                try finish(state, commit: commit)
             } catch KafkaError.fenced {
                 // Ended before the id was used again.
             }

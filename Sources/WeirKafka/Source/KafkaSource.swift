@@ -78,7 +78,7 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
                 }
                 partitions += topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.index) }
             }
-            return partitions.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+            return partitions.sorted()
         }
         guard !all.isEmpty else { throw KafkaSourceError.noPartitions(topics: topics) }
         let mine = all.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)

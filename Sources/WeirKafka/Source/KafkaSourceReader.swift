@@ -1,5 +1,4 @@
 import DequeModule
-import Foundation
 import Weir
 
 /// One subtask's share of a ``KafkaSource``: its partitions, read with a ``KafkaConsumer``.
@@ -28,7 +27,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     /// Per partition: the largest event time handed out, and when (ms) it last had records.
     private var maxEventTime: [TopicPartition: Int64] = [:]
     private var lastActive: [TopicPartition: Int64] = [:]
-    private let startedAt = Self.nowMilliseconds()
+    private let startedAt = ProcessingClock.nowMilliseconds()
     /// The positions each checkpoint not yet completed holds, for ``KafkaSource/offsetCommitGroup``.
     private let checkpointPositions = CheckpointPositions()
 
@@ -69,11 +68,8 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
             needsFetch = false
         }
         while batch.count < maxRecords, !active.contains(where: { buffers[$0]?.isEmpty ?? true }), let partition = earliestBuffered() {
+            // Records past a bounded partition's end were never buffered (fetch()).
             let consumed = buffers[partition]!.removeFirst()
-            if let end = ends?[partition], consumed.offset >= end {
-                buffers[partition]!.removeAll()
-                continue
-            }
             if let value = try deserializer.deserialize(consumed) {
                 var eventTime = consumed.record.timestamp
                 if let watermarks {
@@ -92,7 +88,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         var earliest: (partition: TopicPartition, timestamp: Int64)?
         for (partition, buffered) in buffers {
             guard let first = buffered.first else { continue }
-            if earliest.map({ (first.record.timestamp, partition.topic, partition.partition) < ($0.timestamp, $0.partition.topic, $0.partition.partition) }) ?? true {
+            if earliest.map({ (first.record.timestamp, partition) < ($0.timestamp, $0.partition) }) ?? true {
                 earliest = (partition, first.record.timestamp)
             }
         }
@@ -117,7 +113,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
             buffers[record.topicPartition, default: []].append(record)
             active.insert(record.topicPartition)
         }
-        let now = Self.nowMilliseconds()
+        let now = ProcessingClock.nowMilliseconds()
         for (partition, buffered) in buffers where !buffered.isEmpty { lastActive[partition] = now }
     }
 
@@ -125,7 +121,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
 
     public var currentWatermark: Watermark? {
         guard let watermarks else { return nil }
-        let now = Self.nowMilliseconds()
+        let now = ProcessingClock.nowMilliseconds()
         var least: Int64?
         for partition in consumer.assignment where !isDone(partition) && !isIdle(partition, now: now, timeout: watermarks.idleTimeoutMilliseconds) {
             // A partition read from that has brought nothing yet holds event time at its start.
@@ -138,7 +134,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
 
     public var isIdle: Bool {
         guard let timeout = watermarks?.idleTimeoutMilliseconds else { return false }
-        let now = Self.nowMilliseconds()
+        let now = ProcessingClock.nowMilliseconds()
         return consumer.assignment.allSatisfy { isDone($0) || isIdle($0, now: now, timeout: timeout) }
     }
 
@@ -154,13 +150,8 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         return (buffers[partition]?.isEmpty ?? true) && (consumer.positions[partition] ?? 0) >= end
     }
 
-    private static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
-
-    private var isAtEnd: Bool {
-        guard let ends else { return false }
-        let positions = self.positions
-        return ends.allSatisfy { partition, end in (positions[partition] ?? 0) >= end }
-    }
+    /// A bounded source whose partitions are all read to their ends.
+    private var isAtEnd: Bool { ends != nil && consumer.assignment.allSatisfy(isDone) }
 
     /// The next record each partition delivers: the first buffered one, else where the
     /// consumer goes on (past markers and aborted records).
@@ -173,7 +164,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     public func snapshotSplits() throws -> [[UInt8]] {
         let encoder = BinaryStateEncoder()
         let positions = self.positions
-        return try positions.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.map { partition in
+        return try positions.keys.sorted().map { partition in
             try encoder.encode(KafkaPartitionSplit(topic: partition.topic, partition: partition.partition, offset: positions[partition]!))
         }
     }
