@@ -55,6 +55,13 @@ public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
         self.row = row
     }
 
+    /// Upserts replace what a replay commits again (the output stays exact when an older
+    /// checkpoint is restored); appended rows would appear twice.
+    public var replay: SinkReplay {
+        if case .upsert = mode { return .replaces }
+        return .duplicates
+    }
+
     /// One subtask's transaction of one checkpoint interval.
     public struct Transaction: Codable, Sendable, Hashable {
         /// The global transaction id (`weir:<job>:<sink>:<subtask>:<checkpoint>`).

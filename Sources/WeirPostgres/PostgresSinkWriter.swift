@@ -43,9 +43,15 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     /// when it was taken. Once it commits, rows in the commits table older than that are not
     /// referred to by any checkpoint a restart could restore.
     private var oldestUncommittedAt: [Int64: Int64] = [:]
+    /// The oldest-uncommitted bound of each of the latest commits, newest last: rows are forgotten
+    /// only below the bound of the commit `retainedCheckpoints` back, because every retained
+    /// checkpoint — not only the newest — may be restored (when a newer one is damaged).
+    private var recentBounds: [Int64] = []
+    private let retainedCheckpoints: Int
 
     init(sink: PostgresSink<Input>, context: SinkContext) throws {
         self.sink = sink
+        self.retainedCheckpoints = max(1, context.retainedCheckpoints)
         self.subtask = context.subtask
         self.jobName = context.jobName
         self.sinkName = sink.name ?? context.operatorName
@@ -161,11 +167,13 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
         prepared.remove(transaction.checkpointID)
         if let oldest = oldestUncommittedAt[transaction.checkpointID] {
+            recentBounds.append(oldest)
+            if recentBounds.count > retainedCheckpoints { recentBounds.removeFirst(recentBounds.count - retainedCheckpoints) }
             var binds = PostgresBindings(capacity: 4)
             binds.append(jobName)
             binds.append(sinkName)
             binds.append(subtask)
-            binds.append(oldest)
+            binds.append(recentBounds[0])
             try control.run(PostgresQuery(unsafeSQL: statements.forgetCommitsBefore, binds: binds), describedAs: "forgetting old rows of \(sink.commitsTable)")
             oldestUncommittedAt = oldestUncommittedAt.filter { $0.key > transaction.checkpointID }
         }

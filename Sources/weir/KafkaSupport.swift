@@ -36,7 +36,8 @@ enum KafkaSupport {
 
     /// Writes the window sums into `topic` as CSV lines keyed by the key: in transactions
     /// committed with the checkpoints (`exactlyOnce`), or flushed at them.
-    static func write(_ sums: DataStream<WindowSum>, kafka: KafkaEndpoints, topic: String, exactlyOnce: Bool, partitions: Int) throws {
+    static func write(_ sums: DataStream<WindowSum>, kafka: KafkaEndpoints, topic: String, exactlyOnce: Bool, partitions: Int,
+                      options: TwoPhaseCommitOptions = TwoPhaseCommitOptions()) throws {
         #if Kafka
         // A missing output topic is created, one partition per subtask.
         let address = try broker(kafka)
@@ -51,7 +52,7 @@ enum KafkaSupport {
                                 timestamp: ProcessingClock.nowMilliseconds())
         }, guarantee: exactlyOnce ? .exactlyOnce : .atLeastOnce)
         sink.transactionalIDPrefix = "weir-reference-\(topic)"
-        sums.sink(sink, name: "Kafka")
+        sums.sink(sink, name: "Kafka", options: options)
         #else
         throw missing
         #endif

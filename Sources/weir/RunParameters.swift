@@ -13,6 +13,9 @@ struct RunParameters: Codable, Equatable {
     var seed: UInt64
     /// The input directory of a file-fed run (`nil`: the generator, or Kafka).
     var input: String?
+    /// A file-fed run: what a malformed line does (`skip` or `fail`), kept for `--resume` and
+    /// `weir verify`.
+    var badLines: String?
     /// Where a run that reads or writes Kafka does so (`nil`: no Kafka).
     var kafka: KafkaEndpoints?
 

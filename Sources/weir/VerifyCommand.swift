@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the committed output of a weir run against the expected result, computed without the engine.",
         discussion: """
-            Recomputes every window sum from the run's seeded input (run.json), or from its Kafka input topic, \\
+            Recomputes every window sum from the run's seeded input (run.json), its input files, or its Kafka input topic, \\
             and compares them with the committed output (the files, or the Kafka output topic read \\
             read_committed): prints "exactly-once: OK (N rows)", or the lost, duplicated and unexpected rows.
 
@@ -22,6 +22,31 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "How many lost, duplicated or unexpected rows to list.")
     var examples: Int = 10
 
+    /// The window sums of every line of the files in `input` (as `weir run --source files`
+    /// reads them: regular files directly in the directory, hidden ones skipped).
+    static func expectedWindowSums(input: String, windowMilliseconds: Int64, skipBadLines: Bool) throws -> (sums: [WindowSum], badLines: Int) {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: input) } catch {
+            throw ValidationError("cannot read the run's input directory '\(input)': \(error.localizedDescription)")
+        }
+        var records: [StreamRecord<ReferenceEvent>] = []
+        var bad = 0
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = input + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let text = String(decoding: try DurableFile.read(path), as: UTF8.self)
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+                if trimmed.isEmpty && line.endIndex == text.endIndex { continue }
+                if let record = ReferenceEvent.parse(line: trimmed) { records.append(record) } else if skipBadLines { bad += 1 } else {
+                    throw ValidationError("'\(path)' holds a malformed line (\"\(trimmed.prefix(100))\"), which the run would have failed on")
+                }
+            }
+        }
+        return (ReferenceWorkload.windowSums(of: records, windowMilliseconds: windowMilliseconds), bad)
+    }
+
     func run() throws {
         let parameters = try RunParameters.load(from: data.path)
         let expected: [WindowSum]
@@ -30,7 +55,9 @@ struct VerifyCommand: ParsableCommand {
             if computed.badLines > 0 { print("note: \(computed.badLines) malformed input records left out, as --bad-lines skip does") }
             expected = computed.sums
         } else if let input = parameters.input {
-            throw ValidationError("the run in '\(data.path)' read its events from '\(input)'; weir verify recomputes runs fed by the generator or by Kafka only")
+            let computed = try Self.expectedWindowSums(input: input, windowMilliseconds: parameters.windowMilliseconds, skipBadLines: parameters.badLines == "skip")
+            if computed.badLines > 0 { print("note: \(computed.badLines) malformed input lines left out, as --bad-lines skip does") }
+            expected = computed.sums
         } else {
             expected = parameters.workload.expectedWindowSums(windowMilliseconds: parameters.windowMilliseconds)
         }

@@ -127,6 +127,7 @@ public struct DataStream<Value: Sendable> {
         let stream: DataStream<Never> = addOperator(name: name, inputs: edges(.forward)) { _ in
             TwoPhaseCommitSinkOperator(sink: sink, options: options)
         }
+        environment.graph.setReplay(sink.replay, of: stream.producers[0].node)
         return StreamSinkHandle(environment: environment, node: stream.producers[0].node)
     }
 

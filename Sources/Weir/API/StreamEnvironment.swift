@@ -28,9 +28,15 @@ public final class StreamEnvironment {
     public var stateBackend: any StateBackend = HeapStateBackend()
     /// Checkpoints; `nil` (the default) takes none.
     public var checkpointing: CheckpointConfiguration?
-    /// What happens when a task fails. Default `.none`: `execute()` throws. With checkpoints,
-    /// a restart continues from the latest completed checkpoint.
-    public var restartStrategy: RestartStrategy = .none
+    /// What happens when a task fails. A restart continues from the latest completed checkpoint.
+    /// Default: with checkpoints, ``RestartStrategy/exponentialDelay(_:)`` with its defaults
+    /// (a lost broker connection or a database restart is ridden out); without, `.none`
+    /// (`execute()` throws — a restart would start over and repeat all output).
+    public var restartStrategy: RestartStrategy {
+        get { explicitRestartStrategy ?? (checkpointing != nil ? .exponentialDelay(ExponentialDelayRestart()) : .none) }
+        set { explicitRestartStrategy = newValue }
+    }
+    private var explicitRestartStrategy: RestartStrategy?
     /// Where the job starts: `.fresh` (default) or `.latest` completed checkpoint in the
     /// checkpoint directory (to continue after a process crash).
     public var resume: ResumeMode = .fresh
@@ -90,7 +96,7 @@ public final class StreamEnvironment {
             try fileStorage.prepare()
             storage = fileStorage
             if resume == .latest {
-                restore = try fileStorage.latestValid(report: warningHandler)
+                restore = try fileStorage.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
                 if let restore, restore.metadata.jobName != jobName {
                     throw CheckpointError.incompatible("the latest checkpoint in '\(checkpointing.directory)' belongs to job '\(restore.metadata.jobName)', not '\(jobName)'")
                 }
@@ -98,6 +104,9 @@ public final class StreamEnvironment {
         }
         let restoredFrom = restore?.metadata.checkpointID
         var restarts = 0
+        /// Restarts since the strategy last reset its count (after a quiet period).
+        var attempt = 0
+        var lastFailure = ProcessingClock.monotonicNanoseconds()
         var checkpoints: [CheckpointStatistics] = []
         let reporter = progressHandler.map { ProgressReporter(handler: $0, interval: progressInterval, metrics: plan.metrics, started: started) }
         defer { reporter?.stop() }
@@ -114,20 +123,56 @@ public final class StreamEnvironment {
                 break
             } catch {
                 checkpoints += executor.completedCheckpoints
-                guard let delay = restartStrategy.delay(beforeAttempt: restarts + 1), !(error is JobError), !(error is CheckpointError), !Self.isDataLoss(error),
-                      !running.isCancelled, !running.isStopping else { throw error }
+                let now = ProcessingClock.monotonicNanoseconds()
+                if let quiet = restartStrategy.resetAfter, now - lastFailure >= UInt64(quiet.wholeMilliseconds) * 1_000_000 { attempt = 0 }
+                lastFailure = now
+                guard let delay = restartStrategy.delay(beforeAttempt: attempt + 1), !(error is JobError), !(error is CheckpointError), !Self.isDataLoss(error),
+                      !running.isCancelled, !running.isStopping else {
+                    if attempt > 0, !(error is JobError) { warningHandler("job '\(jobName)' gives up after \(attempt) restarts in a row (restart strategy \(restartStrategy))") }
+                    throw error
+                }
+                attempt += 1
                 // A run that another run superseded while it was failing must not restart: its
                 // recovery would fence the newer run's transactions.
                 try storage?.checkStillOwned()
                 restarts += 1
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
-                Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
-                restore = try storage?.latestValid(report: warningHandler)
+                // The delay gives way to a cancel or stop (Ctrl-C during a long backoff).
+                let resumeAt = ProcessingClock.monotonicNanoseconds() + UInt64(max(0, delay.wholeMilliseconds)) * 1_000_000
+                while ProcessingClock.monotonicNanoseconds() < resumeAt, !running.isCancelled, !running.isStopping { Thread.sleep(forTimeInterval: 0.02) }
+                if running.isCancelled { throw JobError.cancelled }
+                if running.isStopping { throw error }
+                restore = try storage?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
+            }
+        }
+        // Late records after a restore mean the restore broke event time somewhere: say so, by operator.
+        if restoredFrom != nil || restarts > 0 {
+            for op in plan.metrics where op.lateRecordsDropped.value > 0 {
+                warningHandler("operator '\(op.operatorName)' dropped \(op.lateRecordsDropped.value) late records in a run that was restored from a checkpoint")
             }
         }
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
         return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
                                   restoredFrom: restoredFrom, checkpoints: checkpoints, stopped: running.isStopping)
+    }
+
+    /// Decides whether a restore may use checkpoint `older` when newer completed ones are
+    /// unusable: only if no sink would duplicate replayed results, or the user accepted that.
+    private func checkFallback(_ unusable: [FileCheckpointStorage.UnusableCheckpoint], to older: Int64) throws {
+        guard let checkpointing else { return }
+        let atRisk = graph.sinksDuplicatingReplays
+        let names = unusable.map { "\($0.checkpointID)" }.joined(separator: ", ")
+        if atRisk.isEmpty {
+            warningHandler("restoring the older checkpoint \(older) instead of \(names): every sink of the job replaces replayed results, so the output stays exact")
+            return
+        }
+        switch checkpointing.unusableLatestCheckpoint {
+        case .restoreOlderAcceptingDuplicates:
+            warningHandler("restoring the older checkpoint \(older) instead of \(names), as configured: results the sinks \(atRisk.map { "'\($0)'" }.joined(separator: ", ")) committed after checkpoint \(older) may appear twice")
+        case .restoreOlderIfReplaySafe:
+            throw CheckpointError.unsafeFallback(directory: checkpointing.directory, unusable: unusable.map(\.checkpointID), reasons: unusable.map(\.reason),
+                                                 older: older, sinks: atRisk)
+        }
     }
 
     /// A restart would meet the same loss again (the sink's transaction is gone for good):

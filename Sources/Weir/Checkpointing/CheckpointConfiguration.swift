@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a job takes checkpoints. Set ``StreamEnvironment/checkpointing`` to enable them.
 ///
 /// ```swift
@@ -21,11 +23,28 @@ public struct CheckpointConfiguration: Sendable, Hashable {
     /// Completed checkpoints kept in the directory; older ones are deleted. At least 1;
     /// default 2, so that a damaged latest checkpoint still leaves one to restore.
     public var retainedCheckpoints: Int = 2
+    /// What a restore does when the latest completed checkpoint cannot be read (damaged) and an
+    /// older one can. Default ``UnusableCheckpointPolicy/restoreOlderIfReplaySafe``.
+    public var unusableLatestCheckpoint: UnusableCheckpointPolicy = .restoreOlderIfReplaySafe
 
     public init(directory: String, interval: Duration = .seconds(1)) {
         self.directory = directory
         self.interval = interval
     }
+}
+
+/// What a restore does when the latest completed checkpoint is unusable (see
+/// ``CheckpointConfiguration/unusableLatestCheckpoint``). Restoring an older checkpoint replays
+/// input whose results the sinks committed when the newer one completed.
+public enum UnusableCheckpointPolicy: Sendable, Hashable {
+    /// Restore the older checkpoint only if every two-phase-commit sink of the job replaces
+    /// replayed results (``SinkReplay/replaces``); otherwise stop with
+    /// ``CheckpointError/unsafeFallback(directory:unusable:reasons:older:sinks:)``, which names
+    /// the checkpoints and the sinks at risk.
+    case restoreOlderIfReplaySafe
+    /// Restore the older checkpoint anyway: results of the replayed input may appear twice in
+    /// sinks that do not replace them (a warning names them).
+    case restoreOlderAcceptingDuplicates
 }
 
 /// Whether barriers are aligned (see ``CheckpointConfiguration/mode``).
@@ -43,9 +62,14 @@ public enum RestartStrategy: Sendable, Hashable {
     /// Restart after `initial`, doubling the delay each time up to `maximum`, at most
     /// `attempts` times.
     case exponentialBackoff(attempts: Int, initial: Duration, maximum: Duration)
+    /// Restart with a delay that grows by a factor up to a maximum, with jitter, and starts
+    /// small again after a quiet period (Flink's default since 1.19). The default of a job
+    /// with checkpoints.
+    case exponentialDelay(ExponentialDelayRestart)
 
-    /// The delay before restart number `attempt` (from 1), or `nil` if no more are allowed.
-    func delay(beforeAttempt attempt: Int) -> Duration? {
+    /// The delay before restart number `attempt` (from 1, counted since the last reset), or
+    /// `nil` if no more are allowed. `random` in 0..<1 draws the jitter.
+    func delay(beforeAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration? {
         switch self {
         case .none:
             return nil
@@ -56,7 +80,45 @@ public enum RestartStrategy: Sendable, Hashable {
             var delay = initial
             for _ in 1..<attempt where delay < maximum { delay = delay * 2 }
             return min(delay, maximum)
+        case .exponentialDelay(let policy):
+            return policy.delay(beforeAttempt: attempt, random: random)
         }
+    }
+
+    /// How long a run must go without failing before the attempts count from 1 again.
+    var resetAfter: Duration? {
+        if case .exponentialDelay(let policy) = self { return policy.resetAfter }
+        return nil
+    }
+}
+
+/// The settings of ``RestartStrategy/exponentialDelay(_:)``; defaults as Flink's.
+public struct ExponentialDelayRestart: Sendable, Hashable {
+    /// Delay before the first restart. Default 1 s.
+    public var initial: Duration = .seconds(1)
+    /// The delay grows to at most this. Default 1 min.
+    public var maximum: Duration = .seconds(60)
+    /// Each restart waits this many times longer than the one before. Default 1.5.
+    public var multiplier: Double = 1.5
+    /// Each delay varies at random by up to this fraction either way, so that many jobs failing
+    /// together do not restart together. Default 0.1.
+    public var jitter: Double = 0.1
+    /// After this long without a failure the delay starts from ``initial`` again and the
+    /// attempts are counted anew. Default 1 hour.
+    public var resetAfter: Duration = .seconds(3_600)
+    /// Restarts (since the last reset) before the job gives up and `execute()` throws; `nil`:
+    /// never gives up. Default 20 — with the other defaults, about a quarter of an hour of
+    /// failing in a row.
+    public var attempts: Int? = 20
+
+    public init() {}
+
+    func delay(beforeAttempt attempt: Int, random: Double) -> Duration? {
+        if let attempts, attempt > attempts { return nil }
+        let base = Double(initial.wholeMilliseconds) * pow(max(1, multiplier), Double(attempt - 1))
+        let capped = min(base, Double(maximum.wholeMilliseconds))
+        let jittered = capped * (1 + jitter * (2 * random - 1))
+        return .milliseconds(Int64(max(0, jittered)))
     }
 }
 

@@ -121,6 +121,9 @@ public enum CheckpointError: Error, CustomStringConvertible {
     /// run is a zombie (it was paused, or its host was thought dead) and must not complete
     /// checkpoints — completing one would commit its sinks' transactions a second time.
     case superseded(path: String, by: String)
+    /// The latest completed checkpoint is unusable and restoring an older one would replay
+    /// input whose results these sinks may already have committed (they would appear twice).
+    case unsafeFallback(directory: String, unusable: [Int64], reasons: [String], older: Int64, sinks: [String])
 
     public var description: String {
         switch self {
@@ -129,6 +132,13 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .incompatible(let message): return "cannot restore: \(message)"
         case .unsupported(let message): return message
         case let .superseded(path, owner): return "another run of this job (\(owner)) took over the checkpoint directory '\(path)'; this run stops without completing checkpoints"
+        case let .unsafeFallback(directory, unusable, reasons, older, sinks):
+            let names = unusable.map { "checkpoint \($0)" }.joined(separator: ", ")
+            return "\(names) in '\(directory)' \(unusable.count == 1 ? "is" : "are") not usable (\(reasons.joined(separator: "; "))); "
+                + "restoring the older checkpoint \(older) would replay input whose results the sink\(sinks.count == 1 ? "" : "s") "
+                + sinks.map { "'\($0)'" }.joined(separator: ", ") + " may already have committed, so they would appear twice. "
+                + "Repair or restore the newer checkpoint from a backup, or accept duplicates explicitly: "
+                + "CheckpointConfiguration.unusableLatestCheckpoint = .restoreOlderAcceptingDuplicates (weir run: --accept-duplicates)"
         }
     }
 }

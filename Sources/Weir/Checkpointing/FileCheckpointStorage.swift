@@ -133,22 +133,36 @@ struct FileCheckpointStorage: Sendable {
     }
 
     /// The newest completed checkpoint that verifies; damaged ones are reported through
-    /// `report` and skipped. `nil` if there is none at all; an error if there are checkpoints
-    /// but every one is damaged (starting from scratch would silently replay the whole input).
-    func latestValid(report: (String) -> Void) throws -> Completed? {
-        var damaged: [String] = []
+    /// `report` and skipped — but before an older checkpoint is chosen over newer completed
+    /// ones that are unusable, `beforeFallingBack` decides (it throws to refuse: restoring an
+    /// older checkpoint replays input whose results sinks may already have committed). `nil` if
+    /// there is no checkpoint at all; an error if there are checkpoints but every one is damaged
+    /// (starting from scratch would silently replay the whole input).
+    func latestValid(report: (String) -> Void,
+                     beforeFallingBack: (_ unusable: [UnusableCheckpoint], _ older: Int64) throws -> Void = { _, _ in }) throws -> Completed? {
+        var unusable: [UnusableCheckpoint] = []
         for (id, path) in try checkpointDirectories() where FileManager.default.fileExists(atPath: path + "/_metadata") {
+            let completed: Completed
             do {
-                return try load(path)
+                completed = try load(path)
             } catch {
-                report("checkpoint \(id) is not usable, trying an older one: \(error)")
-                damaged.append("\(error)")
+                report("checkpoint \(id) is not usable: \(error)")
+                unusable.append(UnusableCheckpoint(checkpointID: id, reason: "\(error)"))
+                continue
             }
+            if !unusable.isEmpty { try beforeFallingBack(unusable, id) }
+            return completed
         }
-        if !damaged.isEmpty {
-            throw CheckpointError.incompatible("no usable checkpoint in '\(directory)': " + damaged.joined(separator: "; "))
+        if !unusable.isEmpty {
+            throw CheckpointError.incompatible("no usable checkpoint in '\(directory)': " + unusable.map(\.reason).joined(separator: "; "))
         }
         return nil
+    }
+
+    /// A completed checkpoint that cannot be restored, and why.
+    struct UnusableCheckpoint: Sendable {
+        let checkpointID: Int64
+        let reason: String
     }
 
     /// The state files of `operatorID` in a completed checkpoint, verified and decoded.

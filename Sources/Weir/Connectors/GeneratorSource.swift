@@ -39,7 +39,6 @@ public struct GeneratorSource<Output: Sendable>: Source {
         let source: GeneratorSource
         let parallelism: Int
         private var splits: [Split]
-        private var cursor = 0
         private let startedAt = ProcessingClock.monotonicNanoseconds()
         private var produced: Int64 = 0
 
@@ -71,18 +70,20 @@ public struct GeneratorSource<Output: Sendable>: Source {
                 }
                 splits[0].next = index
             } else {
-                // Several stripes (after a restore with lower parallelism): take them in turn so
-                // that event time advances evenly.
+                // Several stripes (after a restore at another parallelism), which may have got
+                // unequally far: the lowest index next, so that the subtask generates in index
+                // order — as one generator would — and a stripe that lags does not become late
+                // for the watermark the leading one drives.
                 while emitted < limit && !splits.isEmpty {
-                    cursor %= splits.count
-                    if splits[cursor].next >= end {
-                        splits.remove(at: cursor)
+                    var lowest = 0
+                    for candidate in splits.indices where splits[candidate].next < splits[lowest].next { lowest = candidate }
+                    if splits[lowest].next >= end {
+                        splits.remove(at: lowest)
                         continue
                     }
-                    batch.append(source.generate(splits[cursor].next))
-                    splits[cursor].next += splits[cursor].stride
+                    batch.append(source.generate(splits[lowest].next))
+                    splits[lowest].next += splits[lowest].stride
                     emitted += 1
-                    cursor += 1
                 }
             }
             produced += emitted

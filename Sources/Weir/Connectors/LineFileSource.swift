@@ -2,14 +2,33 @@ import Foundation
 
 /// The lines of text files, UTF-8, without their line terminators (`\n` or `\r\n`).
 ///
-/// Files are split among subtasks by index (file *i* goes to subtask *i* mod *p*) and each is
-/// read front to back, so a subtask's position is a (file, byte offset) pair. A final line
-/// without a terminator is read too.
+/// Files are split among subtasks by index (file *i* goes to subtask *i* mod *p*); each file is
+/// a split whose position is the byte offset of its next line. A final line without a
+/// terminator is read too. Checkpoints name a file relative to the source's directory (when
+/// made with ``init(directory:)``), so that the input can be moved with the run.
+///
+/// **Event time.** Set ``watermarks`` to take each line's event time in the source and keep a
+/// watermark per file (``SplitWatermarks``): a subtask then reads all of its files at once,
+/// handing out the line with the smallest timestamp next, and its watermark is the least of its
+/// files' watermarks. Each file on its own must be out of order by no more than the strategy's
+/// bound; files may overlap or follow each other in time in any order, and a restore may deal
+/// the files to other subtasks, without making a record late. Without ``watermarks`` a subtask
+/// reads its files one after the other, and a watermark made after the source
+/// (`assignTimestampsAndWatermarks`) is only exact if every subtask's files follow each other in
+/// time — also after a restore that deals them anew.
 public struct LineFileSource: Source {
     public let paths: [String]
+    /// The directory the files were listed from (`nil` for ``init(paths:)``).
+    public let directory: String?
+    /// Event time per line and watermarks per file; `nil` (the default): records carry no
+    /// timestamp and the source makes no watermark.
+    public var watermarks: WatermarkStrategy<String>?
 
-    /// Reads the given files.
-    public init(paths: [String]) { self.paths = paths }
+    /// Reads the given files (checkpoints record these paths as given).
+    public init(paths: [String]) {
+        self.paths = paths
+        self.directory = nil
+    }
 
     /// Reads every regular file directly in `directory` (not recursively, hidden files
     /// skipped), in name order.
@@ -27,95 +46,230 @@ public struct LineFileSource: Source {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(path) }
         }
         self.paths = files
+        self.directory = directory
     }
 
     public func makeReader(_ context: SourceContext) throws -> Reader {
-        Reader(splits: paths.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map { Split(path: $0.element, offset: 0) })
+        let mine = paths.enumerated().filter { $0.offset % context.parallelism == context.subtask }
+        return Reader(splits: mine.map { Split(file: name(of: $0.element), offset: 0, maxEventTime: nil) }, source: self)
     }
 
     public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
-        let decoder = BinaryStateDecoder()
-        return Reader(splits: try splits.map { try decoder.decode(Split.self, from: $0) })
+        Reader(splits: try splits.map(Split.decode), source: self)
     }
 
-    /// A file and the byte offset of its next unread line.
+    /// How checkpoints name `path`: relative to ``directory`` when it lies there.
+    func name(of path: String) -> String {
+        guard let directory else { return path }
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    /// Where the file a checkpoint names is now.
+    func path(of name: String) -> String {
+        guard let directory, !name.hasPrefix("/") else { return name }
+        return (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// A file and the byte offset of its next line not handed out yet.
     struct Split: Codable, Sendable {
-        var path: String
+        /// Relative to the source's directory (absolute in checkpoints of older versions).
+        var file: String
         var offset: UInt64
+        /// The largest event time handed out of the file (with ``LineFileSource/watermarks``).
+        var maxEventTime: Int64?
+
+        private struct WithoutEventTime: Codable {
+            var path: String
+            var offset: UInt64
+        }
+
+        static func decode(_ bytes: [UInt8]) throws -> Split {
+            let decoder = BinaryStateDecoder()
+            if let split = try? decoder.decode(Split.self, from: bytes) { return split }
+            let old = try decoder.decode(WithoutEventTime.self, from: bytes)
+            return Split(file: old.path, offset: old.offset, maxEventTime: nil)
+        }
     }
 
     public struct Reader: SourceReader {
         private var splits: [Split]
-        private var paths: [String] { splits.map(\.path) }
+        private let source: LineFileSource
+        /// One cursor per split being read (opened when reading starts, closed at its end).
+        private var cursors: [LineCursor?]
+        /// Splits read to their end.
+        private var done: Set<Int> = []
+        /// Without watermarks: the split read now (they are read in order).
         private var fileIndex = 0
-        private var handle: FileHandle?
-        private var buffer: [UInt8] = []
-        private var bufferStart = 0
-        /// Byte offset in the current file of the next unread line.
-        public private(set) var offset: UInt64 = 0
-        private var endOfFile = false
+        /// With watermarks: each open split's next line and its event time, not handed out yet.
+        private var heads: [(line: String, eventTime: Int64)?]
+        private var fileWatermarks: SplitWatermarks<Int>?
+        private var opened = false
 
-        init(splits: [Split]) { self.splits = splits }
+        init(splits: [Split], source: LineFileSource) {
+            self.splits = splits
+            self.source = source
+            self.cursors = Array(repeating: nil, count: splits.count)
+            self.heads = Array(repeating: nil, count: splits.count)
+            if let strategy = source.watermarks {
+                var generator = SplitWatermarks<Int>(strategy: strategy)
+                let now = ProcessingClock.nowMilliseconds()
+                for (index, split) in splits.enumerated() { generator.assign(index, restoredMaxEventTime: split.maxEventTime, now: now) }
+                fileWatermarks = generator
+            }
+        }
+
+        /// Byte offset of the next line not handed out, in the file read now (sequential reading).
+        public var offset: UInt64 { fileIndex < cursors.count ? cursors[fileIndex]?.offset ?? 0 : 0 }
 
         public func snapshotSplits() throws -> [[UInt8]] {
             let encoder = BinaryStateEncoder()
-            var remaining = Array(splits[fileIndex...])
-            if handle != nil, !remaining.isEmpty { remaining[0].offset = offset }
-            return try remaining.map { try encoder.encode($0) }
+            return try splits.indices.filter { !done.contains($0) }.map { index in
+                var split = splits[index]
+                if let cursor = cursors[index] { split.offset = cursor.offset }
+                split.maxEventTime = fileWatermarks?.maxEventTime(of: index) ?? split.maxEventTime
+                return try encoder.encode(split)
+            }
         }
 
+        public var currentWatermark: Watermark? { fileWatermarks?.watermark(now: ProcessingClock.nowMilliseconds()) }
+
+        public var isIdle: Bool { fileWatermarks?.isIdle(now: ProcessingClock.nowMilliseconds()) ?? false }
+
         public mutating func poll(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
+            if fileWatermarks != nil { return try pollByEventTime(into: &batch, maxRecords: maxRecords) }
             while batch.count < maxRecords {
-                if handle == nil {
-                    guard fileIndex < splits.count else { return .finished }
-                    let path = splits[fileIndex].path
-                    guard let opened = FileHandle(forReadingAtPath: path) else {
-                        throw SourceError.unreadable(path: path, reason: "cannot open for reading")
-                    }
-                    handle = opened
-                    buffer.removeAll(keepingCapacity: true)
-                    bufferStart = 0
-                    offset = splits[fileIndex].offset
-                    endOfFile = false
-                    if offset > 0 {
-                        do { try opened.seek(toOffset: offset) } catch {
-                            throw SourceError.unreadable(path: paths[fileIndex], reason: "cannot seek to the checkpointed offset \(offset): \(error.localizedDescription)")
-                        }
-                    }
-                }
-                if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                    var end = newline
-                    if end > bufferStart && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                    batch.append(StreamRecord(String(decoding: buffer[bufferStart..<end], as: UTF8.self)))
-                    offset += UInt64(newline + 1 - bufferStart)
-                    bufferStart = newline + 1
-                    continue
-                }
-                if endOfFile {
-                    if bufferStart < buffer.count {
-                        batch.append(StreamRecord(String(decoding: buffer[bufferStart...], as: UTF8.self)))
-                        offset += UInt64(buffer.count - bufferStart)
-                    }
-                    try? handle?.close()
-                    handle = nil
+                guard fileIndex < splits.count else { return .finished }
+                if cursors[fileIndex] == nil { cursors[fileIndex] = try LineCursor(path: source.path(of: splits[fileIndex].file), offset: splits[fileIndex].offset) }
+                if let line = try cursors[fileIndex]!.nextLine() {
+                    batch.append(StreamRecord(line))
+                    cursors[fileIndex]!.handOut()
+                } else {
+                    cursors[fileIndex]!.close()
+                    cursors[fileIndex] = nil
+                    done.insert(fileIndex)
                     fileIndex += 1
-                    continue
                 }
-                buffer.removeSubrange(0..<bufferStart)
-                bufferStart = 0
-                let chunk: Data?
-                do { chunk = try handle!.read(upToCount: 1 << 16) } catch {
-                    throw SourceError.unreadable(path: paths[fileIndex], reason: "\(error.localizedDescription)")
-                }
-                if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { endOfFile = true }
             }
             return .more
         }
 
-        public mutating func close() {
-            try? handle?.close()
-            handle = nil
+        /// Every split open at once; the line with the smallest event time goes next, and a
+        /// run of lines of one file goes on while it stays at or below the next file's.
+        private mutating func pollByEventTime(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
+            let assign = source.watermarks!.timestampAssigner
+            if !opened {
+                opened = true
+                for (index, split) in splits.enumerated() {
+                    cursors[index] = try LineCursor(path: source.path(of: split.file), offset: split.offset)
+                    try readHead(index, assign)
+                }
+            }
+            while batch.count < maxRecords {
+                var first: (index: Int, time: Int64)?
+                var second = Int64.max
+                for index in heads.indices {
+                    guard let head = heads[index] else { continue }
+                    if let current = first, head.eventTime >= current.time {
+                        second = min(second, head.eventTime)
+                    } else {
+                        if let current = first { second = min(second, current.time) }
+                        first = (index, head.eventTime)
+                    }
+                }
+                guard let (index, _) = first else { return .finished }
+                while batch.count < maxRecords, let head = heads[index], head.eventTime <= second {
+                    batch.append(StreamRecord(head.line, timestamp: head.eventTime))
+                    fileWatermarks!.observe(head.eventTime, in: index)
+                    cursors[index]!.handOut()
+                    try readHead(index, assign)
+                }
+            }
+            return .more
         }
+
+        /// Reads split `index`'s next line into `heads`, or finishes the split at its end.
+        private mutating func readHead(_ index: Int, _ assign: (@Sendable (String, Int64) -> Int64)?) throws {
+            if let line = try cursors[index]!.nextLine() {
+                heads[index] = (line, assign.map { $0(line, Int64.min) } ?? Int64.min)
+            } else {
+                heads[index] = nil
+                cursors[index]!.close()
+                done.insert(index)
+                fileWatermarks!.finish(index)
+            }
+        }
+
+        public mutating func close() {
+            for index in cursors.indices { cursors[index]?.close() }
+        }
+    }
+}
+
+/// Reads one file line by line from a byte offset; knows the offset of the next line not handed
+/// out (a line read is handed out by ``handOut()``, so a read-ahead line is not skipped by a
+/// checkpoint).
+struct LineCursor {
+    let path: String
+    private var handle: FileHandle?
+    private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    private var endOfFile = false
+    /// Offset of the next line not handed out.
+    private(set) var offset: UInt64
+    /// Offset after the last line read.
+    private var readOffset: UInt64
+
+    init(path: String, offset: UInt64) throws {
+        self.path = path
+        self.offset = offset
+        self.readOffset = offset
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw SourceError.unreadable(path: path, reason: "cannot open for reading")
+        }
+        handle = opened
+        if offset > 0 {
+            do { try opened.seek(toOffset: offset) } catch {
+                throw SourceError.unreadable(path: path, reason: "cannot seek to the checkpointed offset \(offset): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The line read last is handed out: a checkpoint now starts after it.
+    mutating func handOut() { offset = readOffset }
+
+    /// The next line, or `nil` at the end of the file.
+    mutating func nextLine() throws -> String? {
+        while true {
+            if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                var end = newline
+                if end > bufferStart && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                let line = String(decoding: buffer[bufferStart..<end], as: UTF8.self)
+                readOffset += UInt64(newline + 1 - bufferStart)
+                bufferStart = newline + 1
+                return line
+            }
+            if endOfFile {
+                guard bufferStart < buffer.count else { return nil }
+                let line = String(decoding: buffer[bufferStart...], as: UTF8.self)
+                readOffset += UInt64(buffer.count - bufferStart)
+                bufferStart = buffer.count
+                return line
+            }
+            buffer.removeSubrange(0..<bufferStart)
+            bufferStart = 0
+            guard let handle else { throw SourceError.unreadable(path: path, reason: "read after close") }
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 1 << 16) } catch {
+                throw SourceError.unreadable(path: path, reason: "\(error.localizedDescription)")
+            }
+            if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { endOfFile = true }
+        }
+    }
+
+    mutating func close() {
+        try? handle?.close()
+        handle = nil
     }
 }
 

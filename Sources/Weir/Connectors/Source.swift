@@ -94,13 +94,18 @@ public struct SourceContext: Sendable {
     /// How often the job takes checkpoints (`nil`: it takes none); a transactional sink checks
     /// that its external system keeps transactions open long enough.
     public var checkpointInterval: Duration?
+    /// How many completed checkpoints the job keeps (any of them may be restored): a sink that
+    /// keeps records of its commits keeps those that these checkpoints refer to.
+    public var retainedCheckpoints: Int = 2
 
-    public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job", checkpointInterval: Duration? = nil) {
+    public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job", checkpointInterval: Duration? = nil,
+                retainedCheckpoints: Int = 2) {
         self.subtask = subtask
         self.parallelism = parallelism
         self.operatorName = operatorName
         self.jobName = jobName
         self.checkpointInterval = checkpointInterval
+        self.retainedCheckpoints = retainedCheckpoints
     }
 }
 

@@ -12,5 +12,10 @@ final class StreamGraph {
 
     func setName(_ name: String, of node: Int) { nodes[node].name = name }
 
+    func setReplay(_ replay: SinkReplay, of node: Int) { nodes[node].replay = replay }
+
+    /// The two-phase-commit sinks whose output replayed input would duplicate.
+    var sinksDuplicatingReplays: [String] { nodes.filter { $0.replay == .duplicates }.map(\.name) }
+
     func node(_ id: Int) -> StreamNode { nodes[id] }
 }

@@ -44,6 +44,8 @@ struct StreamNode: Sendable {
     var inputs: [StreamEdge]
     /// Factories for the node's main output type.
     let outputs: OutputFactories
+    /// A two-phase-commit sink's answer to replayed input (`nil`: not such a sink).
+    var replay: SinkReplay?
 }
 
 /// What a source task needs for checkpoints: its task's checkpointing (if enabled), the splits

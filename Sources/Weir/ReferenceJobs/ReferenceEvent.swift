@@ -19,6 +19,16 @@ public struct ReferenceEvent: Sendable, Hashable, Codable {
         guard fields.count == 3, let key = Int(fields[0]), let timestamp = Int64(fields[1]), let value = Int64(fields[2]) else { return nil }
         return StreamRecord(ReferenceEvent(key: key, value: value), timestamp: timestamp)
     }
+
+    /// The timestamp field of a `key,timestamp,value` line, without parsing the rest; `nil` if
+    /// it is not a number. For a source's timestamp assigner (the line is parsed again later).
+    public static func timestamp(ofLine line: String) -> Int64? {
+        var utf8 = line.utf8[...]
+        guard let first = utf8.firstIndex(of: UInt8(ascii: ",")) else { return nil }
+        utf8 = utf8[utf8.index(after: first)...]
+        let end = utf8.firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
+        return Int64(Substring(utf8[..<end]))
+    }
 }
 
 /// The result of the reference pipeline: the sum and count of one key's values in one window.

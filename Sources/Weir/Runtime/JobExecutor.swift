@@ -174,7 +174,7 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// The share of a restored checkpoint that `node`'s `subtask` gets: the key groups it owns
-    /// now, and every `parallelism`-th split.
+    /// now, and its own splits at the same parallelism (every `parallelism`-th otherwise).
     private func restoredState(of node: StreamNode, subtask: Int) -> RestoredOperatorState? {
         guard checkpointing?.restore != nil else { return nil }
         let files = (restoredStates[Self.operatorID(of: node)] ?? []).sorted { $0.subtask < $1.subtask }
@@ -186,8 +186,16 @@ final class JobExecutor: @unchecked Sendable {
             }
         }
         let all = files.flatMap(\.splits)
-        let splits = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
-        return RestoredOperatorState(checkpointID: checkpointing!.restore!.metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all)
+        let metadata = checkpointing!.restore!.metadata
+        let splits: [[UInt8]]
+        if metadata.operators.first(where: { $0.operatorID == Self.operatorID(of: node) })?.parallelism == node.parallelism {
+            // Same parallelism: every subtask gets back its own splits (and with them the order
+            // in which it read them).
+            splits = files.filter { $0.subtask == subtask }.flatMap(\.splits)
+        } else {
+            splits = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
+        }
+        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all)
     }
 
     // MARK: - One task
@@ -262,6 +270,7 @@ final class JobExecutor: @unchecked Sendable {
                                       stateBackend: stateBackend, metrics: plan.metrics[node], sideOutputs: sideOutputs,
                                       restored: restoredState(of: plan.nodes[node], subtask: subtask),
                                       checkpointInterval: checkpointing?.configuration.interval, jobName: jobName, warn: warn)
+        context.retainedCheckpoints = checkpointing?.configuration.retainedCheckpoints ?? 2
         operators.append((op, context))
         return input
     }

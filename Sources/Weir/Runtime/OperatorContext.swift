@@ -13,6 +13,8 @@ final class OperatorContext {
     /// How often the job takes checkpoints; `nil` without checkpoints (a two-phase-commit sink
     /// commits only with them).
     let checkpointInterval: Duration?
+    /// Completed checkpoints the job keeps (``CheckpointConfiguration/retainedCheckpoints``).
+    var retainedCheckpoints = 2
     var checkpointingEnabled: Bool { checkpointInterval != nil }
     /// The name the job was executed with.
     let jobName: String

@@ -42,10 +42,15 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
 
     /// The files of one checkpoint interval of one subtask: where each is written and where it
     /// becomes visible.
+    ///
+    /// Paths are relative to ``directory`` (absolute only in checkpoints of older versions), so
+    /// that a run's directories can be moved and the job resumed there.
     public struct Transaction: Codable, Sendable, Hashable {
         public struct Part: Codable, Sendable, Hashable {
-            public var temporaryPath: String
-            public var finalPath: String
+            /// Where the part is written, relative to the sink's directory.
+            public var temporaryFile: String
+            /// Where it becomes visible, relative to the sink's directory.
+            public var finalFile: String
         }
 
         public var checkpointID: Int64
@@ -55,6 +60,11 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
     public func makeWriter(_ context: SinkContext) throws -> FileSinkWriter<Input> {
         try FileSinkWriter(sink: self, subtask: context.subtask)
     }
+
+    /// Exactly-once parts are named by subtask and checkpoint, and a restore removes the parts
+    /// committed for checkpoints after the restored one before their input is replayed: the
+    /// output stays exact even when an older checkpoint is restored. At least once: duplicates.
+    public var replay: SinkReplay { guarantee == .exactlyOnce ? .replaces : .duplicates }
 }
 
 /// One subtask's writer of a ``FileSink``.
@@ -102,36 +112,59 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         if descriptor >= 0 { try closePart() }
     }
 
+    /// Where a part's file is now: `file` relative to the sink's directory (or absolute, from an
+    /// older checkpoint).
+    private func path(_ file: String) -> String { file.hasPrefix("/") ? file : sink.directory + "/" + file }
+
     public func commit(_ transaction: Transaction) throws {
         guard sink.guarantee == .exactlyOnce else { return }
         for part in transaction.parts {
-            if rename(part.temporaryPath, part.finalPath) == 0 { continue }
+            let (temporary, final) = (path(part.temporaryFile), path(part.finalFile))
+            if rename(temporary, final) == 0 { continue }
             let failure = errno
             // Idempotent: renamed by an earlier commit (before a crash) is success.
-            if failure == ENOENT && FileManager.default.fileExists(atPath: part.finalPath) { continue }
+            if failure == ENOENT && FileManager.default.fileExists(atPath: final) { continue }
             if failure == ENOENT {
-                throw TwoPhaseCommitError.lostTransaction("neither '\(part.temporaryPath)' nor '\(part.finalPath)' exists (checkpoint \(transaction.checkpointID), subtask \(subtask)); its rows are lost")
+                throw TwoPhaseCommitError.lostTransaction("neither '\(temporary)' nor '\(final)' exists (checkpoint \(transaction.checkpointID), subtask \(subtask)); its rows are lost")
             }
-            throw SinkError.unwritable(path: part.finalPath, reason: String(cString: strerror(failure)))
+            throw SinkError.unwritable(path: final, reason: String(cString: strerror(failure)))
         }
         if !transaction.parts.isEmpty { try DurableFile.syncDirectory(sink.directory) }
     }
 
     public func abort(_ transaction: Transaction) throws {
-        if descriptor >= 0, transaction.parts.last.map({ $0.temporaryPath == currentPath }) ?? false {
+        if descriptor >= 0, transaction.parts.last.map({ path($0.temporaryFile) == currentPath }) ?? false {
             Glibc.close(descriptor)
             descriptor = -1
             buffer.removeAll(keepingCapacity: true)
         }
         guard sink.guarantee == .exactlyOnce else { return }
-        for part in transaction.parts where unlink(part.temporaryPath) != 0 && errno != ENOENT {
-            throw SinkError.unwritable(path: part.temporaryPath, reason: String(cString: strerror(errno)))
+        for part in transaction.parts where unlink(path(part.temporaryFile)) != 0 && errno != ENOENT {
+            throw SinkError.unwritable(path: path(part.temporaryFile), reason: String(cString: strerror(errno)))
         }
+    }
+
+    /// Removes the parts this subtask (and the subtasks of a larger earlier run congruent to it)
+    /// committed for checkpoints after `checkpointID`: the restore replays their input, and the
+    /// replay commits its rows again — perhaps split differently between checkpoints, so
+    /// overwriting by name alone would not do. Nothing to remove after a restore of the latest
+    /// checkpoint (nothing is committed before its checkpoint completes).
+    public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {
+        guard sink.guarantee == .exactlyOnce else { return }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sink.directory)) ?? []
+        for name in names where name.hasPrefix(sink.prefix + "-") && name.hasSuffix(sink.suffix) && !name.hasPrefix(".") {
+            let fields = name.dropFirst(sink.prefix.count + 1).dropLast(sink.suffix.count).split(separator: "-")
+            guard fields.count == 3, let owner = Int(fields[0]), let checkpoint = Int64(fields[1]), Int(fields[2]) != nil,
+                  owner % parallelism == subtask, checkpoint > checkpointID else { continue }
+            let file = sink.directory + "/" + name
+            guard unlink(file) == 0 || errno == ENOENT else { throw SinkError.unwritable(path: file, reason: String(cString: strerror(errno))) }
+        }
+        try DurableFile.syncDirectory(sink.directory)
     }
 
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
         guard sink.guarantee == .exactlyOnce else { return }
-        let knownPaths = Set(known.flatMap { $0.parts.map(\.temporaryPath) })
+        let knownPaths = Set(known.flatMap { $0.parts.map { path($0.temporaryFile) } })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: inProgressDirectory)) ?? []
         for name in names {
             // `<prefix>-<subtask>-<checkpoint>-<part><suffix>.inprogress`; this subtask owns the
@@ -157,14 +190,14 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         let part: Transaction.Part
         switch sink.guarantee {
         case .exactlyOnce:
-            part = .init(temporaryPath: "\(inProgressDirectory)/\(name)\(sink.suffix).inprogress", finalPath: "\(sink.directory)/\(name)\(sink.suffix)")
+            part = .init(temporaryFile: ".inprogress/\(name)\(sink.suffix).inprogress", finalFile: "\(name)\(sink.suffix)")
         case .atLeastOnce:
-            let path = "\(sink.directory)/\(name)-\(runToken)\(sink.suffix)"
-            part = .init(temporaryPath: path, finalPath: path)
+            let file = "\(name)-\(runToken)\(sink.suffix)"
+            part = .init(temporaryFile: file, finalFile: file)
         }
-        descriptor = open(part.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw SinkError.unwritable(path: part.temporaryPath, reason: String(cString: strerror(errno))) }
-        currentPath = part.temporaryPath
+        currentPath = path(part.temporaryFile)
+        descriptor = open(currentPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
         transaction.parts.append(part)
         bytesInPart = 0
         if let header = sink.encoder.header {

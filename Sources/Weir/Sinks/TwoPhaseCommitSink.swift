@@ -12,6 +12,15 @@ public protocol TwoPhaseCommitSink<Input>: Sendable {
     associatedtype Writer: TwoPhaseCommitWriter where Writer.Input == Input, Writer.Transaction == Transaction
 
     func makeWriter(_ context: SinkContext) throws -> Writer
+
+    /// What replaying already committed input does to the output (see ``SinkReplay``).
+    /// Default ``SinkReplay/duplicates``: Weir then refuses to restore a checkpoint older than
+    /// the latest completed one.
+    var replay: SinkReplay { get }
+}
+
+extension TwoPhaseCommitSink {
+    public var replay: SinkReplay { .duplicates }
 }
 
 /// One subtask's side of a ``TwoPhaseCommitSink``.
@@ -37,6 +46,11 @@ public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
     /// Discard what earlier runs of this sink subtask left behind that none of `known` (every
     /// transaction of the restored checkpoint, or none) is. Default: nothing.
     func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws
+    /// Restored from checkpoint `checkpointID`, which may be older than the latest completed one:
+    /// a sink that declares ``SinkReplay/replaces`` undoes here what it committed for later
+    /// checkpoints (their input is about to be replayed). Called after recovery, before the
+    /// first new transaction. Default: nothing.
+    func prepareReplay(after checkpointID: Int64, parallelism: Int) throws
     func close()
 }
 
@@ -44,6 +58,7 @@ extension TwoPhaseCommitWriter {
     public func recoverAndCommit(_ transaction: Transaction) throws { try commit(transaction) }
     public func recoverAndAbort(_ transaction: Transaction) throws { try abort(transaction) }
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
+    public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
     public func close() {}
 }
 

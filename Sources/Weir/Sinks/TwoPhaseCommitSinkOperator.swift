@@ -40,7 +40,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         self.context = context
         let location = context.location
         writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName,
-                                             checkpointInterval: context.checkpointInterval))
+                                             checkpointInterval: context.checkpointInterval, retainedCheckpoints: context.retainedCheckpoints))
         let decoder = BinaryStateDecoder()
         let restoredCheckpoint = context.restored?.checkpointID
         let all = try (context.restored?.allSplits ?? []).map { try decoder.decode(Record.self, from: $0) }
@@ -61,6 +61,8 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
                 }
             case .abortLingering:
                 try writer.abortLingeringTransactions(known: all.map(\.transaction), parallelism: location.parallelism)
+            case .prepareReplay(let checkpointID):
+                try writer.prepareReplay(after: checkpointID, parallelism: location.parallelism)
             case .begin(let checkpointID):
                 try begin(checkpointID)
             case .preCommit, .commit:

@@ -9,12 +9,16 @@
 /// - After a restore from checkpoint *n*: every waiting transaction of the checkpoint is
 ///   recovered and committed (its checkpoint completed, its notification may never have
 ///   arrived), the transaction open at the snapshot is recovered and aborted, lingering ones
-///   are aborted, and a new transaction opens for *n + 1*.
+///   are aborted, what the sink committed for checkpoints after *n* is undone if it can
+///   (``SinkReplay/replaces``; *n* may be older than the latest completed checkpoint), and a
+///   new transaction opens for *n + 1*.
 struct TwoPhaseCommitStateMachine: Sendable, Equatable {
     enum Action: Equatable {
         case recoverAndCommit(Int64)
         case recoverAndAbort(Int64)
         case abortLingering
+        /// Undo what was committed for checkpoints after the restored one (their input is replayed).
+        case prepareReplay(after: Int64)
         case begin(Int64)
         case preCommit(Int64)
         case commit(Int64)
@@ -35,6 +39,7 @@ struct TwoPhaseCommitStateMachine: Sendable, Equatable {
             for id in Set(restoredOpen).sorted() { actions.append(.recoverAndAbort(id)) }
         }
         actions.append(.abortLingering)
+        if let checkpoint = restoredCheckpoint { actions.append(.prepareReplay(after: checkpoint)) }
         let next = (restoredCheckpoint ?? 0) + 1
         open = next
         actions.append(.begin(next))

@@ -82,14 +82,14 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
         }
         guard !all.isEmpty else { throw KafkaSourceError.noPartitions(topics: topics) }
         let mine = all.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)
-        return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }))
+        return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }), restoredEventTimes: [:])
     }
 
     public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> KafkaSourceReader<Deserializer> {
-        let decoder = BinaryStateDecoder()
-        let restored = try splits.map { try decoder.decode(KafkaPartitionSplit.self, from: $0) }
+        let restored = try splits.map(KafkaPartitionSplit.decode)
         let kafka = KafkaClient(bootstrap: bootstrap, configuration: client)
         return try KafkaSourceReader(source: self, client: kafka,
-                                     starts: Dictionary(uniqueKeysWithValues: restored.map { ($0.topicPartition, StartPosition.offset($0.offset)) }))
+                                     starts: Dictionary(uniqueKeysWithValues: restored.map { ($0.topicPartition, StartPosition.offset($0.offset)) }),
+                                     restoredEventTimes: Dictionary(uniqueKeysWithValues: restored.compactMap { split in split.maxEventTime.map { (split.topicPartition, $0) } }))
     }
 }

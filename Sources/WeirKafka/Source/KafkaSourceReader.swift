@@ -24,21 +24,25 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     private var needsFetch = true
     private let offsetCommitGroup: String?
     private let watermarks: WatermarkStrategy<Output>?
-    /// Per partition: the largest event time handed out, and when (ms) it last had records.
-    private var maxEventTime: [TopicPartition: Int64] = [:]
-    private var lastActive: [TopicPartition: Int64] = [:]
-    private let startedAt = ProcessingClock.nowMilliseconds()
+    /// Per-partition watermarks (with ``watermarks``): Weir's shared generator.
+    private var partitionWatermarks: SplitWatermarks<TopicPartition>?
     /// The positions each checkpoint not yet completed holds, for ``KafkaSource/offsetCommitGroup``.
     private let checkpointPositions = CheckpointPositions()
 
     /// Records buffered per partition before it is no longer fetched (until it drains).
     static var bufferLimit: Int { 20_000 }
 
-    init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition]) throws {
+    init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition], restoredEventTimes: [TopicPartition: Int64]) throws {
         self.deserializer = source.deserializer
         self.client = client
         self.offsetCommitGroup = source.offsetCommitGroup
         self.watermarks = source.watermarks
+        if let strategy = source.watermarks {
+            var generator = SplitWatermarks<TopicPartition>(strategy: strategy)
+            let now = ProcessingClock.nowMilliseconds()
+            for partition in starts.keys { generator.assign(partition, restoredMaxEventTime: restoredEventTimes[partition], now: now) }
+            partitionWatermarks = generator
+        }
         let configuration = source.consumer
         let boundedness = source.boundedness
         let (consumer, ends) = try awaitOnTaskThread {
@@ -74,12 +78,18 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
                 var eventTime = consumed.record.timestamp
                 if let watermarks {
                     eventTime = watermarks.timestampAssigner.map { $0(value, consumed.record.timestamp) } ?? eventTime
-                    maxEventTime[partition] = max(maxEventTime[partition] ?? Int64.min, eventTime)
+                    partitionWatermarks?.observe(eventTime, in: partition)
                 }
                 batch.append(StreamRecord(value, timestamp: eventTime))
             }
         }
         if active.contains(where: { buffers[$0]?.isEmpty ?? true }) || buffers.values.allSatisfy(\.isEmpty) { needsFetch = true }
+        if partitionWatermarks != nil {
+            // A partition with records still buffered is not idle; one read to its end holds nothing back.
+            let now = ProcessingClock.nowMilliseconds()
+            for (partition, buffered) in buffers where !buffered.isEmpty { partitionWatermarks!.markActive(partition, now: now) }
+            for partition in consumer.assignment where isDone(partition) { partitionWatermarks!.finish(partition) }
+        }
         return .more
     }
 
@@ -114,35 +124,14 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
             active.insert(record.topicPartition)
         }
         let now = ProcessingClock.nowMilliseconds()
-        for (partition, buffered) in buffers where !buffered.isEmpty { lastActive[partition] = now }
+        for (partition, buffered) in buffers where !buffered.isEmpty { partitionWatermarks?.markActive(partition, now: now) }
     }
 
     // MARK: Watermarks per partition
 
-    public var currentWatermark: Watermark? {
-        guard let watermarks else { return nil }
-        let now = ProcessingClock.nowMilliseconds()
-        var least: Int64?
-        for partition in consumer.assignment where !isDone(partition) && !isIdle(partition, now: now, timeout: watermarks.idleTimeoutMilliseconds) {
-            // A partition read from that has brought nothing yet holds event time at its start.
-            guard let latest = maxEventTime[partition] else { return .initial }
-            least = min(least ?? latest, latest)
-        }
-        guard let least else { return nil }
-        return Watermark(least &- watermarks.outOfOrdernessMilliseconds &- 1)
-    }
+    public var currentWatermark: Watermark? { partitionWatermarks?.watermark(now: ProcessingClock.nowMilliseconds()) }
 
-    public var isIdle: Bool {
-        guard let timeout = watermarks?.idleTimeoutMilliseconds else { return false }
-        let now = ProcessingClock.nowMilliseconds()
-        return consumer.assignment.allSatisfy { isDone($0) || isIdle($0, now: now, timeout: timeout) }
-    }
-
-    /// Nothing buffered and nothing fetched for `timeout`.
-    private func isIdle(_ partition: TopicPartition, now: Int64, timeout: Int64?) -> Bool {
-        guard let timeout, buffers[partition]?.isEmpty ?? true else { return false }
-        return now - (lastActive[partition] ?? startedAt) >= timeout
-    }
+    public var isIdle: Bool { partitionWatermarks?.isIdle(now: ProcessingClock.nowMilliseconds()) ?? false }
 
     /// A bounded partition read to its end.
     private func isDone(_ partition: TopicPartition) -> Bool {
@@ -165,7 +154,8 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         let encoder = BinaryStateEncoder()
         let positions = self.positions
         return try positions.keys.sorted().map { partition in
-            try encoder.encode(KafkaPartitionSplit(topic: partition.topic, partition: partition.partition, offset: positions[partition]!))
+            try encoder.encode(KafkaPartitionSplit(topic: partition.topic, partition: partition.partition, offset: positions[partition]!,
+                                                   maxEventTime: partitionWatermarks?.maxEventTime(of: partition)))
         }
     }
 

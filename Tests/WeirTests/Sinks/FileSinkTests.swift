@@ -76,7 +76,7 @@ final class FileSinkTests: XCTestCase {
         try writer.commit(transaction)
         try writer.commit(transaction)
         XCTAssertEqual(try committedRows(in: output), [1, 2, 3], "committing twice is harmless")
-        try FileManager.default.removeItem(atPath: transaction.parts[0].finalPath)
+        try FileManager.default.removeItem(atPath: output + "/" + transaction.parts[0].finalFile)
         XCTAssertThrowsError(try writer.commit(transaction)) { error in
             XCTAssertTrue("\(error)".contains("transaction lost"), "\(error)")
             XCTAssertTrue("\(error)".contains("checkpoint 7"), "\(error)")
@@ -85,7 +85,7 @@ final class FileSinkTests: XCTestCase {
         try writer.write(4, timestamp: 0, to: &aborted)
         try writer.preCommit(&aborted)
         try writer.abort(aborted)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: aborted.parts[0].temporaryPath))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/" + aborted.parts[0].temporaryFile))
     }
 
     func testLeftoversOfEarlierRunsAreDeletedOnStart() throws {

@@ -51,7 +51,7 @@ final class TwoPhaseCommitStateMachineTests: XCTestCase {
     func testRestoreCommitsWhatTheLostNotificationWouldHaveAndAbortsTheOpenOne() {
         var machine = TwoPhaseCommitStateMachine()
         XCTAssertEqual(machine.start(restoredCheckpoint: 5, waiting: [4, 5], open: [6]),
-                       [.recoverAndCommit(4), .recoverAndCommit(5), .recoverAndAbort(6), .abortLingering, .begin(6)])
+                       [.recoverAndCommit(4), .recoverAndCommit(5), .recoverAndAbort(6), .abortLingering, .prepareReplay(after: 5), .begin(6)])
         XCTAssertEqual(machine.waiting, [])
         XCTAssertEqual(machine.barrier(6), [.preCommit(6), .begin(7)], "the new transaction takes the aborted one's name")
     }

@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+
+/// The exactly-once conformance matrix (source × sink × parallelism change × fault), each case
+/// checked by ``IndependentWindowSums`` against the raw input. CI runs the sample below;
+/// `scripts/torture.sh` runs the whole matrix with many more kills (`WEIR_CONFORMANCE_FULL=1`,
+/// `WEIR_CONFORMANCE_KILLS`) and writes a table of the results (`WEIR_CONFORMANCE_TABLE`).
+final class ExactlyOnceConformanceTests: XCTestCase {
+    private var root = ""
+
+    override func setUp() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("weir-conformance-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    private var kills: Int { environment["WEIR_CONFORMANCE_KILLS"].flatMap(Int.init) ?? 6 }
+
+    /// Runs `testCase`, records its row in the table (if asked) and asserts exactly once —
+    /// or, for a fault Weir must refuse, the refusal.
+    private func check(_ testCase: ConformanceCase, expectRefusal: Bool = false, seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line) throws {
+        var broker: KafkaTestBroker?
+        if testCase.source == .kafka || testCase.sink == .kafka { broker = try KafkaTestBroker.noida(file: file, line: line) }
+        defer { broker?.stop() }
+        let outcome = try ConformanceHarness(root: root).run(testCase, broker: broker, seed: seed)
+        let result: String
+        if expectRefusal {
+            let refusal = try XCTUnwrap(outcome.refusal, "\(testCase): the resume must stop with an error, not restore an older checkpoint", file: file, line: line)
+            XCTAssertTrue(refusal.contains("not usable") && refusal.contains("--accept-duplicates"), "\(testCase): \(refusal.suffix(600))", file: file, line: line)
+            result = "refused: names the checkpoint, the sink and --accept-duplicates"
+        } else {
+            XCTAssertNil(outcome.refusal.map { String($0.suffix(800)) }, "\(testCase): the resume failed", file: file, line: line)
+            let verdict = try XCTUnwrap(outcome.verdict, file: file, line: line)
+            XCTAssertTrue(verdict.isExact, "\(testCase): \(verdict); runs' log: \(root)/runs.log", file: file, line: line)
+            XCTAssertGreaterThan(verdict.expected, 0, file: file, line: line)
+            result = "\(verdict.lost) | \(verdict.duplicated) | \(verdict.wrong)"
+            if case .everyCommitStep = testCase.fault {
+                XCTAssertEqual(outcome.crashes, 5, "\(testCase): the job crashed at each of the four steps and while restoring", file: file, line: line)
+            }
+        }
+        if let table = environment["WEIR_CONFORMANCE_TABLE"] {
+            let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue) | \(testCase.parallelism.map(String.init).joined(separator: "→")) | \(testCase.fault) | \(outcome.kills + outcome.crashes) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
+            if let handle = FileHandle(forWritingAtPath: table) {
+                handle.seekToEndOfFile()
+                handle.write(Data(row.utf8))
+                try handle.close()
+            } else {
+                try row.write(toFile: table, atomically: true, encoding: .utf8)
+            }
+        }
+    }
+
+    // MARK: - The observations, as cases
+
+    /// Files that follow each other in time, more files than subtasks, killed and resumed: a
+    /// restore that dealt the files anew once made a subtask read a late file after an early
+    /// one (4 million events dropped as late, wrong sums committed).
+    func testFilesIntoFilesUnderRandomKills() throws {
+        try check(ConformanceCase(source: .files, sink: .files, parallelism: [2], fault: .randomKills(kills)))
+    }
+
+    func testFilesIntoFilesRescaledAtEveryRestore() throws {
+        try check(ConformanceCase(source: .files, sink: .files, parallelism: [2, 1, 3], fault: .randomKills(kills)))
+    }
+
+    /// A damaged latest checkpoint with a Kafka sink once made Weir restore the older one and
+    /// commit its results a second time: now the resume stops and says what to do.
+    func testDamagedLatestCheckpointWithKafkaSinkIsRefused() throws {
+        try check(ConformanceCase(source: .generator, sink: .kafka, parallelism: [2], fault: .damagedLatestCheckpoint), expectRefusal: true)
+    }
+
+    /// The file sink replaces what a replay commits again: an older checkpoint is restored and
+    /// the output stays exact.
+    func testDamagedLatestCheckpointWithFileSinkStaysExact() throws {
+        try check(ConformanceCase(source: .files, sink: .files, parallelism: [2], fault: .damagedLatestCheckpoint))
+    }
+
+    /// A run's data directory moved elsewhere between a crash and the resume: checkpoints name
+    /// the sink's files relative to the run's directories (absolute paths once made the resume
+    /// fail with "transaction lost").
+    func testRunMovedToAnotherDirectoryResumesExactly() throws {
+        let testCase = ConformanceCase(source: .files, sink: .files, parallelism: [2], fault: .randomKills(0))
+        let harness = ConformanceHarness(root: root)
+        try FileManager.default.createDirectory(atPath: root + "/input", withIntermediateDirectories: true)
+        let parts = harness.inputParts(testCase)
+        for (index, lines) in parts.enumerated() {
+            try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/input/events-\(index).csv", atomically: true, encoding: .utf8)
+        }
+        let first = Process()
+        first.executableURL = CrashHarness.executable(named: "weir")
+        first.arguments = ["run", "--data-dir", root + "/old", "--source", "files", "--input", root + "/input", "--parallelism", "2",
+                           "--checkpoint-interval", "100", "--show", "0"]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let deadline = Date().addingTimeInterval(30)
+        while first.isRunning, Date() < deadline, (CrashHarness.newestCheckpoint(in: root + "/old/checkpoints") ?? 0) < 5 { usleep(5_000) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationReason, .uncaughtSignal, "killed mid-run")
+        try FileManager.default.moveItem(atPath: root + "/old", toPath: root + "/moved")
+        let resumed = try WeirCommandRun(["run", "--data-dir", root + "/moved", "--resume", "--parallelism", "2", "--show", "0"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        let verdict = IndependentWindowSums.compare(committed: try IndependentWindowSums.committedRows(inDirectory: root + "/moved/output"),
+                                                    expected: IndependentWindowSums.expected(lines: parts.joined().map { Substring($0) }, windowMilliseconds: 1_000))
+        XCTAssertTrue(verdict.isExact, "\(verdict)")
+        let verify = try WeirCommandRun(["verify", "--data-dir", root + "/moved"])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        XCTAssertTrue(verify.output.contains("exactly-once: OK"), "weir verify checks file-fed runs: \(verify.output)")
+    }
+
+    // MARK: - A sample of the rest of the matrix
+
+    func testGeneratorIntoFilesAtEveryCommitStep() throws {
+        try check(ConformanceCase(source: .generator, sink: .files, parallelism: [2, 1], fault: .everyCommitStep))
+    }
+
+    func testKafkaIntoKafkaUnderRandomKillsRescaled() throws {
+        try check(ConformanceCase(source: .kafka, sink: .kafka, parallelism: [2, 1], fault: .randomKills(kills), events: 200_000))
+    }
+
+    func testFilesIntoKafkaAtEveryCommitStep() throws {
+        try check(ConformanceCase(source: .files, sink: .kafka, parallelism: [2], fault: .everyCommitStep, events: 200_000))
+    }
+
+    // MARK: - The whole matrix (scripts/torture.sh)
+
+    func testWholeMatrix() throws {
+        guard environment["WEIR_CONFORMANCE_FULL"] == "1" else { throw XCTSkip("the whole matrix runs in scripts/torture.sh (WEIR_CONFORMANCE_FULL=1)") }
+        var seed: UInt64 = 100
+        for source in [ConformanceCase.Source.generator, .files, .kafka] {
+            for sink in [ConformanceCase.Sink.files, .kafka] {
+                for parallelism in [[2], [2, 1, 3]] {
+                    for fault in [ConformanceCase.Fault.randomKills(kills), .everyCommitStep, .damagedLatestCheckpoint] {
+                        seed += 1
+                        let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault,
+                                                       events: source == .kafka || sink == .kafka ? 200_000 : 400_000)
+                        if case .damagedLatestCheckpoint = fault, parallelism.count > 1 { continue }
+                        let refusal: Bool
+                        if case .damagedLatestCheckpoint = fault { refusal = sink == .kafka } else { refusal = false }
+                        try check(testCase, expectRefusal: refusal, seed: seed)
+                    }
+                }
+            }
+        }
+    }
+}
