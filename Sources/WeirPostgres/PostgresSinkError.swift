@@ -1,7 +1,8 @@
+import Weir
 import PostgresNIO
 
 /// Why a ``PostgresSink`` failed, in words that say what to do.
-public enum PostgresSinkError: Error, CustomStringConvertible {
+public enum PostgresSinkError: PermanentFailure, CustomStringConvertible {
     /// The sink is configured in a way that cannot work.
     case invalidConfiguration(String)
     /// The server has `max_prepared_transactions = 0`, its default: no two-phase commit.
@@ -33,4 +34,15 @@ enum SQLState {
     static let undefinedObject = "42704"
     /// `object_not_in_prerequisite_state`: PREPARE TRANSACTION with max_prepared_transactions = 0.
     static let notInPrerequisiteState = "55000"
+}
+
+extension PostgresSinkError {
+    /// A setting or a server configuration a restart would not change ends the job at once; a
+    /// lost connection or a failed statement is restarted from the latest checkpoint.
+    public var isPermanent: Bool {
+        switch self {
+        case .invalidConfiguration, .preparedTransactionsDisabled: return true
+        case .connectionLost, .statementFailed: return false
+        }
+    }
 }

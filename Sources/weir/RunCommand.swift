@@ -341,7 +341,7 @@ extension RunCommand {
 }
 
 /// Errors of the job's input.
-enum InputError: Error, CustomStringConvertible {
+enum InputError: PermanentFailure, CustomStringConvertible {
     case malformedLine(String)
 
     var description: String {

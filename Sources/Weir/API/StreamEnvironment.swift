@@ -175,12 +175,12 @@ public final class StreamEnvironment {
         }
     }
 
-    /// A restart would meet the same loss again (the sink's transaction is gone for good):
-    /// fail the job loudly instead of restarting it forever.
+    /// A restart would meet the same loss or the same error again (the sink's transaction is
+    /// gone for good; a ``PermanentFailure``): fail the job loudly instead of restarting it.
     private static func isDataLoss(_ error: any Error) -> Bool {
         let underlying = (error as? OperatorFailure)?.underlying ?? error
         if case TwoPhaseCommitError.lostTransaction = underlying { return true }
-        return false
+        return (underlying as? any PermanentFailure)?.isPermanent ?? false
     }
 
     /// Stops the job that `execute` is running (from any thread, e.g. a signal handler):

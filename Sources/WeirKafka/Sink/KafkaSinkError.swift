@@ -1,5 +1,8 @@
+import Weir
+
 /// What stops a Kafka sink besides the client's own errors.
-public enum KafkaSinkError: Error, CustomStringConvertible {
+/// Every case is a setting or a topic that a restart would not change: the job ends at once.
+public enum KafkaSinkError: PermanentFailure, CustomStringConvertible {
     case unknownTopic(String)
     case poolExhausted(prefix: String, subtask: Int, size: Int)
     case invalidConfiguration(String)

@@ -179,6 +179,7 @@ final class FileSinkTests: XCTestCase {
             options.failOnTransactionTimeout = fail
             let env = StreamEnvironment(parallelism: 1)
             env.checkpointing = CheckpointConfiguration(directory: checkpoints, interval: .milliseconds(50))
+            env.restartStrategy = .none
             let warnings = Warnings()
             env.warningHandler = { warnings.add($0) }
             env.addSource(GeneratorSource(count: 5_000, ratePerSecond: 20_000) { StreamRecord($0) })

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole exactly-once conformance matrix with many kills — too long for CI, run before
+# resolving an issue that touches recovery. Every case (source × sink × parallelism change ×
+# fault) is run by `weir` under the fault and checked by the independent checker of
+# Tests/WeirTests/Conformance against results computed from the raw input.
+#
+#   scripts/torture.sh [KILLS_PER_CASE]    (default 84: 12 random-kill cases × 84 ≈ 1,000 kills,
+#                                           plus the crash-point and damaged-checkpoint cases)
+#
+# Installs the Kafka brokers as the test command does, builds the tests, runs the matrix, and
+# prints (and writes to .build/torture-table.md) a table of cases, kills and lost, duplicated
+# and wrong rows. Stops the brokers it started (each test stops its own by pid).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kills="${1:-84}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
+    apt-get install -y -q zlib1g-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev; }
+fi
+{ read -r WEIR_NOIDA_DB; read -r WEIR_TANSU; } < <(scripts/kafka-brokers.sh install "$work/kafka")
+export WEIR_NOIDA_DB WEIR_TANSU WEIR_KAFKA_PYTHON="$work/kafka/venv/bin/python" WEIR_REQUIRE_KAFKA=1
+
+swift build --build-tests --traits Kafka
+
+table="$work/table.md"
+export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"
+started=$(date +%s)
+status=0
+swift test --skip-build --disable-swift-testing --filter ExactlyOnceConformanceTests/testWholeMatrix 2>&1 | tee "$work/torture.log" | grep -E "error:|Test Case|Executed" || status=$?
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+elapsed=$(( $(date +%s) - started ))
+
+{
+    echo "| source | sink | parallelism | fault | kills | expected rows | lost \| duplicated \| wrong |"
+    echo "|---|---|---|---|---|---|---|"
+    cat "$table" 2>/dev/null || true
+    total=$(awk -F'|' '{ s += $6 } END { print s + 0 }' "$table" 2>/dev/null || echo 0)
+    echo
+    echo "$total SIGKILLs in all, ${elapsed} s, $(nproc) cores, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)"
+} | tee .build/torture-table.md
+if [ "$status" -ne 0 ]; then
+    echo "== what failed"
+    grep -E "error: " "$work/torture.log" | cut -c1-800 || true
+fi
+exit "$status"
