@@ -134,10 +134,13 @@ struct ConformanceHarness {
             let steps = ["before-precommit", "after-precommit", "before-commit", "mid-commit"]
             var harness = CrashHarness(executable: CrashHarness.executable(named: "weir"), arguments: arguments)
             harness.logPath = root + "/runs.log"
+            let checkpoints = data + "/checkpoints"
             harness.extraArguments = { run in
                 var extra = ["--parallelism", "\(parallelism[run % parallelism.count])"]
-                // Run k crashes at step k from its third checkpoint on; then one crash while restoring.
-                if run < steps.count { extra += ["--crash-at", steps[run], "--crash-checkpoint", "\(3 + run * 4)"] }
+                // Run k crashes at step k from its second new checkpoint on (ids go on from the
+                // restored one); then one crash while restoring.
+                let first = (CrashHarness.newestCheckpoint(in: checkpoints) ?? 0) + 2
+                if run < steps.count { extra += ["--crash-at", steps[run], "--crash-checkpoint", "\(first)"] }
                 if run == steps.count { extra += ["--crash-at", "before-recovery", "--crash-checkpoint", "0"] }
                 return extra
             }
