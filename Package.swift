@@ -23,6 +23,7 @@ let package = Package(
     // installed.
     traits: [
         .trait(name: "Kafka", description: "The weir command reads from and writes to Kafka (needs zlib1g-dev)."),
+        .trait(name: "Postgres", description: "The weir command writes into PostgreSQL (adds postgres-nio to its build)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Weir",
                 .target(name: "WeirKafka", condition: .when(traits: ["Kafka"])),
+                .target(name: "WeirPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

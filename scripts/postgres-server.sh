@@ -3,6 +3,7 @@
 #
 #   scripts/postgres-server.sh start DIR [MAX_PREPARED_TRANSACTIONS]   prints the server's URL
 #   scripts/postgres-server.sh stop DIR
+#   scripts/postgres-server.sh restart DIR   same port, same data (prepared transactions survive)
 #
 # `start` installs PostgreSQL from Debian's packages if it is missing (without creating or
 # starting Debian's own cluster), creates a data directory in DIR, starts the server on a free
@@ -83,8 +84,21 @@ stop() {
     rm -f "$dir/server.pid"
 }
 
+# Stops the server started in DIR (fast shutdown: sessions cut, prepared transactions kept) and
+# starts it again on the same port with the same data — a database restart under a running job.
+restart() {
+    [ -f "$dir/server.pid" ] || { echo "postgres-server: no server started in $dir" >&2; exit 1; }
+    stop
+    local bin
+    bin="$(find_bin)"
+    as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2 \
+        || { cat "$dir/server.log" >&2; exit 1; }
+    head -1 "$dir/data/postmaster.pid" >"$dir/server.pid"
+}
+
 case "$command" in
     start) start ;;
     stop) stop ;;
-    *) echo "usage: postgres-server.sh start|stop DIR [MAX_PREPARED_TRANSACTIONS]" >&2; exit 2 ;;
+    restart) restart ;;
+    *) echo "usage: postgres-server.sh start|stop|restart DIR [MAX_PREPARED_TRANSACTIONS]" >&2; exit 2 ;;
 esac

@@ -26,6 +26,8 @@ echo "== PostgreSQL servers for the sink tests"
 WEIR_POSTGRES_URL="$(scripts/postgres-server.sh start "$servers/postgres" 64)"
 WEIR_POSTGRES_NO_PREPARED_URL="$(scripts/postgres-server.sh start "$servers/postgres-no-prepared" 0)"
 export WEIR_POSTGRES_URL WEIR_POSTGRES_NO_PREPARED_URL
+# The conformance suite restarts this server mid-run (scripts/postgres-server.sh restart).
+export WEIR_POSTGRES_DIR="$servers/postgres"
 # The PostgreSQL tests fail instead of skipping when a server is missing.
 export WEIR_REQUIRE_POSTGRES=1
 echo "   $WEIR_POSTGRES_URL, $WEIR_POSTGRES_NO_PREPARED_URL (max_prepared_transactions = 0)"
@@ -39,8 +41,8 @@ export WEIR_REQUIRE_KAFKA=1
 echo "   $WEIR_NOIDA_DB"
 echo "   $WEIR_TANSU"
 
-echo "== build (debug, all targets; weir with the Kafka trait)"
-swift build --build-tests --traits Kafka
+echo "== build (debug, all targets; weir with the Kafka and Postgres traits)"
+swift build --build-tests --traits Kafka,Postgres
 
 echo "== smoke: weir run, weir verify, weir checkpoints"
 smoke="$servers/smoke"

@@ -7,7 +7,7 @@
 #   scripts/torture.sh [KILLS_PER_CASE]    (default 84: 12 random-kill cases × 84 ≈ 1,000 kills,
 #                                           plus the crash-point and damaged-checkpoint cases)
 #
-# Installs the Kafka brokers as the test command does, builds the tests, runs the matrix, and
+# Installs the Kafka brokers and starts a PostgreSQL server (stopped at the end) as the test command does, builds the tests, runs the matrix, and
 # prints (and writes to .build/torture-table.md) a table of cases, kills and lost, duplicated
 # and wrong rows. Stops the brokers it started (each test stops its own by pid).
 set -euo pipefail
@@ -15,15 +15,21 @@ cd "$(dirname "$0")/.."
 kills="${1:-84}"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    scripts/postgres-server.sh stop "$work/postgres" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 if ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
     apt-get install -y -q zlib1g-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev; }
 fi
 { read -r WEIR_NOIDA_DB; read -r WEIR_TANSU; } < <(scripts/kafka-brokers.sh install "$work/kafka")
 export WEIR_NOIDA_DB WEIR_TANSU WEIR_KAFKA_PYTHON="$work/kafka/venv/bin/python" WEIR_REQUIRE_KAFKA=1
+WEIR_POSTGRES_URL="$(scripts/postgres-server.sh start "$work/postgres" 64)"
+export WEIR_POSTGRES_URL WEIR_POSTGRES_DIR="$work/postgres" WEIR_REQUIRE_POSTGRES=1
 
-swift build --build-tests --traits Kafka
+swift build --build-tests --traits Kafka,Postgres
 
 table="$work/table.md"
 export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"
@@ -34,12 +40,13 @@ swift test --skip-build --disable-swift-testing --filter ExactlyOnceConformanceT
 elapsed=$(( $(date +%s) - started ))
 
 {
-    echo "| source | sink | parallelism | fault | kills | expected rows | lost \| duplicated \| wrong |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| source | sink | parallelism | fault | kills | server restarts | expected rows | lost \| duplicated \| wrong |"
+    echo "|---|---|---|---|---|---|---|---|"
     cat "$table" 2>/dev/null || true
     total=$(awk -F'|' '{ s += $6 } END { print s + 0 }' "$table" 2>/dev/null || echo 0)
     echo
-    echo "$total SIGKILLs in all, ${elapsed} s, $(nproc) cores, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)"
+    restarts=$(awk -F'|' '{ s += $7 } END { print s + 0 }' "$table" 2>/dev/null || echo 0)
+    echo "$total SIGKILLs and $restarts server restarts in all, ${elapsed} s, $(nproc) cores, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)"
 } | tee .build/torture-table.md
 if [ "$status" -ne 0 ]; then
     echo "== what failed"

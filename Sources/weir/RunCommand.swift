@@ -71,8 +71,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Where the events come from: generator, files (then --input) or kafka (then --input-topic; CSV lines key,timestamp,value, read read_committed).")
     var source: String = "generator"
 
-    @Option(help: "Where the window sums go: files (<data-dir>/output) or kafka (--output-topic, in transactions committed with the checkpoints).")
+    @Option(help: "Where the window sums go: files (<data-dir>/output), kafka (--output-topic, in transactions committed with the checkpoints) or postgres (--postgres-url; PREPARE TRANSACTION at each checkpoint).")
     var sink: String = "files"
+
+    @Option(help: "With --sink postgres: the server, postgres://user@host:port/database (max_prepared_transactions > 0).")
+    var postgresURL: String?
+
+    @Option(help: "With --sink postgres: the table (created if missing).")
+    var postgresTable: String = "window_sums"
+
+    @Option(help: "With --sink postgres: append (a row per window sum) or upsert (by key and window start; replays replace rows).")
+    var postgresMode: String = "append"
 
     @Option(help: "With --source kafka or --sink kafka: a broker, host:port.")
     var kafkaBootstrap: String = "127.0.0.1:9092"
@@ -141,7 +150,15 @@ struct RunCommand: ParsableCommand {
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
         guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
-        guard ["files", "kafka"].contains(sink) else { throw ValidationError("--sink must be files or kafka") }
+        guard ["files", "kafka", "postgres"].contains(sink) else { throw ValidationError("--sink must be files, kafka or postgres") }
+        if sink == "postgres" {
+            guard PostgresSupport.isBuiltIn else { throw PostgresSupport.missing }
+            guard postgresURL != nil || resume else { throw ValidationError("--sink postgres needs --postgres-url postgres://user@host:port/database") }
+            guard ["append", "upsert"].contains(postgresMode) else { throw ValidationError("--postgres-mode must be append or upsert") }
+            guard postgresTable.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !postgresTable.isEmpty else {
+                throw ValidationError("--postgres-table must be a plain table name (letters, digits, _)")
+            }
+        }
         if source == "kafka" || sink == "kafka" {
             guard KafkaSupport.isBuiltIn else { throw KafkaSupport.missing }
             guard let colon = kafkaBootstrap.lastIndex(of: ":"), let port = Int(kafkaBootstrap[kafkaBootstrap.index(after: colon)...]), (1...65535).contains(port) else {
@@ -220,7 +237,9 @@ struct RunCommand: ParsableCommand {
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
                 WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
             }
-        if let kafka = parameters.kafka, let topic = kafka.outputTopic {
+        if let postgres = parameters.postgres {
+            try PostgresSupport.write(sums, output: postgres, options: sinkOptions())
+        } else if let kafka = parameters.kafka, let topic = kafka.outputTopic {
             try KafkaSupport.write(sums, kafka: kafka, topic: topic, exactlyOnce: configuration.mode == .exactlyOnce, partitions: parallelism, options: sinkOptions())
         } else {
             var sink = FileSink<WindowSum>(directory: data.output, encoder: .csv { $0.csvFields }, guarantee: configuration.mode == .exactlyOnce ? .exactlyOnce : .atLeastOnce)
@@ -230,7 +249,8 @@ struct RunCommand: ParsableCommand {
         }
         let input = parameters.kafka?.inputTopic.map { "events from Kafka topic \($0) at \(parameters.kafka!.bootstrap)" + (parameters.kafka!.follow ? " (following it)" : "") }
             ?? parameters.input.map { "events from the files in \($0)" } ?? "\(parameters.events) events, \(parameters.keys) keys"
-        let output = parameters.kafka?.outputTopic.map { "window sums to Kafka topic \($0)" } ?? "window sums to \(data.output)"
+        let output = parameters.postgres.map { "window sums to PostgreSQL table \($0.table) (\($0.mode))" }
+            ?? parameters.kafka?.outputTopic.map { "window sums to Kafka topic \($0)" } ?? "window sums to \(data.output)"
         print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpointDir ?? data.checkpoints)")
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
@@ -316,6 +336,9 @@ struct RunCommand: ParsableCommand {
         if source == "files" {
             parameters.input = input
             parameters.badLines = badLines
+        }
+        if sink == "postgres", let postgresURL {
+            parameters.postgres = PostgresOutput(url: postgresURL, table: postgresTable, mode: postgresMode)
         }
         if source == "kafka" || sink == "kafka" {
             parameters.kafka = KafkaEndpoints(bootstrap: kafkaBootstrap, inputTopic: source == "kafka" ? inputTopic : nil,

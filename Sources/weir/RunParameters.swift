@@ -18,6 +18,8 @@ struct RunParameters: Codable, Equatable {
     var badLines: String?
     /// Where a run that reads or writes Kafka does so (`nil`: no Kafka).
     var kafka: KafkaEndpoints?
+    /// Where a run with `--sink postgres` writes (`nil`: another sink).
+    var postgres: PostgresOutput?
 
     var workload: ReferenceWorkload {
         ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorderMilliseconds, seed: seed)
@@ -66,6 +68,9 @@ struct DataDirectoryOption: ParsableArguments {
 enum CommittedOutput {
     /// The rows of the run described by `parameters`, and where they were read.
     static func read(_ parameters: RunParameters, data: DataDirectoryOption) throws -> (rows: [WindowSum], place: String) {
+        if let postgres = parameters.postgres {
+            return (try PostgresSupport.committedWindowSums(postgres), "PostgreSQL table \(postgres.table)")
+        }
         if let kafka = parameters.kafka, let topic = kafka.outputTopic {
             return (try KafkaSupport.committedWindowSums(kafka: kafka, topic: topic), "Kafka topic \(topic) at \(kafka.bootstrap)")
         }

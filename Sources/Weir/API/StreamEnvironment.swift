@@ -126,7 +126,7 @@ public final class StreamEnvironment {
                 let now = ProcessingClock.monotonicNanoseconds()
                 if let quiet = restartStrategy.resetAfter, now - lastFailure >= UInt64(quiet.wholeMilliseconds) * 1_000_000 { attempt = 0 }
                 lastFailure = now
-                guard let delay = restartStrategy.delay(beforeAttempt: attempt + 1), !(error is JobError), !(error is CheckpointError), !Self.isDataLoss(error),
+                guard let delay = restartStrategy.delay(beforeAttempt: attempt + 1), !(error is JobError), Self.isRestartable(checkpointError: error), !Self.isDataLoss(error),
                       !running.isCancelled, !running.isStopping else {
                     if attempt > 0, !(error is JobError) { warningHandler("job '\(jobName)' gives up after \(attempt) restarts in a row (restart strategy \(restartStrategy))") }
                     throw error
@@ -173,6 +173,15 @@ public final class StreamEnvironment {
             throw CheckpointError.unsafeFallback(directory: checkpointing.directory, unusable: unusable.map(\.checkpointID), reasons: unusable.map(\.reason),
                                                  older: older, sinks: atRisk)
         }
+    }
+
+    /// Checkpoint errors a restart can mend: only too many failed checkpoints in a row (a full
+    /// disk that is freed, a store that comes back). A damaged or foreign checkpoint, a refused
+    /// fallback, a newer run owning the directory stay as they are.
+    private static func isRestartable(checkpointError error: any Error) -> Bool {
+        guard let checkpointError = error as? CheckpointError else { return true }
+        if case .tooManyFailures = checkpointError { return true }
+        return false
     }
 
     /// A restart would meet the same loss or the same error again (the sink's transaction is

@@ -198,7 +198,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
                 storage.discard(id)
                 for mailbox in mailboxes.values { mailbox.post(.aborted(checkpointID: id)) }
             case .failJob(let reason):
-                failJob(CheckpointError.storage(path: storage.directory, reason: reason))
+                failJob(CheckpointError.tooManyFailures(path: storage.directory, reason: reason))
             }
         }
     }

@@ -121,6 +121,9 @@ public enum CheckpointError: Error, CustomStringConvertible {
     /// run is a zombie (it was paused, or its host was thought dead) and must not complete
     /// checkpoints — completing one would commit its sinks' transactions a second time.
     case superseded(path: String, by: String)
+    /// More checkpoints failed in a row than tolerated (a full disk, a slow store): the job fails
+    /// over — the restart strategy restarts it from the latest completed checkpoint.
+    case tooManyFailures(path: String, reason: String)
     /// The latest completed checkpoint is unusable and restoring an older one would replay
     /// input whose results these sinks may already have committed (they would appear twice).
     case unsafeFallback(directory: String, unusable: [Int64], reasons: [String], older: Int64, sinks: [String])
@@ -132,6 +135,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .incompatible(let message): return "cannot restore: \(message)"
         case .unsupported(let message): return message
         case let .superseded(path, owner): return "another run of this job (\(owner)) took over the checkpoint directory '\(path)'; this run stops without completing checkpoints"
+        case let .tooManyFailures(path, reason): return "checkpoints in '\(path)' keep failing: \(reason)"
         case let .unsafeFallback(directory, unusable, reasons, older, sinks):
             let names = unusable.map { "checkpoint \($0)" }.joined(separator: ", ")
             return "\(names) in '\(directory)' \(unusable.count == 1 ? "is" : "are") not usable (\(reasons.joined(separator: "; "))); "

@@ -9,7 +9,7 @@ import XCTest
 /// restore — then checked by ``IndependentWindowSums`` against the raw input.
 struct ConformanceCase: CustomStringConvertible {
     enum Source: String { case generator, files, kafka }
-    enum Sink: String { case files, kafka }
+    enum Sink: String { case files, kafka, postgres }
     enum Fault: CustomStringConvertible {
         /// SIGKILL at random moments, this many times.
         case randomKills(Int)
@@ -19,12 +19,25 @@ struct ConformanceCase: CustomStringConvertible {
         /// SIGKILL after a few checkpoints, then one byte of the latest checkpoint's window state
         /// flipped before the resume.
         case damagedLatestCheckpoint
+        /// The same, resumed with `--accept-duplicates`: the run must finish (no false "transaction
+        /// lost"), lose nothing and compute nothing wrong; duplicates are allowed and counted.
+        case damagedLatestCheckpointAcceptingDuplicates
+        /// The server the job talks to (the Kafka broker, or PostgreSQL) is stopped and started
+        /// again this many times while one run goes on: the job must ride it out by restarting
+        /// from its checkpoints, without a kill.
+        case serverRestarts(Int)
+        /// The run's data directory lies on a small file system that fills up mid-run; space is
+        /// freed a few seconds later: the job must ride it out.
+        case diskFullThenFreed
 
         var description: String {
             switch self {
             case .randomKills(let kills): return "\(kills) random SIGKILLs"
             case .everyCommitStep: return "SIGKILL at every 2PC step"
             case .damagedLatestCheckpoint: return "damaged latest checkpoint"
+            case .damagedLatestCheckpointAcceptingDuplicates: return "damaged latest checkpoint, --accept-duplicates"
+            case .serverRestarts(let restarts): return "\(restarts) server restarts"
+            case .diskFullThenFreed: return "disk full, then freed"
             }
         }
     }
@@ -59,7 +72,21 @@ struct ConformanceHarness {
         var runs = 0
         /// For faults Weir must refuse (a damaged checkpoint with a sink that would duplicate): what it said.
         var refusal: String?
+        /// Server restarts done, and restarts the job reported.
+        var serverRestarts = 0
     }
+
+    /// The PostgreSQL server the test command started, and its directory for restarts.
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    /// The `weir` the cases run: the one built beside the tests, or `WEIR_CONFORMANCE_WEIR`
+    /// (an older build, to show that a case fails there; with `WEIR_CONFORMANCE_LEGACY=1` the
+    /// harness leaves out the flags such a build does not know).
+    static var weir: URL {
+        ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_WEIR"].map { URL(fileURLWithPath: $0) } ?? CrashHarness.executable(named: "weir")
+    }
+    static var isLegacy: Bool { ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_LEGACY"] == "1" }
+
+    static var postgresDirectory: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// The input as `key,timestamp,value` lines in 4 parts ("files" or partitions): parts 0 and 1
     /// cover the first half of event time, 2 and 3 the second, each rising with up to
@@ -87,8 +114,8 @@ struct ConformanceHarness {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let data = root + "/data"
-        var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)",
-                         "--restart-delay", "50", "--restart-max-delay", "500"]
+        var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
+        if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500"] }
         var expected: [IndependentWindowSums.Row]
         let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
         switch testCase.source {
@@ -113,15 +140,30 @@ struct ConformanceHarness {
             arguments += ["--source", "kafka", "--input-topic", "conformance-in", "--kafka-bootstrap", bootstrap]
             expected = IndependentWindowSums.expected(lines: parts.joined().map { Substring($0) }, windowMilliseconds: 1_000)
         }
-        if testCase.sink == .kafka {
+        let table = "conformance_\(UInt32.random(in: 0 ... .max))"
+        switch testCase.sink {
+        case .files:
+            break
+        case .kafka:
             guard let bootstrap else { throw InjectedFailure(message: "a Kafka case needs a broker") }
             arguments += ["--sink", "kafka", "--output-topic", "conformance-out", "--kafka-bootstrap", bootstrap]
+        case .postgres:
+            guard let url = Self.postgresURL else { throw InjectedFailure(message: "a PostgreSQL case needs WEIR_POSTGRES_URL (scripts/test.sh starts a server)") }
+            arguments += ["--sink", "postgres", "--postgres-url", url, "--postgres-table", table]
         }
+        if case .diskFullThenFreed = testCase.fault {
+            // A file system of its own for the run's data: checkpoints and the file sink's parts.
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            guard Self.shell("mount -t tmpfs -o size=24m weir-conformance \(data)") == 0 else {
+                throw XCTSkip("cannot mount a small file system for the disk-full case (needs root): run the matrix as root")
+            }
+        }
+        defer { if case .diskFullThenFreed = testCase.fault { _ = Self.shell("umount \(data)") } }
         let parallelism = testCase.parallelism
         var outcome = Outcome()
         switch testCase.fault {
         case .randomKills(let kills):
-            var harness = CrashHarness(executable: CrashHarness.executable(named: "weir"), arguments: arguments)
+            var harness = CrashHarness(executable: Self.weir, arguments: arguments)
             harness.randomKills = kills
             harness.seed = seed
             harness.killDelayMilliseconds = 50...400
@@ -132,7 +174,7 @@ struct ConformanceHarness {
             (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
         case .everyCommitStep:
             let steps = ["before-precommit", "after-precommit", "before-commit", "mid-commit"]
-            var harness = CrashHarness(executable: CrashHarness.executable(named: "weir"), arguments: arguments)
+            var harness = CrashHarness(executable: Self.weir, arguments: arguments)
             harness.logPath = root + "/runs.log"
             let checkpoints = data + "/checkpoints"
             harness.extraArguments = { run in
@@ -146,9 +188,72 @@ struct ConformanceHarness {
             }
             let result = try harness.run()
             (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
-        case .damagedLatestCheckpoint:
+        case .serverRestarts(let restarts):
+            let log = root + "/runs.log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let job = Process()
+            job.executableURL = Self.weir
+            job.arguments = arguments + ["--parallelism", "\(parallelism[0])"]
+            job.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            job.standardError = job.standardOutput
+            try job.run()
+            defer { if job.isRunning { kill(job.processIdentifier, SIGKILL); job.waitUntilExit() } }
+            var random = SplitMix64Seeded(seed: seed)
+            for _ in 0..<restarts {
+                // Wait for a checkpoint after the last restart, then some more, then restart the server.
+                let before = CrashHarness.newestCheckpoint(in: data + "/checkpoints") ?? 0
+                let deadline = Date().addingTimeInterval(60)
+                while job.isRunning, Date() < deadline, (CrashHarness.newestCheckpoint(in: data + "/checkpoints") ?? 0) <= before { usleep(10_000) }
+                usleep(useconds_t(100_000 + random.next() % 400_000))
+                guard job.isRunning else { break }
+                switch testCase.sink {
+                case .postgres:
+                    guard let directory = Self.postgresDirectory else { throw XCTSkip("WEIR_POSTGRES_DIR is not set: the server cannot be restarted") }
+                    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../scripts/postgres-server.sh").standardized.path
+                    guard Self.shell("\(script) restart \(directory) >/dev/null 2>&1") == 0 else { throw InjectedFailure(message: "the PostgreSQL server did not restart") }
+                default:
+                    guard let broker else { throw InjectedFailure(message: "no server to restart") }
+                    try broker.restart()
+                }
+                outcome.serverRestarts += 1
+            }
+            job.waitUntilExit()
+            outcome.runs = 1
+            guard job.terminationStatus == 0 else {
+                let said = (try? String(contentsOfFile: log, encoding: .utf8)).map { $0.split(separator: "\n").suffix(12).joined(separator: "\n") } ?? ""
+                throw InjectedFailure(message: "the run did not ride out \(outcome.serverRestarts) server restarts (exit \(job.terminationStatus)):\n\(said)")
+            }
+        case .diskFullThenFreed:
+            let log = root + "/runs.log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let job = Process()
+            job.executableURL = Self.weir
+            job.arguments = arguments + ["--parallelism", "\(parallelism[0])"]
+            job.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            job.standardError = job.standardOutput
+            try job.run()
+            defer { if job.isRunning { kill(job.processIdentifier, SIGKILL); job.waitUntilExit() } }
+            let deadline = Date().addingTimeInterval(60)
+            while job.isRunning, Date() < deadline, (CrashHarness.newestCheckpoint(in: data + "/checkpoints") ?? 0) < 3 { usleep(10_000) }
+            // Fill what is left of the file system, let the job fail on it (and restart, and fail
+            // again) for two seconds, then free the space.
+            let filler = data + "/filler"
+            _ = Self.shell("dd if=/dev/zero of=\(filler) bs=64k 2>/dev/null")
+            sleep(2)
+            let sawFull = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("No space left on device")
+            try FileManager.default.removeItem(atPath: filler)
+            job.waitUntilExit()
+            outcome.runs = 1
+            let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard job.terminationStatus == 0 else {
+                throw InjectedFailure(message: "the run did not ride out a full disk (exit \(job.terminationStatus)):\n\(said.split(separator: "\n").suffix(12).joined(separator: "\n"))")
+            }
+            guard sawFull || said.contains("No space left on device") else {
+                throw InjectedFailure(message: "the disk never filled up for the job (the case proves nothing): \(said.suffix(400))")
+            }
+        case .damagedLatestCheckpoint, .damagedLatestCheckpointAcceptingDuplicates:
             let first = Process()
-            first.executableURL = CrashHarness.executable(named: "weir")
+            first.executableURL = Self.weir
             first.arguments = arguments + ["--parallelism", "\(parallelism[0])"]
             first.standardOutput = FileHandle.nullDevice
             first.standardError = FileHandle.nullDevice
@@ -159,7 +264,9 @@ struct ConformanceHarness {
             first.waitUntilExit()
             outcome.kills = 1
             try Self.damageLatestCheckpoint(in: data + "/checkpoints")
-            let resumed = try WeirCommandRun(arguments + ["--resume", "--parallelism", "\(parallelism[1 % parallelism.count])"])
+            var accept: [String] = []
+            if case .damagedLatestCheckpointAcceptingDuplicates = testCase.fault { accept = ["--accept-duplicates"] }
+            let resumed = try WeirCommandRun(executable: Self.weir, arguments + ["--resume", "--parallelism", "\(parallelism[1 % parallelism.count])"] + accept)
             outcome.runs = 2
             if resumed.status != 0 {
                 outcome.refusal = resumed.output
@@ -173,9 +280,21 @@ struct ConformanceHarness {
         case .kafka:
             committed = try IndependentWindowSums.committedRows(topic: "conformance-out", partitions: parallelism[0], bootstrap: bootstrap!,
                                                                 python: try ConfluentInteropTests.peerPython())
+        case .postgres:
+            committed = try IndependentWindowSums.committedRows(table: table, url: Self.postgresURL!)
+            _ = Self.shell("psql '\(Self.postgresURL!)' -q -c 'DROP TABLE IF EXISTS \(table)' >/dev/null 2>&1")
         }
         outcome.verdict = IndependentWindowSums.compare(committed: committed, expected: expected)
         return outcome
+    }
+
+    /// Runs a shell command; its exit status. Not Foundation's `Process`: a server the command
+    /// starts (a restarted PostgreSQL) inherits the descriptor `Process` watches, and
+    /// `waitUntilExit` would wait for the server instead of the command.
+    @discardableResult
+    static func shell(_ command: String) -> Int32 {
+        let status = system(command)
+        return status == -1 ? -1 : (status >> 8) & 0xff
     }
 
     /// Writes part `j` of the input to partition `j` of a new 4-partition topic.
@@ -210,5 +329,18 @@ struct ConformanceHarness {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + largest))
         bytes[bytes.count / 2] ^= 0xff
         try bytes.write(to: URL(fileURLWithPath: path + "/" + largest))
+    }
+}
+
+/// The harness's own seeded choices (delays), independent of Weir's generator.
+struct SplitMix64Seeded {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The conformance suite's checker. It uses no code of Weir on purpose — not its parsers, its
 /// window assigner, its generator or its readers: it computes the expected window sums from the
-/// raw input with plain integer arithmetic, reads the committed output as bytes (files) or
-/// through confluent-kafka (Kafka), and compares them row by row.
+/// raw input with plain integer arithmetic, reads the committed output as bytes (files),
+/// through confluent-kafka (Kafka) or with psql (PostgreSQL), and compares them row by row.
 enum IndependentWindowSums {
     /// One result row: a key's sum and count in one tumbling window.
     struct Row: Hashable {
@@ -93,6 +93,21 @@ enum IndependentWindowSums {
             }
         }
         return rows
+    }
+
+    /// Committed rows of a PostgreSQL table, read with `psql` (the server's own client).
+    static func committedRows(table: String, url: String) throws -> [Row] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", url, "-At", "-F", ",", "-c", "SELECT key, window_start, window_end, sum, count FROM \(table)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw InjectedFailure(message: "psql could not read \(table) from \(url)") }
+        return try String(decoding: printed, as: UTF8.self).split(separator: "\n").map(row)
     }
 
     static func compare(committed: [Row], expected: [Row]) -> Verdict {

@@ -61,6 +61,28 @@ final class KafkaTestBroker {
         let port = try Self.freePort()
         address = BrokerAddress(host: "127.0.0.1", port: port)
         pid = try Self.spawn(binary, kind.arguments(port: port, dataDirectory: directory + "/data"), log: directory + "/broker.log")
+        self.binary = binary
+        try waitUntilListening()
+    }
+
+    private let binary: String
+
+    /// Stops the broker (SIGINT, as an operator would) and starts it again on the same port with
+    /// the same data: a broker restart under a running job. Its log is appended to.
+    func restart() throws {
+        if isRunning {
+            kill(pid, SIGINT)
+            let deadline = Date().addingTimeInterval(10)
+            while isRunning && Date() < deadline { usleep(20_000) }
+            if isRunning {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                pid = 0
+            }
+        }
+        try? FileManager.default.moveItem(atPath: directory + "/broker.log", toPath: directory + "/broker-\(Int(Date().timeIntervalSince1970 * 1000)).log")
+        pid = try Self.spawn(binary, kind.arguments(port: address.port, dataDirectory: directory + "/data"), log: directory + "/broker.log")
         try waitUntilListening()
     }
 

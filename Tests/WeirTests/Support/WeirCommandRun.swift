@@ -11,9 +11,9 @@ struct WeirCommandRun {
         self.output = output
     }
 
-    init(_ arguments: [String]) throws {
+    init(executable: URL = CrashHarness.executable(named: "weir"), _ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = CrashHarness.executable(named: "weir")
+        process.executableURL = executable
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
