@@ -302,15 +302,7 @@ struct RunCommand: ParsableCommand {
         guard let crashAt else { return options }
         let threshold = crashCheckpoint
         options.stepObserver = { step in
-            let (name, checkpoint): (String, Int64)
-            switch step {
-            case .beforePreCommit(let id): (name, checkpoint) = ("before-precommit", id)
-            case .afterPreCommit(let id): (name, checkpoint) = ("after-precommit", id)
-            case .beforeCommit(let id): (name, checkpoint) = ("before-commit", id)
-            case .afterCommitOfOne(let id): (name, checkpoint) = ("mid-commit", id)
-            case .beforeRecovery(let id): (name, checkpoint) = ("before-recovery", id)
-            }
-            if name == crashAt && checkpoint >= threshold { kill(getpid(), SIGKILL) }
+            if step.name == crashAt && step.checkpointID >= threshold { kill(getpid(), SIGKILL) }
         }
         return options
     }

@@ -91,4 +91,23 @@ public enum TwoPhaseCommitStep: Sendable, Hashable {
     case afterCommitOfOne(checkpointID: Int64)
     /// Restoring: about to recover the transactions of the restored checkpoint.
     case beforeRecovery(checkpointID: Int64)
+
+    /// The step's name as crash tests spell it: `before-precommit`, `after-precommit`,
+    /// `before-commit`, `mid-commit`, `before-recovery`.
+    public var name: String {
+        switch self {
+        case .beforePreCommit: return "before-precommit"
+        case .afterPreCommit: return "after-precommit"
+        case .beforeCommit: return "before-commit"
+        case .afterCommitOfOne: return "mid-commit"
+        case .beforeRecovery: return "before-recovery"
+        }
+    }
+
+    /// The checkpoint the step belongs to.
+    public var checkpointID: Int64 {
+        switch self {
+        case .beforePreCommit(let id), .afterPreCommit(let id), .beforeCommit(let id), .afterCommitOfOne(let id), .beforeRecovery(let id): return id
+        }
+    }
 }

@@ -95,18 +95,11 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         for (index, lines) in parts.enumerated() {
             try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/input/events-\(index).csv", atomically: true, encoding: .utf8)
         }
-        let first = Process()
-        first.executableURL = ConformanceHarness.weir
-        first.arguments = ["run", "--data-dir", root + "/old", "--source", "files", "--input", root + "/input", "--parallelism", "2",
-                           "--checkpoint-interval", "100", "--show", "0"]
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
-        let deadline = Date().addingTimeInterval(30)
-        while first.isRunning, Date() < deadline, (CrashHarness.newestCheckpoint(in: root + "/old/checkpoints") ?? 0) < 5 { usleep(5_000) }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        XCTAssertEqual(first.terminationReason, .uncaughtSignal, "killed mid-run")
+        let first = try BackgroundRun(ConformanceHarness.weir, ["run", "--data-dir", root + "/old", "--source", "files", "--input", root + "/input",
+                                                                "--parallelism", "2", "--checkpoint-interval", "100", "--show", "0"], log: nil)
+        first.waitForCheckpoint(in: root + "/old/checkpoints", above: 4)
+        XCTAssertTrue(first.isRunning, "killed mid-run")
+        first.kill()
         try FileManager.default.moveItem(atPath: root + "/old", toPath: root + "/moved")
         let resumed = try WeirCommandRun(executable: ConformanceHarness.weir, ["run", "--data-dir", root + "/moved", "--resume", "--parallelism", "2", "--show", "0"])
         XCTAssertEqual(resumed.status, 0, resumed.output)

@@ -70,17 +70,7 @@ final class KafkaTestBroker {
     /// Stops the broker (SIGINT, as an operator would) and starts it again on the same port with
     /// the same data: a broker restart under a running job. Its log is appended to.
     func restart() throws {
-        if isRunning {
-            kill(pid, SIGINT)
-            let deadline = Date().addingTimeInterval(10)
-            while isRunning && Date() < deadline { usleep(20_000) }
-            if isRunning {
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-                pid = 0
-            }
-        }
+        terminate()
         try? FileManager.default.moveItem(atPath: directory + "/broker.log", toPath: directory + "/broker-\(Int(Date().timeIntervalSince1970 * 1000)).log")
         pid = try Self.spawn(binary, kind.arguments(port: address.port, dataDirectory: directory + "/data"), log: directory + "/broker.log")
         try waitUntilListening()
@@ -126,18 +116,22 @@ final class KafkaTestBroker {
 
     /// Stops the broker by its pid (SIGINT, then SIGKILL after 10 s) and removes its data.
     func stop() {
-        if isRunning {
-            kill(pid, SIGINT)
-            let deadline = Date().addingTimeInterval(10)
-            while isRunning && Date() < deadline { usleep(20_000) }
-            if isRunning {
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-                pid = 0
-            }
-        }
+        terminate()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Ends the broker process: SIGINT, then SIGKILL after 10 s.
+    private func terminate() {
+        guard isRunning else { return }
+        kill(pid, SIGINT)
+        let deadline = Date().addingTimeInterval(10)
+        while isRunning && Date() < deadline { usleep(20_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            pid = 0
+        }
     }
 
     deinit { stop() }
