@@ -37,7 +37,159 @@ struct ConformanceCase: CustomStringConvertible {
             case .everyCommitStep: return "SIGKILL at every 2PC step"
             case .damagedLatestCheckpoint: return "damaged latest checkpoint"
             case .damagedLatestCheckpointAcceptingDuplicates: return "damaged latest checkpoint, --accept-duplicates"
-            case .serverRestarts(let restarts):
+            case .serverRestarts(let restarts): return "\(restarts) server restarts"
+            case .diskFullThenFreed: return "disk full, then freed"
+            }
+        }
+    }
+
+    var source: Source
+    var sink: Sink
+    /// Parallelism of run 0, 1, 2, … (cycled): `[2]` keeps it, `[2, 1, 3]` rescales at every restore.
+    var parallelism: [Int]
+    var fault: Fault
+    /// Input size: events (lines) in all.
+    var events = 400_000
+    var keys = 500
+
+    var description: String {
+        "\(source.rawValue) → \(sink.rawValue), parallelism \(parallelism.map(String.init).joined(separator: "→")), \(fault)"
+    }
+}
+
+/// Runs ``ConformanceCase``s with the built `weir` command and Kafka brokers of the test
+/// support, in a directory of their own.
+struct ConformanceHarness {
+    let root: String
+    /// Event time covered by the input, in ms (the reference job's windows are 1 s).
+    let eventTimeMilliseconds: Int64 = 40_000
+    let disorder: Int64 = 50
+
+    /// What a case came to.
+    struct Outcome {
+        var verdict: IndependentWindowSums.Verdict?
+        var kills = 0
+        var crashes = 0
+        var runs = 0
+        /// For faults Weir must refuse (a damaged checkpoint with a sink that would duplicate): what it said.
+        var refusal: String?
+        /// Server restarts done, and restarts the job reported.
+        var serverRestarts = 0
+    }
+
+    /// The PostgreSQL server the test command started, and its directory for restarts.
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    /// The `weir` the cases run: the one built beside the tests, or `WEIR_CONFORMANCE_WEIR`
+    /// (an older build, to show that a case fails there; with `WEIR_CONFORMANCE_LEGACY=1` the
+    /// harness leaves out the flags such a build does not know).
+    static var weir: URL {
+        ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_WEIR"].map { URL(fileURLWithPath: $0) } ?? CrashHarness.executable(named: "weir")
+    }
+    static var isLegacy: Bool { ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_LEGACY"] == "1" }
+
+    static var postgresDirectory: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The input as `key,timestamp,value` lines in 4 parts ("files" or partitions): parts 0 and 1
+    /// cover the first half of event time, 2 and 3 the second, each rising with up to
+    /// `disorder` ms of disorder — so that a subtask that reads part 0 and then part 2 is on time,
+    /// and one that reads them the other way round (after a restore) is not, unless watermarks
+    /// are kept per part.
+    func inputParts(_ testCase: ConformanceCase) -> [[String]] {
+        let perPart = testCase.events / 4
+        let half = eventTimeMilliseconds / 2
+        var state: UInt64 = 0x5eed
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        return (0..<4).map { part in
+            (0..<perPart).map { i in
+                let base = Int64(part / 2) * half + Int64(i) * half / Int64(perPart)
+                let time = max(Int64(part / 2) * half, base - Int64(next() % UInt64(disorder + 1)))
+                return "\(Int64(i * 4 + part) % Int64(testCase.keys)),\(time),\(next() % 100)"
+            }
+        }
+    }
+
+    func run(_ testCase: ConformanceCase, broker: KafkaTestBroker?, seed: UInt64) throws -> Outcome {
+        try? FileManager.default.removeItem(atPath: root)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let data = root + "/data"
+        var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
+        if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500"] }
+        var expected: [IndependentWindowSums.Row]
+        let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
+        switch testCase.source {
+        case .generator:
+            // 10,000 events per second of event time: the same span as the other sources.
+            let eventsPerSecond = Int64(testCase.events) * 1_000 / eventTimeMilliseconds
+            arguments += ["--events", "\(testCase.events)", "--keys", "\(testCase.keys)", "--events-per-second", "\(eventsPerSecond)", "--rate", "150000"]
+            expected = IndependentWindowSums.expected(lines: IndependentWindowSums.generatorLines(
+                events: Int64(testCase.events), keys: Int64(testCase.keys), eventsPerSecond: eventsPerSecond, disorder: disorder, seed: 42), windowMilliseconds: 1_000)
+        case .files:
+            let parts = inputParts(testCase)
+            try FileManager.default.createDirectory(atPath: root + "/input", withIntermediateDirectories: true)
+            for (index, lines) in parts.enumerated() {
+                try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/input/events-\(index).csv", atomically: true, encoding: .utf8)
+            }
+            arguments += ["--source", "files", "--input", root + "/input"]
+            expected = IndependentWindowSums.expected(lines: parts.joined().map { Substring($0) }, windowMilliseconds: 1_000)
+        case .kafka:
+            guard let broker, let bootstrap else { throw InjectedFailure(message: "a Kafka case needs a broker") }
+            let parts = inputParts(testCase)
+            try Self.fill(broker: broker, topic: "conformance-in", parts: parts)
+            arguments += ["--source", "kafka", "--input-topic", "conformance-in", "--kafka-bootstrap", bootstrap]
+            expected = IndependentWindowSums.expected(lines: parts.joined().map { Substring($0) }, windowMilliseconds: 1_000)
+        }
+        let table = "conformance_\(UInt32.random(in: 0 ... .max))"
+        switch testCase.sink {
+        case .files:
+            break
+        case .kafka:
+            guard let bootstrap else { throw InjectedFailure(message: "a Kafka case needs a broker") }
+            arguments += ["--sink", "kafka", "--output-topic", "conformance-out", "--kafka-bootstrap", bootstrap]
+        case .postgres:
+            guard let url = Self.postgresURL else { throw InjectedFailure(message: "a PostgreSQL case needs WEIR_POSTGRES_URL (scripts/test.sh starts a server)") }
+            arguments += ["--sink", "postgres", "--postgres-url", url, "--postgres-table", table]
+        }
+        if case .diskFullThenFreed = testCase.fault {
+            // A file system of its own for the run's data: checkpoints and the file sink's parts.
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            guard Self.shell("mount -t tmpfs -o size=24m weir-conformance \(data)") == 0 else {
+                throw XCTSkip("cannot mount a small file system for the disk-full case (needs root): run the matrix as root")
+            }
+        }
+        defer { if case .diskFullThenFreed = testCase.fault { _ = Self.shell("umount \(data)") } }
+        let parallelism = testCase.parallelism
+        var outcome = Outcome()
+        switch testCase.fault {
+        case .randomKills(let kills):
+            var harness = CrashHarness(executable: Self.weir, arguments: arguments)
+            harness.randomKills = kills
+            harness.seed = seed
+            harness.killDelayMilliseconds = 50...400
+            harness.killsCountFromFirstCheckpointIn = data + "/checkpoints"
+            harness.logPath = root + "/runs.log"
+            harness.extraArguments = { run in ["--parallelism", "\(parallelism[run % parallelism.count])"] }
+            let result = try harness.run()
+            (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
+        case .everyCommitStep:
+            let steps = ["before-precommit", "after-precommit", "before-commit", "mid-commit"]
+            var harness = CrashHarness(executable: Self.weir, arguments: arguments)
+            harness.logPath = root + "/runs.log"
+            let checkpoints = data + "/checkpoints"
+            harness.extraArguments = { run in
+                var extra = ["--parallelism", "\(parallelism[run % parallelism.count])"]
+                // Run k crashes at step k from its second new checkpoint on (ids go on from the
+                // restored one); then one crash while restoring.
+                let first = (CrashHarness.newestCheckpoint(in: checkpoints) ?? 0) + 2
+                if run < steps.count { extra += ["--crash-at", steps[run], "--crash-checkpoint", "\(first)"] }
+                if run == steps.count { extra += ["--crash-at", "before-recovery", "--crash-checkpoint", "0"] }
+                return extra
+            }
+            let result = try harness.run()
+            (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
+        case .serverRestarts(let restarts):
             let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: root + "/runs.log")
             var random = SplitMix64Seeded(seed: seed)
             for _ in 0..<restarts {
