@@ -3,7 +3,7 @@
 #
 #   scripts/postgres-server.sh start DIR [MAX_PREPARED_TRANSACTIONS]   prints the server's URL
 #   scripts/postgres-server.sh stop DIR
-#   scripts/postgres-server.sh restart DIR   same port, same data (prepared transactions survive)
+#   scripts/postgres-server.sh restart DIR [DOWNTIME]   same port, same data (prepared transactions survive)
 #
 # `start` installs PostgreSQL from Debian's packages if it is missing (without creating or
 # starting Debian's own cluster), creates a data directory in DIR, starts the server on a free
@@ -15,7 +15,7 @@ set -euo pipefail
 
 command="${1:?usage: postgres-server.sh start|stop DIR [MAX_PREPARED_TRANSACTIONS]}"
 dir="${2:?usage: postgres-server.sh start|stop DIR [MAX_PREPARED_TRANSACTIONS]}"
-max_prepared="${3:-64}"
+max_prepared="${3:-64}"  # start; for restart, the third argument is the downtime in seconds
 
 find_bin() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
@@ -84,11 +84,13 @@ stop() {
     rm -f "$dir/server.pid"
 }
 
-# Stops the server started in DIR (fast shutdown: sessions cut, prepared transactions kept) and
-# starts it again on the same port with the same data — a database restart under a running job.
+# Stops the server started in DIR (fast shutdown: sessions cut, prepared transactions kept),
+# leaves it down for DOWNTIME seconds (default 0), and starts it again on the same port with the
+# same data — a database outage under a running job.
 restart() {
     [ -f "$dir/server.pid" ] || { echo "postgres-server: no server started in $dir" >&2; exit 1; }
     stop
+    sleep "${3:-0}"  # restart's third argument
     local bin
     bin="$(find_bin)"
     as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2 \

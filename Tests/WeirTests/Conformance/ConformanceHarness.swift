@@ -23,9 +23,9 @@ struct ConformanceCase: CustomStringConvertible {
         /// The same, resumed with `--accept-duplicates`: the run must finish (no false "transaction
         /// lost"), lose nothing and compute nothing wrong; duplicates are allowed and counted.
         case damagedLatestCheckpointAcceptingDuplicates
-        /// The server the job talks to (the Kafka broker, or PostgreSQL) is stopped and started
-        /// again this many times while one run goes on: the job must ride it out by restarting
-        /// from its checkpoints, without a kill.
+        /// The server the job talks to (the Kafka broker, or PostgreSQL) is stopped, left down for
+        /// 8 s — longer than a client's own retries — and started again, this many times while
+        /// one run goes on: the job must ride it out by restarting from its checkpoints.
         case serverRestarts(Int)
         /// The run's data directory lies on a small file system that fills up mid-run; space is
         /// freed a few seconds later: the job must ride it out.
@@ -37,7 +37,7 @@ struct ConformanceCase: CustomStringConvertible {
             case .everyCommitStep: return "SIGKILL at every 2PC step"
             case .damagedLatestCheckpoint: return "damaged latest checkpoint"
             case .damagedLatestCheckpointAcceptingDuplicates: return "damaged latest checkpoint, --accept-duplicates"
-            case .serverRestarts(let restarts): return "\(restarts) server restarts"
+            case .serverRestarts(let restarts): return "\(restarts) server outages of 8 s"
             case .diskFullThenFreed: return "disk full, then freed"
             }
         }
@@ -85,6 +85,10 @@ struct ConformanceHarness {
     static var weir: URL {
         ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_WEIR"].map { URL(fileURLWithPath: $0) } ?? CrashHarness.executable(named: "weir")
     }
+    /// How long a server stays down in ``ConformanceCase/Fault/serverRestarts(_:)``: longer
+    /// than the Kafka consumer's own retries (about 6 s), so that only a job restart rides it out.
+    static let outage: Duration = .seconds(8)
+
     static var isLegacy: Bool { ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_LEGACY"] == "1" }
 
     static var postgresDirectory: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
@@ -116,7 +120,7 @@ struct ConformanceHarness {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let data = root + "/data"
         var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
-        if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500"] }
+        if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500", "--restart-attempts", "100"] }
         var expected: [IndependentWindowSums.Row]
         let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
         switch testCase.source {
@@ -201,10 +205,10 @@ struct ConformanceHarness {
                 case .postgres:
                     guard let directory = Self.postgresDirectory else { throw XCTSkip("WEIR_POSTGRES_DIR is not set: the server cannot be restarted") }
                     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../scripts/postgres-server.sh").standardized.path
-                    guard Self.shell("\(script) restart \(directory) >/dev/null 2>&1") == 0 else { throw InjectedFailure(message: "the PostgreSQL server did not restart") }
+                    guard Self.shell("\(script) restart \(directory) \(Self.outage.components.seconds) >/dev/null 2>&1") == 0 else { throw InjectedFailure(message: "the PostgreSQL server did not restart") }
                 default:
                     guard let broker else { throw InjectedFailure(message: "no server to restart") }
-                    try broker.restart()
+                    try broker.restart(after: Self.outage)
                 }
                 outcome.serverRestarts += 1
             }

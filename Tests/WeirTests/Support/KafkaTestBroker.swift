@@ -67,10 +67,11 @@ final class KafkaTestBroker {
 
     private let binary: String
 
-    /// Stops the broker (SIGINT, as an operator would) and starts it again on the same port with
-    /// the same data: a broker restart under a running job. Its log is appended to.
-    func restart() throws {
+    /// Stops the broker (SIGINT, as an operator would), leaves it down for `downtime`, and starts
+    /// it again on the same port with the same data: a broker outage under a running job.
+    func restart(after downtime: Duration = .zero) throws {
         terminate()
+        usleep(useconds_t(downtime.components.seconds * 1_000_000 + downtime.components.attoseconds / 1_000_000_000_000))
         try? FileManager.default.moveItem(atPath: directory + "/broker.log", toPath: directory + "/broker-\(Int(Date().timeIntervalSince1970 * 1000)).log")
         pid = try Self.spawn(binary, kind.arguments(port: address.port, dataDirectory: directory + "/data"), log: directory + "/broker.log")
         try waitUntilListening()
