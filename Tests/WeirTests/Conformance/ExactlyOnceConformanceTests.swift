@@ -46,6 +46,9 @@ final class ExactlyOnceConformanceTests: XCTestCase {
             if case .everyCommitStep = testCase.fault {
                 XCTAssertEqual(outcome.crashes, 5, "\(testCase): the job crashed at each of the four steps and while restoring", file: file, line: line)
             }
+            if case .serverRestarts(let outages) = testCase.fault {
+                XCTAssertEqual(outcome.serverRestarts, outages, "\(testCase): every outage came while the job ran (else the input is too short)", file: file, line: line)
+            }
         }
         if let table = environment["WEIR_CONFORMANCE_TABLE"] {
             let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue) | \(testCase.parallelism.map(String.init).joined(separator: "→")) | \(testCase.fault) | \(outcome.kills + outcome.crashes) | \(outcome.serverRestarts) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
@@ -143,11 +146,11 @@ final class ExactlyOnceConformanceTests: XCTestCase {
     /// A dropped broker connection once ended `weir run` for good: now the job restarts from its
     /// checkpoint while the broker is restarted under it, twice.
     func testKafkaIntoFilesRidesOutBrokerRestarts() throws {
-        try check(ConformanceCase(source: .kafka, sink: .files, parallelism: [2], fault: .serverRestarts(2), events: 200_000))
+        try check(ConformanceCase(source: .kafka, sink: .files, parallelism: [2], fault: .serverRestarts(2), events: 1_000_000))
     }
 
     func testFilesIntoPostgresRidesOutDatabaseRestarts() throws {
-        try check(ConformanceCase(source: .files, sink: .postgres, parallelism: [2], fault: .serverRestarts(2), events: 200_000))
+        try check(ConformanceCase(source: .files, sink: .postgres, parallelism: [2], fault: .serverRestarts(2), events: 2_000_000))
     }
 
     func testFilesIntoFilesRidesOutAFullDisk() throws {
@@ -177,7 +180,11 @@ final class ExactlyOnceConformanceTests: XCTestCase {
                         seed += 1
                         // Enough input to outlast the kills (a killed run gets through some 50,000 events).
                         let events: Int
-                        if case .randomKills = fault { events = max(400_000, caseKills * 50_000) } else { events = 400_000 }
+                        switch fault {
+                        case .randomKills: events = max(400_000, caseKills * 50_000)
+                        case .serverRestarts: events = 3_000_000  // outlasts three 8 s outages
+                        default: events = 400_000
+                        }
                         let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault, events: events)
                         let refusal: Bool
                         if case .damagedLatestCheckpoint = fault { refusal = sink != .files } else { refusal = false }
