@@ -12,8 +12,12 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("weir-conformance-\(UUID().uuidString)").path
     }
 
+    /// Set by a case that did not come out as expected: its directory stays to be read.
+    private var keep = false
+
     override func tearDown() {
-        try? FileManager.default.removeItem(atPath: root)
+        // A failed case keeps its directory (input, checkpoints, output, the runs' log).
+        if keep { print("conformance: kept \(root) for diagnosis") } else { try? FileManager.default.removeItem(atPath: root) }
     }
 
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -26,7 +30,10 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         if testCase.source == .kafka || testCase.sink == .kafka { broker = try KafkaTestBroker.noida(file: file, line: line) }
         if testCase.sink == .postgres { _ = try PostgresTestServer.url() }
         defer { broker?.stop() }
+        keep = true
         let outcome = try ConformanceHarness(root: root).run(testCase, broker: broker, seed: seed)
+        let failuresBefore = testRun?.failureCount ?? 0
+        defer { keep = (testRun?.failureCount ?? 0) > failuresBefore }
         let result: String
         if expectRefusal {
             let refusal = try XCTUnwrap(outcome.refusal, "\(testCase): the resume must stop with an error, not restore an older checkpoint", file: file, line: line)
@@ -176,6 +183,10 @@ final class ExactlyOnceConformanceTests: XCTestCase {
                         }
                         // A server restart needs a server; accepting duplicates matters only for sinks that would duplicate.
                         if case .serverRestarts = fault, source != .kafka && sink == .files { continue }
+                        // noida-db forgets a transaction that is open when it restarts: the commit
+                        // succeeds and the records stay invisible — shown with confluent-kafka alone
+                        // (docs/KAFKA.md). A broker outage under the Kafka sink is not testable on it.
+                        if case .serverRestarts = fault, sink == .kafka { continue }
                         if case .damagedLatestCheckpointAcceptingDuplicates = fault, sink == .files { continue }
                         seed += 1
                         // Enough input to outlast the kills (a killed run gets through some 50,000 events).
