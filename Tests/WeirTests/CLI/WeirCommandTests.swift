@@ -154,7 +154,7 @@ extension WeirCommandTests {
     func testBadFlagsSayWhatIsWrong() throws {
         for (arguments, message) in [
             (["run", "--source", "kafak"], "--source must be generator, files or kafka"),
-            (["run", "--sink", "s3"], "--sink must be files or kafka"),
+            (["run", "--sink", "s3"], "--sink must be files, kafka or postgres"),
             (["run", "--source", "kafka", "--kafka-bootstrap", "localhost"], "--kafka-bootstrap localhost is not host:port"),
             (["run", "--source", "files"], "--source files needs --input DIR"),
             (["run", "--log-level", "loud"], "--log-level must be one of"),
