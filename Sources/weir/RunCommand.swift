@@ -285,9 +285,12 @@ struct RunCommand: ParsableCommand {
                      result.sourceRecords, result.durationSeconds, rate / 1e6, result.lateRecordsDropped, result.checkpoints.count))
         if badLineCount.value > 0 { logger.warning("\(badLineCount.value) malformed input lines were skipped (--bad-lines skip)") }
         if result.restarts > 0 { logger.warning("the run restarted \(result.restarts) times from its latest checkpoint after task failures (see the warnings above)") }
-        // The job configures no lateness, so every late event is a drop nobody asked for.
-        for op in result.operators where op.lateRecordsDropped.value > 0 {
-            logger.warning("operator '\(op.operatorName)' dropped \(op.lateRecordsDropped.value) late events\(result.restoredFrom != nil || result.restarts > 0 ? " (the run was restored from a checkpoint)" : ""): their window sums are incomplete; the input is out of order by more than --disorder")
+        // The job configures no lateness, so every late event is a drop nobody asked for. After a
+        // restore or restart the library has reported them per operator already (warningHandler).
+        if result.restoredFrom == nil && result.restarts == 0 {
+            for op in result.operators where op.lateRecordsDropped.value > 0 {
+                logger.warning("operator '\(op.operatorName)' dropped \(op.lateRecordsDropped.value) late events: their window sums are incomplete; the input is out of order by more than --disorder")
+            }
         }
         let committed = try CommittedOutput.read(parameters, data: data)
         for row in committed.rows.sorted(by: { ($0.windowStart, $0.key) < ($1.windowStart, $1.key) }).prefix(show) { print("  \(row)") }

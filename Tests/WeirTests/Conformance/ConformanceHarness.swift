@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NIOCore
+import Weir
 import XCTest
 @testable import WeirKafka
 
@@ -195,7 +196,7 @@ struct ConformanceHarness {
             (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
         case .serverRestarts(let restarts):
             let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: root + "/runs.log")
-            var random = SplitMix64Seeded(seed: seed)
+            var random = SplitMix64(seed: seed)
             for _ in 0..<restarts {
                 // A checkpoint after the last restart, a little more, then the server goes down and up.
                 job.waitForCheckpoint(in: data + "/checkpoints", above: CrashHarness.newestCheckpoint(in: data + "/checkpoints") ?? 0)
@@ -308,18 +309,6 @@ struct ConformanceHarness {
     }
 }
 
-/// The harness's own seeded choices (delays), independent of Weir's generator.
-struct SplitMix64Seeded {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// One `weir` run in the background (its output appended to `log`, or dropped), for faults
 /// applied from outside while it runs. Killed if still running when dropped.
@@ -332,7 +321,7 @@ final class BackgroundRun {
         process.executableURL = executable
         process.arguments = arguments
         if let log {
-            if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+            if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             handle.seekToEndOfFile()
             process.standardOutput = handle
