@@ -25,9 +25,10 @@ struct ConformanceCase: CustomStringConvertible {
         /// lost"), lose nothing and compute nothing wrong; duplicates are allowed and counted.
         case damagedLatestCheckpointAcceptingDuplicates
         /// The server the job talks to (the Kafka broker, or PostgreSQL) is stopped, left down for
-        /// 8 s — longer than a client's own retries — and started again, this many times while
-        /// one run goes on: the job must ride it out by restarting from its checkpoints.
-        case serverRestarts(Int)
+        /// `outageSeconds` and started again, this many times while one run goes on: the job
+        /// must ride it out (8 s: the clients' own retries; 30 s: longer than the Kafka
+        /// consumer's retries of about 15 s, so only restarting from a checkpoint rides it out).
+        case serverRestarts(Int, outageSeconds: Int = 8)
         /// The run's data directory lies on a small file system that fills up mid-run; space is
         /// freed a few seconds later: the job must ride it out.
         case diskFullThenFreed
@@ -38,7 +39,7 @@ struct ConformanceCase: CustomStringConvertible {
             case .everyCommitStep: return "SIGKILL at every 2PC step"
             case .damagedLatestCheckpoint: return "damaged latest checkpoint"
             case .damagedLatestCheckpointAcceptingDuplicates: return "damaged latest checkpoint, --accept-duplicates"
-            case .serverRestarts(let restarts): return "\(restarts) server outages of 8 s"
+            case .serverRestarts(let restarts, let seconds): return "\(restarts) server outage\(restarts == 1 ? "" : "s") of \(seconds) s"
             case .diskFullThenFreed: return "disk full, then freed"
             }
         }
@@ -86,10 +87,6 @@ struct ConformanceHarness {
     static var weir: URL {
         ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_WEIR"].map { URL(fileURLWithPath: $0) } ?? CrashHarness.executable(named: "weir")
     }
-    /// How long a server stays down in ``ConformanceCase/Fault/serverRestarts(_:)``: longer
-    /// than the Kafka consumer's own retries (about 6 s), so that only a job restart rides it out.
-    static let outage: Duration = .seconds(8)
-
     static var isLegacy: Bool { ProcessInfo.processInfo.environment["WEIR_CONFORMANCE_LEGACY"] == "1" }
 
     static var postgresDirectory: String? { ProcessInfo.processInfo.environment["WEIR_POSTGRES_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
@@ -185,16 +182,17 @@ struct ConformanceHarness {
             let checkpoints = data + "/checkpoints"
             harness.extraArguments = { run in
                 var extra = ["--parallelism", "\(parallelism[run % parallelism.count])"]
-                // Run k crashes at step k from its second new checkpoint on (ids go on from the
-                // restored one); then one crash while restoring.
-                let first = (CrashHarness.newestCheckpoint(in: checkpoints) ?? 0) + 2
+                // Run k crashes at step k from its first new checkpoint on (ids go on from the
+                // restored one; the final checkpoint at the end of the input is a new one too,
+                // so the crash comes however little input is left); then one crash while restoring.
+                let first = (CrashHarness.newestCheckpoint(in: checkpoints) ?? 0) + 1
                 if run < steps.count { extra += ["--crash-at", steps[run], "--crash-checkpoint", "\(first)"] }
                 if run == steps.count { extra += ["--crash-at", "before-recovery", "--crash-checkpoint", "0"] }
                 return extra
             }
             let result = try harness.run()
             (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
-        case .serverRestarts(let restarts):
+        case .serverRestarts(let restarts, let outageSeconds):
             let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: root + "/runs.log")
             var random = SplitMix64(seed: seed)
             for _ in 0..<restarts {
@@ -206,10 +204,10 @@ struct ConformanceHarness {
                 case .postgres:
                     guard let directory = Self.postgresDirectory else { throw XCTSkip("WEIR_POSTGRES_DIR is not set: the server cannot be restarted") }
                     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../scripts/postgres-server.sh").standardized.path
-                    guard Self.shell("\(script) restart \(directory) \(Self.outage.components.seconds) >/dev/null 2>&1") == 0 else { throw InjectedFailure(message: "the PostgreSQL server did not restart") }
+                    guard Self.shell("\(script) restart \(directory) \(outageSeconds) >/dev/null 2>&1") == 0 else { throw InjectedFailure(message: "the PostgreSQL server did not restart") }
                 default:
                     guard let broker else { throw InjectedFailure(message: "no server to restart") }
-                    try broker.restart(after: Self.outage)
+                    try broker.restart(after: .seconds(outageSeconds))
                 }
                 outcome.serverRestarts += 1
             }

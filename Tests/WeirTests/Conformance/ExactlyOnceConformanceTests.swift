@@ -53,7 +53,7 @@ final class ExactlyOnceConformanceTests: XCTestCase {
             if case .everyCommitStep = testCase.fault {
                 XCTAssertEqual(outcome.crashes, 5, "\(testCase): the job crashed at each of the four steps and while restoring", file: file, line: line)
             }
-            if case .serverRestarts(let outages) = testCase.fault {
+            if case .serverRestarts(let outages, _) = testCase.fault {
                 XCTAssertEqual(outcome.serverRestarts, outages, "\(testCase): every outage came while the job ran (else the input is too short)", file: file, line: line)
             }
         }
@@ -150,10 +150,14 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         try check(ConformanceCase(source: .files, sink: .postgres, parallelism: [2, 1, 3], fault: .randomKills(kills), events: 200_000))
     }
 
-    /// A dropped broker connection once ended `weir run` for good: now the job restarts from its
-    /// checkpoint while the broker is restarted under it, twice.
-    func testKafkaIntoFilesRidesOutBrokerRestarts() throws {
-        try check(ConformanceCase(source: .kafka, sink: .files, parallelism: [2], fault: .serverRestarts(2), events: 1_000_000))
+    /// Observation 3: a lost broker connection once ended `weir run` for good ("the connection
+    /// to Kafka broker … closed before the Fetch response came"; the command set no restart
+    /// strategy). Down for 30 s — longer than the consumer's own retries — the broker now only
+    /// delays the job, which restarts from its checkpoint until the broker is back. (A build of
+    /// ff88a67 rides out this outage too, and 90 s of it: its consumer's retries held out, so
+    /// this case does not reproduce the observation's exact failure; docs/CONFORMANCE.md.)
+    func testKafkaIntoFilesRidesOutABrokerOutageLongerThanTheClientsRetries() throws {
+        try check(ConformanceCase(source: .kafka, sink: .files, parallelism: [2], fault: .serverRestarts(1, outageSeconds: 30), events: 1_000_000))
     }
 
     func testFilesIntoPostgresRidesOutDatabaseRestarts() throws {
