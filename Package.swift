@@ -3,14 +3,20 @@ import PackageDescription
 
 // The core `Weir` library links no C library and talks to no server, so the demo and the
 // test suite of the core build with nothing installed. Connectors that need one (Kafka,
-// PostgreSQL) get their own targets.
+// PostgreSQL) get their own targets. No library target has unsafe flags: a package that
+// depends on Weir by version builds it (SwiftPM refuses unsafe flags there); the record path
+// is `@inlinable` instead of relying on `-cross-module-optimization` (BENCHMARKS.md).
+//
+// Platforms: Linux (built and tested on Debian 12 with Swift 6.1 and later). macOS is not
+// claimed: nothing here has been built there, though the system calls sit behind
+// `#if canImport(Glibc) / canImport(Darwin)`.
 let package = Package(
     name: "Weir",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Weir", targets: ["Weir"]),
         .executable(name: "weir", targets: ["weir"]),
         .executable(name: "weir-bench", targets: ["WeirBenchmarks"]),
+        .executable(name: "weir-user-job", targets: ["WeirUserJob"]),
         .executable(name: "weir-crash-test-job", targets: ["WeirCrashTestJob"]),
         .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
@@ -41,19 +47,19 @@ let package = Package(
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
-            ],
-            swiftSettings: [
-                // Lets jobs written in other modules specialize Weir's generic operators;
-                // without it such a job runs about 6x slower (see BENCHMARKS.md).
-                // Runtime exclusivity checks cost a quarter of the record path (state tables are
-                // class-owned dictionaries mutated in place); debug builds and tests keep them.
-                .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
+        ),
+        // The reference workload (seeded events, window sums) that `weir run`, the benchmarks
+        // and the tests share: a demo, not part of the library users depend on.
+        .target(
+            name: "WeirReferenceJobs",
+            dependencies: ["Weir"]
         ),
         .executableTarget(
             name: "weir",
             dependencies: [
                 "Weir",
+                "WeirReferenceJobs",
                 .target(name: "WeirKafka", condition: .when(traits: ["Kafka"])),
                 .target(name: "WeirPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,10 +71,25 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // A user's job with nothing but Weir's public API; the same source is the package in
+        // Benchmarks/UserJob, which depends on Weir by version (scripts/package-benchmark.sh).
+        .executableTarget(
+            name: "WeirUserJob",
+            dependencies: ["Weir"],
+            path: "Benchmarks/UserJob/Sources/WeirUserJob"
+        ),
+        // Every code example of the README, docs/ and the doc comments, as programs that build
+        // and run (Tests/WeirTests/Examples checks that each snippet is in one, and runs them).
+        .executableTarget(name: "ClicksPerMinute", dependencies: ["Weir"], path: "Examples/ClicksPerMinute"),
+        .executableTarget(name: "ExactlyOnceClicks", dependencies: ["Weir"], path: "Examples/ExactlyOnceClicks"),
+        .executableTarget(name: "APITour", dependencies: ["Weir"], path: "Examples/APITour"),
+        .executableTarget(name: "ClicksIntoPostgres", dependencies: ["Weir", "WeirPostgres"], path: "Examples/ClicksIntoPostgres"),
+        .executableTarget(name: "ClicksFromKafka", dependencies: ["Weir", "WeirKafka"], path: "Examples/ClicksFromKafka"),
         .executableTarget(
             name: "WeirBenchmarks",
             dependencies: [
                 "Weir",
+                "WeirReferenceJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,6 +132,7 @@ let package = Package(
             name: "WeirKafkaBenchmarks",
             dependencies: [
                 "Weir",
+                "WeirReferenceJobs",
                 "WeirKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,6 +153,7 @@ let package = Package(
             name: "WeirCrashTestJob",
             dependencies: [
                 "Weir",
+                "WeirReferenceJobs",
                 "WeirPostgres",
                 "WeirKafka",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,6 +164,7 @@ let package = Package(
             name: "WeirTests",
             dependencies: [
                 "Weir",
+                "WeirReferenceJobs",
                 "WeirPostgres",
                 "WeirKafka",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

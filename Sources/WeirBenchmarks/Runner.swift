@@ -1,5 +1,6 @@
 import Foundation
 import Weir
+import WeirReferenceJobs
 
 /// The measured work of each job and engine. Every variant returns the number of results and a
 /// checksum over them, so that the suite can check that all engines computed the same thing.

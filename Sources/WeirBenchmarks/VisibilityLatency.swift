@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import Weir
+import WeirReferenceJobs
 
 /// How long after a window ends its results are readable in a committed file of the
 /// exactly-once file sink, with events generated in real time (event time = wall time since

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirReferenceJobs
 
 /// `weir-bench`: Weir's benchmarks, each measurement in its own child process so that its peak
 /// RSS is its own, and every Weir figure is reported as a ratio to a baseline measured in the

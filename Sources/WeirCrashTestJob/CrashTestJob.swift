@@ -4,6 +4,7 @@ import NIOCore
 import Weir
 import WeirKafka
 import WeirPostgres
+import WeirReferenceJobs
 
 /// A job for crash tests: a test driver starts it, kills it with SIGKILL at random moments (or
 /// it kills itself at a chosen protocol step), starts it again with `--resume`, and once it

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Weir
 import WeirKafka
+import WeirReferenceJobs
 
 /// The seed's pipeline — Kafka (watermarks per partition) → keyBy → tumbling event-time
 /// window sum → Kafka — with the exactly-once sink and with the at-least-once sink, alternately
@@ -26,7 +27,10 @@ struct PipelineBench: AsyncParsableCommand {
         let workload = ReferenceWorkload(events: events, keys: keys)
         let input = "weir-pipeline-in-\(UUID().uuidString.prefix(8))"
         try await client.createTopic(input, partitions: partitions)
-        try await workload.write(to: input, client: client)
+        let base = ProcessingClock.nowMilliseconds()
+        try await client.produce(spreading: workload.records.map {
+            KafkaRecord(timestamp: base + $0.timestamp, key: ByteBuffer(string: String($0.value.key)), value: ByteBuffer(string: ReferenceEvent.line($0)))
+        }, to: input)
         let expectedRows = workload.expectedWindowSums().count
         FileHandle.standardError.write(Data("input: \(events) events in \(input) (\(partitions) partitions); \(expectedRows) window sums expected\n".utf8))
 

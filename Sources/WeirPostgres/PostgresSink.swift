@@ -17,16 +17,17 @@ import Weir
 ///
 /// The server needs `max_prepared_transactions` of at least twice the sink's parallelism (the
 /// default, 0, disables two-phase commit; the sink says so when it starts). The target table
-/// must exist; the commits table is created if it does not.
+/// must exist; the commits table is created if it does not. From `Examples/ClicksIntoPostgres`,
+/// with `CREATE TABLE click_counts (user_name text, window_start bigint, clicks bigint,
+/// PRIMARY KEY (user_name, window_start))`:
 ///
 /// ```swift
-/// let sink = PostgresSink<WindowSum>(
-///     endpoint: try PostgresEndpoint(url: "postgres://weir@127.0.0.1:5432/weir"),
-///     table: "window_sums", columns: ["key", "window_end", "total"],
-///     mode: .upsert(keyColumns: ["key", "window_end"])) { sum in
-///     [.int(sum.key), .int(sum.windowEnd), .int(sum.total)]
+/// let sink = PostgresSink<ClickCount>(endpoint: try PostgresEndpoint(url: url),
+///                                     table: "click_counts", columns: ["user_name", "window_start", "clicks"],
+///                                     mode: .upsert(keyColumns: ["user_name", "window_start"])) {
+///     [.text($0.user), .int($0.windowStart), .int(Int64($0.clicks))]
 /// }
-/// stream.sink(sink, name: "Postgres")
+/// perMinute.sink(sink, name: "Postgres")
 /// ```
 public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
     public let endpoint: PostgresEndpoint

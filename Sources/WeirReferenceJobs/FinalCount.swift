@@ -1,3 +1,5 @@
+import Weir
+
 /// Counts the records of each key and emits `(key, count)` once, when event time ends.
 ///
 /// Its output appears only at the very end of a job, so it is the same whatever failures and
@@ -8,7 +10,7 @@ public final class FinalCount: KeyedProcessFunction {
         public var count: Int64
     }
 
-    private var count: ValueState<Int64>!
+    @usableFromInline var count: ValueState<Int64>!
 
     public init() {}
 

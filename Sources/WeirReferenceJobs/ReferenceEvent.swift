@@ -1,3 +1,5 @@
+import Weir
+
 /// The event of Weir's reference pipeline: a keyed measurement.
 public struct ReferenceEvent: Sendable, Hashable, Codable {
     public var key: Int

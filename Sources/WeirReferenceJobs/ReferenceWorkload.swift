@@ -1,3 +1,5 @@
+import Weir
+
 /// The seeded input of Weir's reference pipeline, shared by `weir run`, the benchmarks and
 /// the tests so that all of them mean the same job.
 ///
@@ -30,6 +32,13 @@ public struct ReferenceWorkload: Sendable, Hashable {
         var timestamp = index * 1_000 / eventsPerSecond
         if disorderMilliseconds > 0 { timestamp = max(0, timestamp - Int64(random.next() % UInt64(disorderMilliseconds + 1))) }
         return StreamRecord(ReferenceEvent(key: Int(index % Int64(keys)), value: value), timestamp: timestamp)
+    }
+
+    /// Every event in index order, with its event timestamp: what `weir produce` writes to
+    /// Kafka (as ``ReferenceEvent/line(_:)``, keyed by the event's key).
+    public var records: LazyMapSequence<Range<Int64>, StreamRecord<ReferenceEvent>> {
+        let workload = self
+        return (0..<events).lazy.map { workload.event($0) }
     }
 
     /// The workload as a parallel generator source.
@@ -78,7 +87,8 @@ public struct ReferenceWorkload: Sendable, Hashable {
     public static func windowSums(of records: some Sequence<StreamRecord<ReferenceEvent>>, windowMilliseconds: Int64 = 1_000) -> [WindowSum] {
         var sums: [Slot: (sum: Int64, count: Int64)] = [:]
         for record in records {
-            let start = WindowAssigner.windowStart(record.timestamp, size: windowMilliseconds, offset: 0)
+            let remainder = record.timestamp % windowMilliseconds
+            let start = record.timestamp - (remainder < 0 ? remainder + windowMilliseconds : remainder)
             sums[Slot(key: record.value.key, start: start), default: (0, 0)].sum += record.value.value
             sums[Slot(key: record.value.key, start: start), default: (0, 0)].count += 1
         }
@@ -111,7 +121,7 @@ public struct SumAggregate: AggregateFunction {
 }
 
 /// A key's window, for computing window sums without the engine.
-private struct Slot: Hashable {
-    var key: Int
-    var start: Int64
+@usableFromInline struct Slot: Hashable {
+    @usableFromInline var key: Int
+    @usableFromInline var start: Int64
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirReferenceJobs
 #if Kafka
 import NIOCore
 import WeirKafka

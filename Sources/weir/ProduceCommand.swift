@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirReferenceJobs
 #if Kafka
 import NIOCore
 import WeirKafka
@@ -48,7 +49,11 @@ struct ProduceCommand: ParsableCommand {
             let client = KafkaClient(bootstrap: [broker])
             do {
                 try await client.createTopic(topic, partitions: requested)
-                let count = try await workload.write(to: topic, client: client)
+                let base = ProcessingClock.nowMilliseconds()
+                // Kafka timestamps follow event time from now, so that no record dates from 1970.
+                let count = try await client.produce(spreading: workload.records.map {
+                    KafkaRecord(timestamp: base + $0.timestamp, key: ByteBuffer(string: String($0.value.key)), value: ByteBuffer(string: ReferenceEvent.line($0)))
+                }, to: topic)
                 await client.close()
                 return count
             } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Weir
+import WeirReferenceJobs
 
 /// `weir run`: the reference pipeline, exactly-once into files.
 struct RunCommand: ParsableCommand {

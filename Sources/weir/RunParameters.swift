@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirReferenceJobs
 
 /// What `weir run` was started with, kept in `<data-dir>/run.json` so that `--resume` and
 /// `weir verify` use the same job.

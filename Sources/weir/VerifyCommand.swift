@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weir
+import WeirReferenceJobs
 
 /// `weir verify`: is the committed output of a `weir run` exactly the expected result?
 struct VerifyCommand: ParsableCommand {

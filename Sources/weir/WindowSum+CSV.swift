@@ -1,4 +1,5 @@
 import Weir
+import WeirReferenceJobs
 
 /// The reference job's output line: `key,windowStart,windowEnd,sum,count`, in files and in Kafka.
 extension WindowSum {

@@ -2,20 +2,22 @@
 /// stream and adds an operator to the job; nothing runs before
 /// ``StreamEnvironment/execute(_:)``.
 public struct DataStream<Value: Sendable> {
+    @usableFromInline init(environment: StreamEnvironment, producers: [Producer]) { self.environment = environment; self.producers = producers }
     /// An operator output this stream reads: a node's main output or one of its side outputs.
-    struct Producer {
-        let node: Int
-        let tag: String?
+    @usableFromInline struct Producer {
+        @usableFromInline init(node: Int, tag: String?) { self.node = node; self.tag = tag }
+        @usableFromInline let node: Int
+        @usableFromInline let tag: String?
     }
 
-    let environment: StreamEnvironment
-    let producers: [Producer]
+    @usableFromInline let environment: StreamEnvironment
+    @usableFromInline let producers: [Producer]
 
-    private var graph: StreamGraph { environment.graph }
+    @inlinable var graph: StreamGraph { environment.graph }
 
     // MARK: - Edges
 
-    func edges(_ partitioning: Partitioning) -> [StreamEdge] {
+    @inlinable func edges(_ partitioning: Partitioning) -> [StreamEdge] {
         producers.map { producer in
             StreamEdge(source: producer.node, tag: producer.tag, partitioning: partitioning, outputs: .of(Value.self)) { partitioning, targets, subtask, configuration, _ in
                 let targets = targets.map { ChannelEndpoint(gate: $0.gate.object as! InputGate<Value>, channel: $0.channel) }
@@ -29,7 +31,7 @@ public struct DataStream<Value: Sendable> {
         }
     }
 
-    func keyedEdges<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> [StreamEdge] {
+    @inlinable func keyedEdges<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> [StreamEdge] {
         producers.map { producer in
             StreamEdge(source: producer.node, tag: producer.tag, partitioning: .keyGroups, outputs: .of(Value.self)) { _, targets, _, configuration, maxParallelism in
                 let targets = targets.map { ChannelEndpoint(gate: $0.gate.object as! InputGate<Value>, channel: $0.channel) }
@@ -39,7 +41,7 @@ public struct DataStream<Value: Sendable> {
     }
 
     /// Adds an operator node reading this stream's values.
-    func addOperator<Output: Sendable, Operator: StreamOperator>(name: String, inputs: [StreamEdge], parallelism: Int? = nil,
+    @inlinable func addOperator<Output: Sendable, Operator: StreamOperator>(name: String, inputs: [StreamEdge], parallelism: Int? = nil,
                                                                makeOperator: @escaping @Sendable (Weir.Output<Output>) -> Operator) -> DataStream<Output> where Operator.Input == Value {
         let id = graph.add(name: name, parallelism: parallelism ?? environment.parallelism,
                            kind: .transformation(.of(Output.self, makeOperator: makeOperator)),
@@ -47,7 +49,7 @@ public struct DataStream<Value: Sendable> {
         return DataStream<Output>(environment: environment, producers: [.init(node: id, tag: nil)])
     }
 
-    private var singleNode: Int {
+    @inlinable var singleNode: Int {
         precondition(producers.count == 1 && producers[0].tag == nil, "name and parallelism apply to an operator's main output, not to a union or side output")
         return producers[0].node
     }
@@ -55,13 +57,13 @@ public struct DataStream<Value: Sendable> {
     // MARK: - Operator settings
 
     /// Names the operator that produces this stream (in errors, metrics and `explain()`).
-    public func name(_ name: String) -> DataStream {
+    @inlinable public func name(_ name: String) -> DataStream {
         graph.setName(name, of: singleNode)
         return self
     }
 
     /// Sets the number of parallel subtasks of the operator that produces this stream.
-    public func parallelism(_ parallelism: Int) -> DataStream {
+    @inlinable public func parallelism(_ parallelism: Int) -> DataStream {
         precondition(parallelism >= 1, "parallelism must be at least 1")
         graph.setParallelism(parallelism, of: singleNode)
         return self
@@ -70,50 +72,50 @@ public struct DataStream<Value: Sendable> {
     // MARK: - Transformations
 
     /// One output value per input value.
-    public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
+    @inlinable public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
         addOperator(name: name, inputs: edges(.forward)) { MapOperator(output: $0, transform: transform) }
     }
 
     /// The values for which `predicate` is true.
-    public func filter(name: String = "Filter", _ predicate: @escaping @Sendable (Value) throws -> Bool) -> DataStream<Value> {
+    @inlinable public func filter(name: String = "Filter", _ predicate: @escaping @Sendable (Value) throws -> Bool) -> DataStream<Value> {
         addOperator(name: name, inputs: edges(.forward)) { FilterOperator(output: $0, predicate: predicate) }
     }
 
     /// Zero or more output values per input value.
-    public func flatMap<Results: Sequence>(name: String = "FlatMap", _ transform: @escaping @Sendable (Value) throws -> Results) -> DataStream<Results.Element> where Results.Element: Sendable {
+    @inlinable public func flatMap<Results: Sequence>(name: String = "FlatMap", _ transform: @escaping @Sendable (Value) throws -> Results) -> DataStream<Results.Element> where Results.Element: Sendable {
         addOperator(name: name, inputs: edges(.forward)) { FlatMapOperator(output: $0, transform: transform) }
     }
 
     /// Event timestamps and watermarks for this stream, from `strategy`.
-    public func assignTimestampsAndWatermarks(_ strategy: WatermarkStrategy<Value>, name: String = "Timestamps/Watermarks") -> DataStream<Value> {
+    @inlinable public func assignTimestampsAndWatermarks(_ strategy: WatermarkStrategy<Value>, name: String = "Timestamps/Watermarks") -> DataStream<Value> {
         addOperator(name: name, inputs: edges(.forward)) { TimestampsAndWatermarksOperator(output: $0, strategy: strategy) }
     }
 
     /// Partitions the stream by key: all values with the same key go to the same subtask, and
     /// keyed state and timers downstream are scoped to the key.
-    public func keyBy<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> KeyedStream<Key, Value> {
+    @inlinable public func keyBy<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> KeyedStream<Key, Value> {
         KeyedStream(stream: self, keySelector: keySelector)
     }
 
     /// Distributes values round-robin over the next operator's subtasks.
-    public func rebalance() -> RebalancedStream<Value> { RebalancedStream(stream: self) }
+    @inlinable public func rebalance() -> RebalancedStream<Value> { RebalancedStream(stream: self) }
 
     /// The values of this stream and of `others` (of the same type) as one stream. The
     /// watermark of the merged stream is the minimum of its inputs'.
-    public func union(_ others: DataStream<Value>...) -> DataStream<Value> {
+    @inlinable public func union(_ others: DataStream<Value>...) -> DataStream<Value> {
         for other in others { precondition(other.environment === environment, "streams of different environments cannot be united") }
         return DataStream(environment: environment, producers: producers + others.flatMap(\.producers))
     }
 
     /// The side output `tag` of the operator that produced this stream (for example a window's
     /// late records).
-    public func sideOutput<T: Sendable>(_ tag: OutputTag<T>) -> DataStream<T> {
+    @inlinable public func sideOutput<T: Sendable>(_ tag: OutputTag<T>) -> DataStream<T> {
         DataStream<T>(environment: environment, producers: [.init(node: singleNode, tag: tag.id)])
     }
 
     /// Writes the stream to `sink`.
     @discardableResult
-    public func sink<S: Sink>(_ sink: S, name: String = "Sink") -> StreamSinkHandle where S.Input == Value {
+    @inlinable public func sink<S: Sink>(_ sink: S, name: String = "Sink") -> StreamSinkHandle where S.Input == Value {
         let stream: DataStream<Never> = addOperator(name: name, inputs: edges(.forward)) { _ in
             SinkOperator(makeWriter: { try sink.makeWriter($0) })
         }
@@ -123,7 +125,7 @@ public struct DataStream<Value: Sendable> {
     /// Writes the stream through a two-phase-commit sink: exactly-once output when the job takes
     /// checkpoints (the sink's transactions become visible when their checkpoint completes).
     @discardableResult
-    public func sink<S: TwoPhaseCommitSink>(_ sink: S, name: String = "Sink", options: TwoPhaseCommitOptions = TwoPhaseCommitOptions()) -> StreamSinkHandle where S.Input == Value {
+    @inlinable public func sink<S: TwoPhaseCommitSink>(_ sink: S, name: String = "Sink", options: TwoPhaseCommitOptions = TwoPhaseCommitOptions()) -> StreamSinkHandle where S.Input == Value {
         let stream: DataStream<Never> = addOperator(name: name, inputs: edges(.forward)) { _ in
             TwoPhaseCommitSinkOperator(sink: sink, options: options)
         }
@@ -133,15 +135,16 @@ public struct DataStream<Value: Sendable> {
 
     /// Prints every value to standard output, prefixed with the subtask when parallel.
     @discardableResult
-    public func print(_ prefix: String = "") -> StreamSinkHandle {
+    @inlinable public func print(_ prefix: String = "") -> StreamSinkHandle {
         sink(PrintSink(prefix: prefix), name: "Print")
     }
 }
 
 /// The sink operator of a stream, to name it or set its parallelism.
 public struct StreamSinkHandle {
-    let environment: StreamEnvironment
-    let node: Int
+    @usableFromInline init(environment: StreamEnvironment, node: Int) { self.environment = environment; self.node = node }
+    @usableFromInline let environment: StreamEnvironment
+    @usableFromInline let node: Int
 
     @discardableResult
     public func name(_ name: String) -> StreamSinkHandle {
@@ -159,14 +162,15 @@ public struct StreamSinkHandle {
 
 /// A stream whose next operator receives values round-robin.
 public struct RebalancedStream<Value: Sendable> {
-    let stream: DataStream<Value>
+    @usableFromInline init(stream: DataStream<Value>) { self.stream = stream }
+    @usableFromInline let stream: DataStream<Value>
 
-    public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
+    @inlinable public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
         stream.addOperator(name: name, inputs: stream.edges(.rebalance)) { MapOperator(output: $0, transform: transform) }
     }
 
     @discardableResult
-    public func sink<S: Sink>(_ sink: S, name: String = "Sink") -> StreamSinkHandle where S.Input == Value {
+    @inlinable public func sink<S: Sink>(_ sink: S, name: String = "Sink") -> StreamSinkHandle where S.Input == Value {
         let result: DataStream<Never> = stream.addOperator(name: name, inputs: stream.edges(.rebalance)) { _ in
             SinkOperator(makeWriter: { try sink.makeWriter($0) })
         }

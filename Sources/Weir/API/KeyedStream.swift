@@ -1,10 +1,11 @@
 /// A stream partitioned by key. Its operators keep state and timers per key.
 public struct KeyedStream<Key: StreamKey, Value: Sendable> {
-    let stream: DataStream<Value>
-    let keySelector: @Sendable (Value) -> Key
+    @usableFromInline init(stream: DataStream<Value>, keySelector: @escaping @Sendable (Value) -> Key) { self.stream = stream; self.keySelector = keySelector }
+    @usableFromInline let stream: DataStream<Value>
+    @usableFromInline let keySelector: @Sendable (Value) -> Key
 
     /// A rolling reduce: emits, for every value, the reduction of all values of its key so far.
-    public func reduce(name: String = "Reduce", _ reduce: @escaping @Sendable (Value, Value) throws -> Value) -> DataStream<Value> where Value: StateValue {
+    @inlinable public func reduce(name: String = "Reduce", _ reduce: @escaping @Sendable (Value, Value) throws -> Value) -> DataStream<Value> where Value: StateValue {
         let keySelector = keySelector
         return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
             KeyedAggregateOperator<Key, Value, Value, Value>(
@@ -15,7 +16,7 @@ public struct KeyedStream<Key: StreamKey, Value: Sendable> {
     }
 
     /// A rolling aggregation: emits, for every value, the aggregate of all values of its key so far.
-    public func aggregate<Function: AggregateFunction>(name: String = "Aggregate", _ function: Function) -> DataStream<Function.Output> where Function.Input == Value {
+    @inlinable public func aggregate<Function: AggregateFunction>(name: String = "Aggregate", _ function: Function) -> DataStream<Function.Output> where Function.Input == Value {
         let keySelector = keySelector
         return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
             KeyedAggregateOperator<Key, Value, Function.Accumulator, Function.Output>(
@@ -30,7 +31,7 @@ public struct KeyedStream<Key: StreamKey, Value: Sendable> {
 
     /// Processes each value with a ``KeyedProcessFunction`` (keyed state, timers, side outputs).
     /// `makeFunction` is called once per parallel subtask.
-    public func process<Function: KeyedProcessFunction>(name: String = "Process", _ makeFunction: @escaping @Sendable () -> Function) -> DataStream<Function.Output> where Function.Key == Key, Function.Input == Value {
+    @inlinable public func process<Function: KeyedProcessFunction>(name: String = "Process", _ makeFunction: @escaping @Sendable () -> Function) -> DataStream<Function.Output> where Function.Key == Key, Function.Input == Value {
         let keySelector = keySelector
         return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
             KeyedProcessOperator(output: output, keySelector: keySelector, makeFunction: makeFunction)
@@ -39,12 +40,12 @@ public struct KeyedStream<Key: StreamKey, Value: Sendable> {
 
     /// Maps each value in the subtask that owns its key (the stream stays partitioned by key,
     /// but the result is no longer a keyed stream).
-    public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
+    @inlinable public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
         stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { MapOperator(output: $0, transform: transform) }
     }
 
     /// Groups each key's values into event-time windows.
-    public func window(_ assigner: WindowAssigner) -> WindowedStream<Key, Value> {
+    @inlinable public func window(_ assigner: WindowAssigner) -> WindowedStream<Key, Value> {
         WindowedStream(keyed: self, assigner: assigner)
     }
 }

@@ -2,5 +2,5 @@
 public struct OutputTag<Value: Sendable>: Sendable, Hashable {
     public let id: String
 
-    public init(_ id: String) { self.id = id }
+    @inlinable public init(_ id: String) { self.id = id }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```swift
 /// let env = StreamEnvironment(parallelism: 2)
-/// let counts = env.addSource(GeneratorSource(count: 1_000_000) { i in
+/// let counts = env.addSource(GeneratorSource(count: 10_000) { i in
 ///         StreamRecord(Event(key: Int(i % 100), value: 1), timestamp: i)
 ///     })
 ///     .keyBy { $0.key }
@@ -36,7 +36,7 @@ public final class StreamEnvironment {
         get { explicitRestartStrategy ?? (checkpointing != nil ? .exponentialDelay(ExponentialDelayRestart()) : .none) }
         set { explicitRestartStrategy = newValue }
     }
-    private var explicitRestartStrategy: RestartStrategy?
+    @usableFromInline var explicitRestartStrategy: RestartStrategy?
     /// Where the job starts: `.fresh` (default) or `.latest` completed checkpoint in the
     /// checkpoint directory (to continue after a process crash).
     public var resume: ResumeMode = .fresh
@@ -49,8 +49,8 @@ public final class StreamEnvironment {
         FileHandle.standardError.write(Data("weir: \(message)\n".utf8))
     }
 
-    let graph = StreamGraph()
-    private let running = RunningExecutor()
+    @usableFromInline let graph = StreamGraph()
+    @usableFromInline let running = RunningExecutor()
 
     public init(parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         precondition(parallelism >= 1, "parallelism must be at least 1")
@@ -58,7 +58,7 @@ public final class StreamEnvironment {
     }
 
     /// A stream read from `source`, one reader per parallel subtask.
-    public func addSource<S: Source>(_ source: S, name: String = "Source") -> DataStream<S.Output> {
+    @inlinable public func addSource<S: Source>(_ source: S, name: String = "Source") -> DataStream<S.Output> {
         let run: @Sendable (TaskEnvironment, ErasedObject, SourceCheckpointing) throws -> Void = { task, output, checkpoint in
             try SourceTaskLoop(task: task, source: source, output: output.object as! Output<S.Output>, checkpointing: checkpoint.checkpointing,
                                restoredSplits: checkpoint.restoredSplits, operatorID: checkpoint.operatorID, maxParallelism: checkpoint.maxParallelism).run()
@@ -68,7 +68,7 @@ public final class StreamEnvironment {
     }
 
     /// A stream of `values` (without timestamps), read by one subtask in order.
-    public func fromCollection<T: Sendable>(_ values: [T], name: String = "Collection") -> DataStream<T> {
+    @inlinable public func fromCollection<T: Sendable>(_ values: [T], name: String = "Collection") -> DataStream<T> {
         addSource(CollectionSource(values), name: name)
     }
 
@@ -158,7 +158,7 @@ public final class StreamEnvironment {
 
     /// Decides whether a restore may use checkpoint `older` when newer completed ones are
     /// unusable: only if no sink would duplicate replayed results, or the user accepted that.
-    private func checkFallback(_ unusable: [FileCheckpointStorage.UnusableCheckpoint], to older: Int64) throws {
+    @usableFromInline func checkFallback(_ unusable: [FileCheckpointStorage.UnusableCheckpoint], to older: Int64) throws {
         guard let checkpointing else { return }
         let atRisk = graph.sinksDuplicatingReplays
         let names = unusable.map { "\($0.checkpointID)" }.joined(separator: ", ")
@@ -178,7 +178,7 @@ public final class StreamEnvironment {
     /// Checkpoint errors a restart can mend: only too many failed checkpoints in a row (a full
     /// disk that is freed, a store that comes back). A damaged or foreign checkpoint, a refused
     /// fallback, a newer run owning the directory stay as they are.
-    private static func isRestartable(checkpointError error: any Error) -> Bool {
+    @usableFromInline static func isRestartable(checkpointError error: any Error) -> Bool {
         guard let checkpointError = error as? CheckpointError else { return true }
         if case .tooManyFailures = checkpointError { return true }
         return false
@@ -186,7 +186,7 @@ public final class StreamEnvironment {
 
     /// A restart would meet the same loss or the same error again (the sink's transaction is
     /// gone for good; a ``PermanentFailure``): fail the job loudly instead of restarting it.
-    private static func isDataLoss(_ error: any Error) -> Bool {
+    @usableFromInline static func isDataLoss(_ error: any Error) -> Bool {
         let underlying = (error as? OperatorFailure)?.underlying ?? error
         if case TwoPhaseCommitError.lostTransaction = underlying { return true }
         return (underlying as? any PermanentFailure)?.isPermanent ?? false
@@ -231,23 +231,23 @@ public final class StreamEnvironment {
 
 /// Hands the environment to the thread that runs the job; the caller is suspended meanwhile,
 /// so the environment is used by one thread at a time.
-private struct UncheckedEnvironment: @unchecked Sendable {
-    let environment: StreamEnvironment
+@usableFromInline struct UncheckedEnvironment: @unchecked Sendable {
+    @usableFromInline let environment: StreamEnvironment
 }
 
 /// Calls a progress handler periodically from a thread of its own while a job runs.
-private final class ProgressReporter: @unchecked Sendable {
-    private let handler: @Sendable (JobProgress) -> Void
-    private let interval: Duration
-    private let metrics: [OperatorMetrics]
-    private let started: UInt64
-    private let condition = NSCondition()
-    private var executor: JobExecutor?
-    private var restarts = 0
-    private var stopped = false
-    private var thread: JoinableThread?
+@usableFromInline final class ProgressReporter: @unchecked Sendable {
+    @usableFromInline let handler: @Sendable (JobProgress) -> Void
+    @usableFromInline let interval: Duration
+    @usableFromInline let metrics: [OperatorMetrics]
+    @usableFromInline let started: UInt64
+    @usableFromInline let condition = NSCondition()
+    @usableFromInline var executor: JobExecutor?
+    @usableFromInline var restarts = 0
+    @usableFromInline var stopped = false
+    @usableFromInline var thread: JoinableThread?
 
-    init(handler: @escaping @Sendable (JobProgress) -> Void, interval: Duration, metrics: [OperatorMetrics], started: UInt64) {
+    @usableFromInline init(handler: @escaping @Sendable (JobProgress) -> Void, interval: Duration, metrics: [OperatorMetrics], started: UInt64) {
         self.handler = handler
         self.interval = interval
         self.metrics = metrics
@@ -255,14 +255,14 @@ private final class ProgressReporter: @unchecked Sendable {
         thread = JoinableThread(name: "weir: progress") { [self] in run() }
     }
 
-    func watch(_ executor: JobExecutor, restarts: Int) {
+    @usableFromInline func watch(_ executor: JobExecutor, restarts: Int) {
         condition.lock()
         self.executor = executor
         self.restarts = restarts
         condition.unlock()
     }
 
-    func stop() {
+    @usableFromInline func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
@@ -270,7 +270,7 @@ private final class ProgressReporter: @unchecked Sendable {
         thread?.join()
     }
 
-    private func run() {
+    @usableFromInline func run() {
         condition.lock()
         while !stopped {
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(1, interval.wholeMilliseconds)) / 1_000))
@@ -290,7 +290,7 @@ private final class ProgressReporter: @unchecked Sendable {
 
 /// Cancels a job from any thread (see ``StreamEnvironment/cancellation``).
 public struct JobCancellation: Sendable {
-    fileprivate let running: RunningExecutor
+    @usableFromInline let running: RunningExecutor
 
     /// Same as ``StreamEnvironment/cancel()``.
     public func cancel() { running.cancel() }
@@ -300,20 +300,20 @@ public struct JobCancellation: Sendable {
 }
 
 /// The executor of the current run, so that `cancel()` can reach it from another thread.
-fileprivate final class RunningExecutor: @unchecked Sendable {
-    private let lock = NSLock()
-    private var executor: JobExecutor?
-    private var cancelled = false
-    private var stopping = false
+@usableFromInline final class RunningExecutor: @unchecked Sendable {
+    @usableFromInline let lock = NSLock()
+    @usableFromInline var executor: JobExecutor?
+    @usableFromInline var cancelled = false
+    @usableFromInline var stopping = false
 
-    var isCancelled: Bool {
+    @usableFromInline var isCancelled: Bool {
         lock.lock()
         defer { lock.unlock() }
         return cancelled
     }
 
     /// Registers the executor of a run; `false` if the job was cancelled already.
-    func start(_ executor: JobExecutor) -> Bool {
+    @usableFromInline func start(_ executor: JobExecutor) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         self.executor = executor
@@ -321,21 +321,21 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
         return !cancelled
     }
 
-    func finish() {
+    @usableFromInline func finish() {
         lock.lock()
         executor = nil
         lock.unlock()
     }
 
     /// A new `execute` begins: an earlier cancellation does not apply to it.
-    func reset() {
+    @usableFromInline func reset() {
         lock.lock()
         cancelled = false
         stopping = false
         lock.unlock()
     }
 
-    func cancel() {
+    @usableFromInline func cancel() {
         lock.lock()
         cancelled = true
         let current = executor
@@ -343,7 +343,7 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
         current?.cancelFromOutside()
     }
 
-    func stop() {
+    @usableFromInline func stop() {
         lock.lock()
         stopping = true
         let current = executor
@@ -351,7 +351,7 @@ fileprivate final class RunningExecutor: @unchecked Sendable {
         current?.stopWithFinalCheckpoint()
     }
 
-    var isStopping: Bool {
+    @usableFromInline var isStopping: Bool {
         lock.lock()
         defer { lock.unlock() }
         return stopping

@@ -1,19 +1,19 @@
 /// A keyed stream grouped into event-time windows; a window function turns each window into
 /// results when the watermark passes its end.
 public struct WindowedStream<Key: StreamKey, Value: Sendable> {
-    let keyed: KeyedStream<Key, Value>
-    let assigner: WindowAssigner
-    var lateness: Int64 = 0
-    var lateTag: OutputTag<Value>?
+    @usableFromInline let keyed: KeyedStream<Key, Value>
+    @usableFromInline let assigner: WindowAssigner
+    @usableFromInline var lateness: Int64 = 0
+    @usableFromInline var lateTag: OutputTag<Value>?
 
-    init(keyed: KeyedStream<Key, Value>, assigner: WindowAssigner) {
+    @inlinable init(keyed: KeyedStream<Key, Value>, assigner: WindowAssigner) {
         self.keyed = keyed
         self.assigner = assigner
     }
 
     /// Keeps a window's state for `lateness` after it fired; a late record within that time
     /// updates the window and fires it again with the new result. Default: zero.
-    public func allowedLateness(_ lateness: Duration) -> WindowedStream {
+    @inlinable public func allowedLateness(_ lateness: Duration) -> WindowedStream {
         precondition(lateness >= .zero, "allowed lateness must not be negative")
         var copy = self
         copy.lateness = lateness.wholeMilliseconds
@@ -23,13 +23,13 @@ public struct WindowedStream<Key: StreamKey, Value: Sendable> {
     /// Sends records that arrive too late for all their windows to the side output `tag`
     /// (read it with ``DataStream/sideOutput(_:)`` on the window's result). Late records are
     /// always counted in ``OperatorMetrics/lateRecordsDropped``.
-    public func sideOutputLateData(_ tag: OutputTag<Value>) -> WindowedStream {
+    @inlinable public func sideOutputLateData(_ tag: OutputTag<Value>) -> WindowedStream {
         var copy = self
         copy.lateTag = tag
         return copy
     }
 
-    private func addWindowOperator<Accumulator: StateValue, Output: Sendable>(
+    @inlinable func addWindowOperator<Accumulator: StateValue, Output: Sendable>(
         name: String,
         add: @escaping @Sendable (inout Accumulator?, Value) throws -> Void,
         merge: @escaping @Sendable (Accumulator, Accumulator) throws -> Accumulator,
@@ -44,13 +44,13 @@ public struct WindowedStream<Key: StreamKey, Value: Sendable> {
     }
 
     /// Reduces each window's values to one, incrementally.
-    public func reduce(name: String? = nil, _ reduce: @escaping @Sendable (Value, Value) throws -> Value) -> DataStream<Value> where Value: StateValue {
+    @inlinable public func reduce(name: String? = nil, _ reduce: @escaping @Sendable (Value, Value) throws -> Value) -> DataStream<Value> where Value: StateValue {
         self.reduce(name: name, reduce) { _, _, value in value }
     }
 
     /// Reduces each window's values to one, incrementally, and turns it into a result that
     /// can use the key and the window.
-    public func reduce<Output: Sendable>(name: String? = nil, _ reduce: @escaping @Sendable (Value, Value) throws -> Value,
+    @inlinable public func reduce<Output: Sendable>(name: String? = nil, _ reduce: @escaping @Sendable (Value, Value) throws -> Value,
                                          window result: @escaping @Sendable (Key, TimeWindow, Value) throws -> Output) -> DataStream<Output> where Value: StateValue {
         addWindowOperator(
             name: name ?? "Window(\(assigner))",
@@ -60,13 +60,13 @@ public struct WindowedStream<Key: StreamKey, Value: Sendable> {
     }
 
     /// Aggregates each window incrementally with `function`.
-    public func aggregate<Function: AggregateFunction>(name: String? = nil, _ function: Function) -> DataStream<Function.Output> where Function.Input == Value {
+    @inlinable public func aggregate<Function: AggregateFunction>(name: String? = nil, _ function: Function) -> DataStream<Function.Output> where Function.Input == Value {
         aggregate(name: name, function) { _, _, result in result }
     }
 
     /// Aggregates each window incrementally with `function` and turns the aggregate into a
     /// result that can use the key and the window.
-    public func aggregate<Function: AggregateFunction, Output: Sendable>(name: String? = nil, _ function: Function,
+    @inlinable public func aggregate<Function: AggregateFunction, Output: Sendable>(name: String? = nil, _ function: Function,
                                                                          window result: @escaping @Sendable (Key, TimeWindow, Function.Output) throws -> Output) -> DataStream<Output> where Function.Input == Value {
         addWindowOperator(
             name: name ?? "Window(\(assigner))",
@@ -82,7 +82,7 @@ public struct WindowedStream<Key: StreamKey, Value: Sendable> {
 
     /// Gives each window's values, all at once, to `function` when the window fires. Keeps
     /// every value in state; prefer `reduce` or `aggregate` when they suffice.
-    public func process<Output: Sendable>(name: String? = nil, _ function: @escaping @Sendable (Key, TimeWindow, [Value], WindowCollector<Output>) throws -> Void) -> DataStream<Output> where Value: StateValue {
+    @inlinable public func process<Output: Sendable>(name: String? = nil, _ function: @escaping @Sendable (Key, TimeWindow, [Value], WindowCollector<Output>) throws -> Void) -> DataStream<Output> where Value: StateValue {
         addWindowOperator(
             name: name ?? "Window(\(assigner))",
             add: { (accumulator: inout [Value]?, value) in

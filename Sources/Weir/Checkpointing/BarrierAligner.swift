@@ -10,13 +10,13 @@
 /// A barrier of a newer checkpoint while one is aligning abandons the older one (its barrier
 /// was lost, e.g. the checkpoint was aborted); barriers of checkpoints at or before the last
 /// one handled are ignored.
-struct BarrierAligner {
-    enum Mode: Sendable, Equatable {
+@usableFromInline struct BarrierAligner {
+    @usableFromInline enum Mode: Sendable, Equatable {
         case exactlyOnce
         case atLeastOnce
     }
 
-    enum Action: Equatable {
+    @usableFromInline enum Action: Equatable {
         /// Stop taking records from this channel until the snapshot (exactly-once only).
         case block(channel: Int)
         /// Take the snapshot of checkpoint `id`, forward its barrier, release every channel.
@@ -25,27 +25,27 @@ struct BarrierAligner {
         case abandon(checkpointID: Int64)
     }
 
-    private struct Alignment {
-        var checkpointID: Int64
-        var arrived: Set<Int>
+    @usableFromInline struct Alignment {
+        @usableFromInline var checkpointID: Int64
+        @usableFromInline var arrived: Set<Int>
     }
 
-    let mode: Mode
-    let channelCount: Int
-    private var ended: Set<Int> = []
-    private var alignment: Alignment?
+    @usableFromInline let mode: Mode
+    @usableFromInline let channelCount: Int
+    @usableFromInline var ended: Set<Int> = []
+    @usableFromInline var alignment: Alignment?
     /// The last checkpoint snapshotted or abandoned.
-    private(set) var lastHandled: Int64 = 0
+    @usableFromInline var lastHandled: Int64 = 0
 
-    init(channelCount: Int, mode: Mode) {
+    @usableFromInline init(channelCount: Int, mode: Mode) {
         self.channelCount = channelCount
         self.mode = mode
     }
 
     /// Whether a checkpoint is being aligned.
-    var isAligning: Bool { alignment != nil }
+    @usableFromInline var isAligning: Bool { alignment != nil }
 
-    mutating func barrier(_ checkpointID: Int64, channel: Int) -> [Action] {
+    @usableFromInline mutating func barrier(_ checkpointID: Int64, channel: Int) -> [Action] {
         guard checkpointID > lastHandled, !ended.contains(channel) else { return [] }
         var actions: [Action] = []
         if let current = alignment {
@@ -66,13 +66,13 @@ struct BarrierAligner {
     }
 
     /// A channel ended: it no longer holds back any alignment.
-    mutating func endOfInput(channel: Int) -> [Action] {
+    @usableFromInline mutating func endOfInput(channel: Int) -> [Action] {
         ended.insert(channel)
         guard alignment != nil, let done = completeIfAligned() else { return [] }
         return [done]
     }
 
-    private mutating func completeIfAligned() -> Action? {
+    @usableFromInline mutating func completeIfAligned() -> Action? {
         guard let current = alignment else { return nil }
         for channel in 0..<channelCount where !ended.contains(channel) && !current.arrived.contains(channel) { return nil }
         alignment = nil

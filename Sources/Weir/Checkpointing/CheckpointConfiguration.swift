@@ -3,8 +3,10 @@ import Foundation
 /// How a job takes checkpoints. Set ``StreamEnvironment/checkpointing`` to enable them.
 ///
 /// ```swift
-/// env.checkpointing = CheckpointConfiguration(directory: "/var/lib/weir/clicks", interval: .seconds(1))
-/// env.restartStrategy = .fixedDelay(attempts: 3, delay: .seconds(1))
+/// env.checkpointing = CheckpointConfiguration(directory: "state/", interval: .seconds(1))
+/// // Task failure: restart from the latest checkpoint — by default with an exponential delay (1 s × 1.5ⁿ up to 1 min).
+/// env.restartStrategy = .fixedDelay(attempts: 5, delay: .seconds(1))
+/// env.resume = .latest                                                // process crash: start again from the latest checkpoint
 /// ```
 public struct CheckpointConfiguration: Sendable, Hashable {
     /// Where checkpoints are stored: `chk-<n>/` directories with state files and `_metadata`.
@@ -69,7 +71,7 @@ public enum RestartStrategy: Sendable, Hashable {
 
     /// The delay before restart number `attempt` (from 1, counted since the last reset), or
     /// `nil` if no more are allowed. `random` in 0..<1 draws the jitter.
-    func delay(beforeAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration? {
+    @usableFromInline func delay(beforeAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration? {
         switch self {
         case .none:
             return nil
@@ -86,7 +88,7 @@ public enum RestartStrategy: Sendable, Hashable {
     }
 
     /// How long a run must go without failing before the attempts count from 1 again.
-    var resetAfter: Duration? {
+    @usableFromInline var resetAfter: Duration? {
         if case .exponentialDelay(let policy) = self { return policy.resetAfter }
         return nil
     }
@@ -113,7 +115,7 @@ public struct ExponentialDelayRestart: Sendable, Hashable {
 
     public init() {}
 
-    func delay(beforeAttempt attempt: Int, random: Double) -> Duration? {
+    @usableFromInline func delay(beforeAttempt attempt: Int, random: Double) -> Duration? {
         if let attempts, attempt > attempts { return nil }
         let base = Double(initial.wholeMilliseconds) * pow(max(1, multiplier), Double(attempt - 1))
         let capped = min(base, Double(maximum.wholeMilliseconds))

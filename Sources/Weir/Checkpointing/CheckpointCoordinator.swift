@@ -3,49 +3,49 @@ import Foundation
 /// Drives checkpoints for one run of a job: a thread that feeds time, acknowledgements and
 /// declines into ``CheckpointCoordinatorStateMachine`` and carries out its actions — telling
 /// source tasks to inject barriers, writing metadata, notifying every task.
-final class CheckpointCoordinator: @unchecked Sendable {
+@usableFromInline final class CheckpointCoordinator: @unchecked Sendable {
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
-    struct Acknowledgement: Sendable {
-        var files: [CheckpointMetadata.StateFile]
-        var timings: TaskTimings
+    @usableFromInline struct Acknowledgement: Sendable {
+        @usableFromInline var files: [CheckpointMetadata.StateFile]
+        @usableFromInline var timings: TaskTimings
     }
 
     /// How long a task spent on a checkpoint.
-    struct TaskTimings: Sendable {
+    @usableFromInline struct TaskTimings: Sendable {
         /// Snapshot copy plus forwarding the barrier.
-        var pauseNanoseconds: UInt64
+        @usableFromInline var pauseNanoseconds: UInt64
         /// The snapshot copy alone.
-        var snapshotNanoseconds: UInt64
+        @usableFromInline var snapshotNanoseconds: UInt64
         /// From the first barrier to the last (alignment); 0 for a task with one input or a source.
-        var alignmentNanoseconds: UInt64
+        @usableFromInline var alignmentNanoseconds: UInt64
     }
 
-    private enum Event {
+    @usableFromInline enum Event {
         case acknowledge(Int64, TaskID, Acknowledgement)
         case decline(Int64, TaskID, String)
         case sourceFinished(TaskID)
     }
 
-    private let configuration: CheckpointConfiguration
-    private let storage: FileCheckpointStorage
-    private let jobName: String
-    private let maxParallelism: Int
-    private let operators: [CheckpointMetadata.Operator]
-    private let mailboxes: [TaskID: TaskMailbox]
-    private let sources: Set<TaskID>
-    private let failJob: @Sendable (any Error) -> Void
-    private let warn: @Sendable (String) -> Void
+    @usableFromInline let configuration: CheckpointConfiguration
+    @usableFromInline let storage: FileCheckpointStorage
+    @usableFromInline let jobName: String
+    @usableFromInline let maxParallelism: Int
+    @usableFromInline let operators: [CheckpointMetadata.Operator]
+    @usableFromInline let mailboxes: [TaskID: TaskMailbox]
+    @usableFromInline let sources: Set<TaskID>
+    @usableFromInline let failJob: @Sendable (any Error) -> Void
+    @usableFromInline let warn: @Sendable (String) -> Void
 
-    private let condition = NSCondition()
-    private var events: [Event] = []
-    private var stopped = false
-    private var finishedSources: Set<TaskID> = []
-    private var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
-    private var triggeredAt: [Int64: Int64] = [:]
-    private var statistics: [CheckpointStatistics] = []
-    private var thread: JoinableThread?
+    @usableFromInline let condition = NSCondition()
+    @usableFromInline var events: [Event] = []
+    @usableFromInline var stopped = false
+    @usableFromInline var finishedSources: Set<TaskID> = []
+    @usableFromInline var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
+    @usableFromInline var triggeredAt: [Int64: Int64] = [:]
+    @usableFromInline var statistics: [CheckpointStatistics] = []
+    @usableFromInline var thread: JoinableThread?
 
-    init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
+    @usableFromInline init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
          operators: [CheckpointMetadata.Operator], mailboxes: [TaskID: TaskMailbox], sources: Set<TaskID>, firstCheckpointID: Int64,
          failJob: @escaping @Sendable (any Error) -> Void, warn: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
@@ -68,17 +68,17 @@ final class CheckpointCoordinator: @unchecked Sendable {
 
     // MARK: - Reports from tasks (any thread)
 
-    func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) {
+    @usableFromInline func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) {
         enqueue(.acknowledge(checkpointID, task, acknowledgement))
     }
 
-    func decline(_ checkpointID: Int64, from task: TaskID, reason: String) {
+    @usableFromInline func decline(_ checkpointID: Int64, from task: TaskID, reason: String) {
         enqueue(.decline(checkpointID, task, reason))
     }
 
-    func sourceFinished(_ task: TaskID) { enqueue(.sourceFinished(task)) }
+    @usableFromInline func sourceFinished(_ task: TaskID) { enqueue(.sourceFinished(task)) }
 
-    private func enqueue(_ event: Event) {
+    @usableFromInline func enqueue(_ event: Event) {
         condition.lock()
         events.append(event)
         condition.broadcast()
@@ -86,7 +86,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
     }
 
     /// The checkpoints completed so far.
-    var completed: [CheckpointStatistics] {
+    @usableFromInline var completed: [CheckpointStatistics] {
         condition.lock()
         defer { condition.unlock() }
         return statistics
@@ -94,12 +94,12 @@ final class CheckpointCoordinator: @unchecked Sendable {
 
     // MARK: - The coordinator thread
 
-    func start() {
+    @usableFromInline func start() {
         thread = JoinableThread(name: "weir: checkpoint coordinator") { [self] in run() }
     }
 
     /// Stops the coordinator thread and waits for it; an unfinished checkpoint is discarded.
-    func stop() {
+    @usableFromInline func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
@@ -107,9 +107,9 @@ final class CheckpointCoordinator: @unchecked Sendable {
         thread?.join()
     }
 
-    private typealias Action = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action
+    @usableFromInline typealias Action = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Action
 
-    private func run() {
+    @usableFromInline func run() {
         while let actions = nextActions() { perform(actions) }
         // The run ended (or failed) during a checkpoint: it will never complete.
         if let unfinished = locked({ $0.pendingCheckpointID }) { storage.discard(unfinished) }
@@ -118,7 +118,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
     /// Waits for reports or the next deadline, then feeds them to the state machine; `nil`
     /// once stopped. (Kept apart from `run`: the Swift 6.3.1 optimizer crashed on one loop
     /// doing both.)
-    private func nextActions() -> [Action]? {
+    @usableFromInline func nextActions() -> [Action]? {
         condition.lock()
         defer { condition.unlock() }
         if events.isEmpty && !stopped {
@@ -143,7 +143,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
         return actions + machine.tick(now: now)
     }
 
-    private func perform(_ actions: [Action]) {
+    @usableFromInline func perform(_ actions: [Action]) {
         var queue = actions
         while !queue.isEmpty {
             let action = queue.removeFirst()
@@ -203,7 +203,7 @@ final class CheckpointCoordinator: @unchecked Sendable {
         }
     }
 
-    private func locked<R>(_ body: (inout CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>) -> R) -> R {
+    @usableFromInline func locked<R>(_ body: (inout CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>) -> R) -> R {
         condition.lock()
         defer { condition.unlock() }
         return body(&machine)

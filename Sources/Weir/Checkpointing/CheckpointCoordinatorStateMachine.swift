@@ -8,15 +8,15 @@
 /// reports ``metadataWritten(_:now:)``); it is aborted on timeout, on a decline, or when its
 /// metadata cannot be written. More than `tolerableConsecutiveFailures` failures in a row fail
 /// the job. Once every source has finished, a final checkpoint is triggered right away.
-struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledgement: Sendable> {
-    struct Timing: Sendable {
-        var intervalMilliseconds: Int64
-        var minPauseMilliseconds: Int64
-        var timeoutMilliseconds: Int64
-        var tolerableConsecutiveFailures: Int
+@usableFromInline struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledgement: Sendable> {
+    @usableFromInline struct Timing: Sendable {
+        @usableFromInline var intervalMilliseconds: Int64
+        @usableFromInline var minPauseMilliseconds: Int64
+        @usableFromInline var timeoutMilliseconds: Int64
+        @usableFromInline var tolerableConsecutiveFailures: Int
     }
 
-    enum Action {
+    @usableFromInline enum Action {
         /// Start checkpoint `id` at the sources.
         case trigger(checkpointID: Int64)
         /// Every task acknowledged: write the metadata durably, then report `metadataWritten`.
@@ -29,37 +29,37 @@ struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledg
         case failJob(reason: String)
     }
 
-    private struct Pending {
-        var checkpointID: Int64
-        var triggeredAt: Int64
-        var waitingFor: Set<TaskID>
-        var acknowledgements: [TaskID: Acknowledgement]
-        var isFinal: Bool
-        var writingMetadata = false
+    @usableFromInline struct Pending {
+        @usableFromInline var checkpointID: Int64
+        @usableFromInline var triggeredAt: Int64
+        @usableFromInline var waitingFor: Set<TaskID>
+        @usableFromInline var acknowledgements: [TaskID: Acknowledgement]
+        @usableFromInline var isFinal: Bool
+        @usableFromInline var writingMetadata = false
     }
 
-    let timing: Timing
-    let tasks: Set<TaskID>
-    private var pending: Pending?
-    private var lastTriggerAt: Int64
-    private var lastEndedAt: Int64?
-    private var consecutiveFailures = 0
-    private var sourcesFinished = false
-    private(set) var nextCheckpointID: Int64
-    private(set) var lastCompletedID: Int64?
-    private(set) var finalCheckpointCompleted = false
+    @usableFromInline let timing: Timing
+    @usableFromInline let tasks: Set<TaskID>
+    @usableFromInline var pending: Pending?
+    @usableFromInline var lastTriggerAt: Int64
+    @usableFromInline var lastEndedAt: Int64?
+    @usableFromInline var consecutiveFailures = 0
+    @usableFromInline var sourcesFinished = false
+    @usableFromInline var nextCheckpointID: Int64
+    @usableFromInline var lastCompletedID: Int64?
+    @usableFromInline var finalCheckpointCompleted = false
 
-    init(timing: Timing, tasks: Set<TaskID>, firstCheckpointID: Int64, now: Int64) {
+    @usableFromInline init(timing: Timing, tasks: Set<TaskID>, firstCheckpointID: Int64, now: Int64) {
         self.timing = timing
         self.tasks = tasks
         self.nextCheckpointID = firstCheckpointID
         self.lastTriggerAt = now
     }
 
-    var pendingCheckpointID: Int64? { pending?.checkpointID }
+    @usableFromInline var pendingCheckpointID: Int64? { pending?.checkpointID }
 
     /// When `tick` next has something to do, if nothing else happens first.
-    func nextDeadline() -> Int64 {
+    @usableFromInline func nextDeadline() -> Int64 {
         if let pending { return pending.triggeredAt + timing.timeoutMilliseconds }
         if sourcesFinished { return lastEndedAt ?? lastTriggerAt }
         var due = lastTriggerAt + timing.intervalMilliseconds
@@ -67,7 +67,7 @@ struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledg
         return due
     }
 
-    mutating func tick(now: Int64) -> [Action] {
+    @usableFromInline mutating func tick(now: Int64) -> [Action] {
         if let current = pending {
             guard !current.writingMetadata, now - current.triggeredAt >= timing.timeoutMilliseconds else { return [] }
             return fail(current.checkpointID, reason: "timed out after \(timing.timeoutMilliseconds) ms waiting for \(current.waitingFor.count) of \(tasks.count) tasks", now: now)
@@ -84,9 +84,9 @@ struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledg
     }
 
     /// Every source has read all its input: the next checkpoint is the final one, now.
-    mutating func allSourcesFinished() { sourcesFinished = true }
+    @usableFromInline mutating func allSourcesFinished() { sourcesFinished = true }
 
-    mutating func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) -> [Action] {
+    @usableFromInline mutating func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) -> [Action] {
         guard var current = pending, current.checkpointID == checkpointID, current.waitingFor.remove(task) != nil else {
             return []  // late (timed out or aborted) or duplicate
         }
@@ -100,12 +100,12 @@ struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledg
         return []
     }
 
-    mutating func decline(_ checkpointID: Int64, from task: TaskID, reason: String, now: Int64) -> [Action] {
+    @usableFromInline mutating func decline(_ checkpointID: Int64, from task: TaskID, reason: String, now: Int64) -> [Action] {
         guard let current = pending, current.checkpointID == checkpointID else { return [] }
         return fail(checkpointID, reason: "declined by \(task): \(reason)", now: now)
     }
 
-    mutating func metadataWritten(_ checkpointID: Int64, now: Int64) -> [Action] {
+    @usableFromInline mutating func metadataWritten(_ checkpointID: Int64, now: Int64) -> [Action] {
         guard let current = pending, current.checkpointID == checkpointID, current.writingMetadata else { return [] }
         pending = nil
         lastEndedAt = now
@@ -115,12 +115,12 @@ struct CheckpointCoordinatorStateMachine<TaskID: Hashable & Sendable, Acknowledg
         return [.notifyComplete(checkpointID: checkpointID, isFinal: current.isFinal)]
     }
 
-    mutating func metadataWriteFailed(_ checkpointID: Int64, reason: String, now: Int64) -> [Action] {
+    @usableFromInline mutating func metadataWriteFailed(_ checkpointID: Int64, reason: String, now: Int64) -> [Action] {
         guard let current = pending, current.checkpointID == checkpointID else { return [] }
         return fail(checkpointID, reason: "writing its metadata failed: \(reason)", now: now)
     }
 
-    private mutating func fail(_ checkpointID: Int64, reason: String, now: Int64) -> [Action] {
+    @usableFromInline mutating func fail(_ checkpointID: Int64, reason: String, now: Int64) -> [Action] {
         pending = nil
         lastEndedAt = now
         consecutiveFailures += 1

@@ -3,19 +3,20 @@
 /// Keyed state is stored per key group so that a job restored with another parallelism can
 /// hand each new subtask exactly the key groups it owns; operator state (source positions) is
 /// a list of independent splits, dealt round-robin to the new subtasks.
-struct OperatorStateFile: Codable, Sendable {
-    var operatorID: String
-    var subtask: Int
-    var parallelism: Int
-    var maxParallelism: Int
+@usableFromInline struct OperatorStateFile: Codable, Sendable {
+    @usableFromInline var operatorID: String
+    @usableFromInline var subtask: Int
+    @usableFromInline var parallelism: Int
+    @usableFromInline var maxParallelism: Int
     /// Keyed parts (state tables, timers) by name: their entries per key group.
-    var keyed: [String: [KeyGroupBlob]]
+    @usableFromInline var keyed: [String: [KeyGroupBlob]]
     /// Operator state: independent splits (e.g. source positions).
-    var splits: [[UInt8]]
+    @usableFromInline var splits: [[UInt8]]
 }
 
 /// The encoded entries of one key group of one keyed part of an operator's state.
 public struct KeyGroupBlob: Codable, Sendable {
+    @usableFromInline init(keyGroup: Int, bytes: [UInt8]) { self.keyGroup = keyGroup; self.bytes = bytes }
     public var keyGroup: Int
     public var bytes: [UInt8]
 }
@@ -63,16 +64,16 @@ public struct CheckpointMetadata: Codable, Sendable {
 /// 19      n     payload
 /// 19+n    4     CRC-32C of bytes 0..<19+n (little-endian)
 /// ```
-enum CheckpointFileFormat {
-    static let magic = Array("WEIRCKPT".utf8)
-    static let version: UInt16 = 1
+@usableFromInline enum CheckpointFileFormat {
+    @usableFromInline static let magic = Array("WEIRCKPT".utf8)
+    @usableFromInline static let version: UInt16 = 1
 
-    enum Kind: UInt8 {
+    @usableFromInline enum Kind: UInt8 {
         case operatorState = 1
         case metadata = 2
     }
 
-    static func encode<T: Encodable>(_ value: T, kind: Kind) throws -> [UInt8] {
+    @usableFromInline static func encode<T: Encodable>(_ value: T, kind: Kind) throws -> [UInt8] {
         let payload = try BinaryStateEncoder().encode(value)
         var bytes = magic
         bytes += Primitive.bytes(version)
@@ -84,7 +85,7 @@ enum CheckpointFileFormat {
     }
 
     /// Decodes a file, verifying its frame and checksum; errors name `path`.
-    static func decode<T: Decodable>(_ type: T.Type, kind: Kind, from bytes: [UInt8], path: String) throws -> T {
+    @usableFromInline static func decode<T: Decodable>(_ type: T.Type, kind: Kind, from bytes: [UInt8], path: String) throws -> T {
         guard bytes.count >= 23, Array(bytes[0..<8]) == magic else {
             throw CheckpointError.corruptFile(path: path, reason: "not a Weir checkpoint file (bad magic or too short)")
         }

@@ -55,6 +55,6 @@ public enum CheckpointInspector {
 
 import Foundation
 
-private enum FileManagerShim {
-    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+@usableFromInline enum FileManagerShim {
+    @usableFromInline static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }

@@ -2,17 +2,17 @@ import Dispatch
 
 /// Serializes and writes snapshots off the task threads, then acknowledges them: the task
 /// thread only takes copy-on-write copies and goes on with its records.
-final class CheckpointWriter: Sendable {
-    private let queue = DispatchQueue(label: "weir.checkpoint-writer")
-    private let storage: FileCheckpointStorage
-    private let coordinator: CheckpointCoordinator
+@usableFromInline final class CheckpointWriter: Sendable {
+    @usableFromInline let queue = DispatchQueue(label: "weir.checkpoint-writer")
+    @usableFromInline let storage: FileCheckpointStorage
+    @usableFromInline let coordinator: CheckpointCoordinator
 
-    init(storage: FileCheckpointStorage, coordinator: CheckpointCoordinator) {
+    @usableFromInline init(storage: FileCheckpointStorage, coordinator: CheckpointCoordinator) {
         self.storage = storage
         self.coordinator = coordinator
     }
 
-    func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointCoordinator.TaskTimings) {
+    @usableFromInline func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointCoordinator.TaskTimings) {
         queue.async { [storage, coordinator] in
             do {
                 let files = try snapshots.filter { !$0.isEmpty }.map { try storage.writeState($0.serialize(), checkpointID: checkpointID) }

@@ -15,32 +15,32 @@ import Foundation
 /// A run claims the directory when it starts (`_owner`), and completes a checkpoint only while
 /// the claim is still its own: a newer run of the job — started because this one was thought
 /// dead — fences it, as a Kafka producer's epoch fences an older producer.
-struct FileCheckpointStorage: Sendable {
-    let directory: String
+@usableFromInline struct FileCheckpointStorage: Sendable {
+    @usableFromInline let directory: String
     /// This run: host, process and a random part.
-    let owner: String
+    @usableFromInline let owner: String
 
-    init(directory: String, owner: String = FileCheckpointStorage.newOwner()) {
+    @usableFromInline init(directory: String, owner: String = FileCheckpointStorage.newOwner()) {
         self.directory = directory
         self.owner = owner
     }
 
-    static func newOwner() -> String {
+    @usableFromInline static func newOwner() -> String {
         "\(ProcessInfo.processInfo.hostName) pid \(getpid()) run \(UUID().uuidString.prefix(8))"
     }
 
-    private var ownerPath: String { directory + "/_owner" }
+    @usableFromInline var ownerPath: String { directory + "/_owner" }
 
     /// A completed checkpoint found in the directory.
-    struct Completed: Sendable {
-        let metadata: CheckpointMetadata
-        let path: String
+    @usableFromInline struct Completed: Sendable {
+        @usableFromInline let metadata: CheckpointMetadata
+        @usableFromInline let path: String
     }
 
-    func checkpointPath(_ checkpointID: Int64) -> String { "\(directory)/chk-\(checkpointID)" }
+    @usableFromInline func checkpointPath(_ checkpointID: Int64) -> String { "\(directory)/chk-\(checkpointID)" }
 
     /// Creates the directory if needed and deletes incomplete checkpoints.
-    func prepare() throws {
+    @usableFromInline func prepare() throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -55,13 +55,13 @@ struct FileCheckpointStorage: Sendable {
     }
 
     /// Throws ``CheckpointError/superseded(path:by:)`` once another run claimed the directory.
-    func checkStillOwned() throws {
+    @usableFromInline func checkStillOwned() throws {
         guard let bytes = try? DurableFile.read(ownerPath) else { return }
         let current = String(decoding: bytes, as: UTF8.self)
         if current != owner { throw CheckpointError.superseded(path: directory, by: current) }
     }
 
-    func createCheckpointDirectory(_ checkpointID: Int64) throws {
+    @usableFromInline func createCheckpointDirectory(_ checkpointID: Int64) throws {
         let path = checkpointPath(checkpointID)
         try? FileManager.default.removeItem(atPath: path)
         do {
@@ -71,14 +71,14 @@ struct FileCheckpointStorage: Sendable {
         }
     }
 
-    static func stateFileName(operatorID: String, subtask: Int) -> String {
+    @usableFromInline static func stateFileName(operatorID: String, subtask: Int) -> String {
         let safe = String(operatorID.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
         return "\(safe)-\(subtask).state"
     }
 
     /// Writes one operator subtask's state file (fsynced; made durable as a whole by the
     /// directory fsync before the metadata).
-    func writeState(_ state: OperatorStateFile, checkpointID: Int64) throws -> CheckpointMetadata.StateFile {
+    @usableFromInline func writeState(_ state: OperatorStateFile, checkpointID: Int64) throws -> CheckpointMetadata.StateFile {
         let bytes = try CheckpointFileFormat.encode(state, kind: .operatorState)
         let name = Self.stateFileName(operatorID: state.operatorID, subtask: state.subtask)
         let path = checkpointPath(checkpointID) + "/" + name
@@ -87,7 +87,7 @@ struct FileCheckpointStorage: Sendable {
     }
 
     /// Makes checkpoint `id` complete: fsyncs its directory, then writes `_metadata` atomically.
-    func writeMetadata(_ metadata: CheckpointMetadata) throws {
+    @usableFromInline func writeMetadata(_ metadata: CheckpointMetadata) throws {
         try checkStillOwned()
         let path = checkpointPath(metadata.checkpointID)
         try DurableFile.syncDirectory(path)
@@ -95,18 +95,18 @@ struct FileCheckpointStorage: Sendable {
         try DurableFile.syncDirectory(directory)
     }
 
-    func discard(_ checkpointID: Int64) {
+    @usableFromInline func discard(_ checkpointID: Int64) {
         try? FileManager.default.removeItem(atPath: checkpointPath(checkpointID))
     }
 
     /// Deletes completed checkpoints beyond the newest `retained`.
-    func retain(_ retained: Int) throws {
+    @usableFromInline func retain(_ retained: Int) throws {
         let completed = try checkpointDirectories().filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
         for (_, path) in completed.dropFirst(max(1, retained)) { try? FileManager.default.removeItem(atPath: path) }
     }
 
     /// `chk-<n>` directories, newest first.
-    func checkpointDirectories() throws -> [(id: Int64, path: String)] {
+    @usableFromInline func checkpointDirectories() throws -> [(id: Int64, path: String)] {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
@@ -119,7 +119,7 @@ struct FileCheckpointStorage: Sendable {
     }
 
     /// Reads and verifies a completed checkpoint: its metadata and the checksum of every state file.
-    func load(_ path: String) throws -> Completed {
+    @usableFromInline func load(_ path: String) throws -> Completed {
         let metadataPath = path + "/_metadata"
         let metadata = try CheckpointFileFormat.decode(CheckpointMetadata.self, kind: .metadata, from: try readFile(metadataPath), path: metadataPath)
         for file in metadata.files {
@@ -138,7 +138,7 @@ struct FileCheckpointStorage: Sendable {
     /// older checkpoint replays input whose results sinks may already have committed). `nil` if
     /// there is no checkpoint at all; an error if there are checkpoints but every one is damaged
     /// (starting from scratch would silently replay the whole input).
-    func latestValid(report: (String) -> Void,
+    @usableFromInline func latestValid(report: (String) -> Void,
                      beforeFallingBack: (_ unusable: [UnusableCheckpoint], _ older: Int64) throws -> Void = { _, _ in }) throws -> Completed? {
         var unusable: [UnusableCheckpoint] = []
         for (id, path) in try checkpointDirectories() where FileManager.default.fileExists(atPath: path + "/_metadata") {
@@ -160,13 +160,13 @@ struct FileCheckpointStorage: Sendable {
     }
 
     /// A completed checkpoint that cannot be restored, and why.
-    struct UnusableCheckpoint: Sendable {
-        let checkpointID: Int64
-        let reason: String
+    @usableFromInline struct UnusableCheckpoint: Sendable {
+        @usableFromInline let checkpointID: Int64
+        @usableFromInline let reason: String
     }
 
     /// The state files of `operatorID` in a completed checkpoint, verified and decoded.
-    func readStates(of operatorID: String, in checkpoint: Completed) throws -> [OperatorStateFile] {
+    @usableFromInline func readStates(of operatorID: String, in checkpoint: Completed) throws -> [OperatorStateFile] {
         try checkpoint.metadata.files.filter { $0.operatorID == operatorID }.map { file in
             let path = checkpoint.path + "/" + file.name
             let bytes = try readFile(path)
@@ -177,7 +177,7 @@ struct FileCheckpointStorage: Sendable {
         }
     }
 
-    private func readFile(_ path: String) throws -> [UInt8] {
+    @usableFromInline func readFile(_ path: String) throws -> [UInt8] {
         do { return try DurableFile.read(path) } catch {
             throw CheckpointError.corruptFile(path: path, reason: "\(error)")
         }

@@ -1,17 +1,17 @@
 /// A task's part in checkpointing: snapshot the operators of its chain at a barrier, forward the
 /// barrier, hand the copies to the writer; pass the coordinator's notifications to the operators.
-final class TaskCheckpointing {
-    let task: TaskID
-    let mailbox: TaskMailbox
-    let coordinator: CheckpointCoordinator
-    let writer: CheckpointWriter
-    let mode: CheckpointingMode
+@usableFromInline final class TaskCheckpointing {
+    @usableFromInline let task: TaskID
+    @usableFromInline let mailbox: TaskMailbox
+    @usableFromInline let coordinator: CheckpointCoordinator
+    @usableFromInline let writer: CheckpointWriter
+    @usableFromInline let mode: CheckpointingMode
     /// The operators of the task's chain, set when the chain is built.
-    var operators: [(any OperatorLifecycle, OperatorContext)] = []
+    @usableFromInline var operators: [(any OperatorLifecycle, OperatorContext)] = []
     /// Set once the final checkpoint completed: the task may end its output.
-    private(set) var finalCheckpointCompleted = false
+    @usableFromInline var finalCheckpointCompleted = false
 
-    init(task: TaskID, mailbox: TaskMailbox, coordinator: CheckpointCoordinator, writer: CheckpointWriter, mode: CheckpointingMode) {
+    @usableFromInline init(task: TaskID, mailbox: TaskMailbox, coordinator: CheckpointCoordinator, writer: CheckpointWriter, mode: CheckpointingMode) {
         self.task = task
         self.mailbox = mailbox
         self.coordinator = coordinator
@@ -21,7 +21,7 @@ final class TaskCheckpointing {
 
     /// Takes checkpoint `barrier` of this task. `extra` adds state that no operator holds (a
     /// source's position); `forwardBarrier` sends the barrier on through the chain.
-    func checkpoint(_ barrier: CheckpointBarrier, alignmentNanoseconds: UInt64 = 0, extra: () throws -> OperatorSnapshot?, forwardBarrier: () throws -> Void) throws {
+    @usableFromInline func checkpoint(_ barrier: CheckpointBarrier, alignmentNanoseconds: UInt64 = 0, extra: () throws -> OperatorSnapshot?, forwardBarrier: () throws -> Void) throws {
         let started = ProcessingClock.monotonicNanoseconds()
         var snapshots: [OperatorSnapshot] = []
         var failure: (any Error)?
@@ -47,7 +47,7 @@ final class TaskCheckpointing {
 
     /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.
     /// `complete` tells the task's source, if it has one, of a completed checkpoint.
-    func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void, complete: (Int64) throws -> Void = { _ in }) throws {
+    @usableFromInline func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void, complete: (Int64) throws -> Void = { _ in }) throws {
         for mail in mails {
             switch mail {
             case .trigger(let barrier):

@@ -4,7 +4,8 @@
 ///
 /// A two-phase-commit sink whose pre-commit failed throws it: the transaction's state in the
 /// external system is unknown, and the records in it must be replayed, not committed later.
-struct TaskFailingSnapshotError: Error, CustomStringConvertible {
-    var underlying: any Error
-    var description: String { "\(underlying)" }
+@usableFromInline struct TaskFailingSnapshotError: Error, CustomStringConvertible {
+    @usableFromInline init(underlying: any Error) { self.underlying = underlying }
+    @usableFromInline var underlying: any Error
+    @usableFromInline var description: String { "\(underlying)" }
 }

@@ -3,22 +3,22 @@ import Synchronization
 
 /// Control messages from the checkpoint coordinator to one task, taken by the task's own
 /// thread between records.
-final class TaskMailbox: @unchecked Sendable {
-    enum Mail: Sendable {
+@usableFromInline final class TaskMailbox: @unchecked Sendable {
+    @usableFromInline enum Mail: Sendable {
         /// Sources: record the position and inject this barrier.
         case trigger(CheckpointBarrier)
         case complete(checkpointID: Int64, isFinal: Bool)
         case aborted(checkpointID: Int64)
     }
 
-    private let condition = NSCondition()
-    private var mails: [Mail] = []
-    private var cancelled = false
-    private let pending = Atomic<Bool>(false)
+    @usableFromInline let condition = NSCondition()
+    @usableFromInline var mails: [Mail] = []
+    @usableFromInline var cancelled = false
+    @usableFromInline let pending = Atomic<Bool>(false)
     /// Wakes the task if it waits for input elsewhere (its input gate).
-    var wake: (@Sendable () -> Void)?
+    @usableFromInline var wake: (@Sendable () -> Void)?
 
-    func post(_ mail: Mail) {
+    @usableFromInline func post(_ mail: Mail) {
         condition.lock()
         mails.append(mail)
         pending.store(true, ordering: .releasing)
@@ -28,10 +28,10 @@ final class TaskMailbox: @unchecked Sendable {
     }
 
     /// Whether mail is waiting (a cheap check for the record loop).
-    var hasMail: Bool { pending.load(ordering: .acquiring) }
+    @usableFromInline var hasMail: Bool { pending.load(ordering: .acquiring) }
 
     /// Everything posted so far, without waiting.
-    func drain() -> [Mail] {
+    @usableFromInline func drain() -> [Mail] {
         condition.lock()
         defer { condition.unlock() }
         let taken = mails
@@ -41,7 +41,7 @@ final class TaskMailbox: @unchecked Sendable {
     }
 
     /// Waits until something is posted (or `deadline`); throws once the job is cancelled.
-    func wait(until deadline: Date) throws -> [Mail] {
+    @usableFromInline func wait(until deadline: Date) throws -> [Mail] {
         condition.lock()
         defer { condition.unlock() }
         while mails.isEmpty && !cancelled {
@@ -54,7 +54,7 @@ final class TaskMailbox: @unchecked Sendable {
         return taken
     }
 
-    func cancel() {
+    @usableFromInline func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()
@@ -63,15 +63,15 @@ final class TaskMailbox: @unchecked Sendable {
 }
 
 /// Identifies a task (a chain's parallel subtask) towards the coordinator.
-struct TaskID: Hashable, Sendable, CustomStringConvertible {
-    let head: Int
-    let subtask: Int
-    let name: String
+@usableFromInline struct TaskID: Hashable, Sendable, CustomStringConvertible {
+    @usableFromInline let head: Int
+    @usableFromInline let subtask: Int
+    @usableFromInline let name: String
 
-    var description: String { "'\(name)' (subtask \(subtask + 1))" }
+    @usableFromInline var description: String { "'\(name)' (subtask \(subtask + 1))" }
 
-    static func == (lhs: TaskID, rhs: TaskID) -> Bool { lhs.head == rhs.head && lhs.subtask == rhs.subtask }
-    func hash(into hasher: inout Hasher) {
+    @usableFromInline static func == (lhs: TaskID, rhs: TaskID) -> Bool { lhs.head == rhs.head && lhs.subtask == rhs.subtask }
+    @usableFromInline func hash(into hasher: inout Hasher) {
         hasher.combine(head)
         hasher.combine(subtask)
     }

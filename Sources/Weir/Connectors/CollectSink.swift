@@ -10,32 +10,32 @@ import Synchronization
 /// before that checkpoint are missing. Exactly-once output across failures is what the
 /// two-phase-commit sinks are for.
 public final class CollectSink<Input: Sendable>: Sink, Sendable {
-    private let collected = Mutex<[StreamRecord<Input>]>([])
+    @usableFromInline let collected = Mutex<[StreamRecord<Input>]>([])
 
-    public init() {}
+    @inlinable public init() {}
 
     /// Everything collected so far.
-    public var values: [Input] { collected.withLock { $0.map(\.value) } }
+    @inlinable public var values: [Input] { collected.withLock { $0.map(\.value) } }
     /// Everything collected so far, with timestamps.
-    public var records: [StreamRecord<Input>] { collected.withLock { $0 } }
+    @inlinable public var records: [StreamRecord<Input>] { collected.withLock { $0 } }
 
-    public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
+    @inlinable public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
 
-    fileprivate func append(_ records: [StreamRecord<Input>]) {
+    @inlinable func append(_ records: [StreamRecord<Input>]) {
         collected.withLock { $0.append(contentsOf: records) }
     }
 
     public final class Writer: SinkWriter {
-        let sink: CollectSink
-        private var buffer: [StreamRecord<Input>] = []
+        @usableFromInline let sink: CollectSink
+        @usableFromInline var buffer: [StreamRecord<Input>] = []
 
-        init(sink: CollectSink) { self.sink = sink }
+        @inlinable init(sink: CollectSink) { self.sink = sink }
 
-        public func write(_ value: Input, timestamp: Int64) throws {
+        @inlinable public func write(_ value: Input, timestamp: Int64) throws {
             buffer.append(StreamRecord(value, timestamp: timestamp))
         }
 
-        public func finish() throws {
+        @inlinable public func finish() throws {
             sink.append(buffer)
             buffer = []
         }

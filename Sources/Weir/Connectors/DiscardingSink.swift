@@ -3,17 +3,17 @@ public struct DiscardingSink<Input: Sendable>: Sink {
     /// Values received, over all subtasks.
     public let count: Counter
 
-    public init(count: Counter = Counter()) { self.count = count }
+    @inlinable public init(count: Counter = Counter()) { self.count = count }
 
-    public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(count: count) }
+    @inlinable public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(count: count) }
 
     public final class Writer: SinkWriter {
-        let count: Counter
-        private var local = 0
+        @usableFromInline let count: Counter
+        @usableFromInline var local = 0
 
-        init(count: Counter) { self.count = count }
+        @inlinable init(count: Counter) { self.count = count }
 
-        public func write(_ value: Input, timestamp: Int64) throws {
+        @inlinable public func write(_ value: Input, timestamp: Int64) throws {
             local &+= 1
             if local == 4_096 {
                 count.add(local)
@@ -21,7 +21,7 @@ public struct DiscardingSink<Input: Sendable>: Sink {
             }
         }
 
-        public func finish() throws {
+        @inlinable public func finish() throws {
             count.add(local)
             local = 0
         }

@@ -10,9 +10,9 @@ public struct GeneratorSource<Output: Sendable>: Source {
     public let count: Int64?
     /// Records per second over all subtasks; `nil` for as fast as possible.
     public let ratePerSecond: Double?
-    let generate: @Sendable (Int64) -> StreamRecord<Output>
+    @usableFromInline let generate: @Sendable (Int64) -> StreamRecord<Output>
 
-    public init(count: Int64?, ratePerSecond: Double? = nil, generate: @escaping @Sendable (Int64) -> StreamRecord<Output>) {
+    @inlinable public init(count: Int64?, ratePerSecond: Double? = nil, generate: @escaping @Sendable (Int64) -> StreamRecord<Output>) {
         precondition((count ?? 0) >= 0, "count must not be negative")
         precondition(ratePerSecond.map { $0 > 0 } ?? true, "rate must be positive")
         self.count = count
@@ -20,35 +20,36 @@ public struct GeneratorSource<Output: Sendable>: Source {
         self.generate = generate
     }
 
-    public func makeReader(_ context: SourceContext) throws -> Reader {
+    @inlinable public func makeReader(_ context: SourceContext) throws -> Reader {
         Reader(source: self, splits: [Split(next: Int64(context.subtask), stride: Int64(context.parallelism))], parallelism: context.parallelism)
     }
 
-    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
+    @inlinable public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
         let decoder = BinaryStateDecoder()
         return Reader(source: self, splits: try splits.map { try decoder.decode(Split.self, from: $0) }, parallelism: context.parallelism)
     }
 
     /// A stripe of the index space: `next, next + stride, …` up to `count`.
-    struct Split: Codable, Sendable, Equatable {
-        var next: Int64
-        var stride: Int64
+    @usableFromInline struct Split: Codable, Sendable, Equatable {
+        @usableFromInline init(next: Int64, stride: Int64) { self.next = next; self.stride = stride }
+        @usableFromInline var next: Int64
+        @usableFromInline var stride: Int64
     }
 
     public struct Reader: SourceReader {
-        let source: GeneratorSource
-        let parallelism: Int
-        private var splits: [Split]
-        private let startedAt = ProcessingClock.monotonicNanoseconds()
-        private var produced: Int64 = 0
+        @usableFromInline let source: GeneratorSource
+        @usableFromInline let parallelism: Int
+        @usableFromInline var splits: [Split]
+        @usableFromInline let startedAt = ProcessingClock.monotonicNanoseconds()
+        @usableFromInline var produced: Int64 = 0
 
-        init(source: GeneratorSource, splits: [Split], parallelism: Int) {
+        @inlinable init(source: GeneratorSource, splits: [Split], parallelism: Int) {
             self.source = source
             self.splits = splits
             self.parallelism = parallelism
         }
 
-        public mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll {
+        @inlinable public mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll {
             var limit = Int64(maxRecords)
             if let rate = source.ratePerSecond {
                 let perSubtask = rate / Double(parallelism)
@@ -91,7 +92,7 @@ public struct GeneratorSource<Output: Sendable>: Source {
             return splits.isEmpty ? .finished : .more
         }
 
-        public func snapshotSplits() throws -> [[UInt8]] {
+        @inlinable public func snapshotSplits() throws -> [[UInt8]] {
             let encoder = BinaryStateEncoder()
             return try splits.map { try encoder.encode($0) }
         }
@@ -101,7 +102,7 @@ public struct GeneratorSource<Output: Sendable>: Source {
 /// A small, fast, seedable pseudo-random generator (SplitMix64), for generators whose record
 /// *i* must be the same in every run: seed it with the record index.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

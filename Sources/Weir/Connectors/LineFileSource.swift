@@ -59,32 +59,32 @@ public struct LineFileSource: Source {
     }
 
     /// How checkpoints name `path`: relative to ``directory`` when it lies there.
-    func name(of path: String) -> String {
+    @usableFromInline func name(of path: String) -> String {
         guard let directory else { return path }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     /// Where the file a checkpoint names is now.
-    func path(of name: String) -> String {
+    @usableFromInline func path(of name: String) -> String {
         guard let directory, !name.hasPrefix("/") else { return name }
         return (directory as NSString).appendingPathComponent(name)
     }
 
     /// A file and the byte offset of its next line not handed out yet.
-    struct Split: Codable, Sendable {
+    @usableFromInline struct Split: Codable, Sendable {
         /// Relative to the source's directory (absolute in checkpoints of older versions).
-        var file: String
-        var offset: UInt64
+        @usableFromInline var file: String
+        @usableFromInline var offset: UInt64
         /// The largest event time handed out of the file (with ``LineFileSource/watermarks``).
-        var maxEventTime: Int64?
+        @usableFromInline var maxEventTime: Int64?
 
-        private struct WithoutEventTime: Codable {
-            var path: String
-            var offset: UInt64
+        @usableFromInline struct WithoutEventTime: Codable {
+            @usableFromInline var path: String
+            @usableFromInline var offset: UInt64
         }
 
-        static func decode(_ bytes: [UInt8]) throws -> Split {
+        @usableFromInline static func decode(_ bytes: [UInt8]) throws -> Split {
             let decoder = BinaryStateDecoder()
             if let split = try? decoder.decode(Split.self, from: bytes) { return split }
             let old = try decoder.decode(WithoutEventTime.self, from: bytes)
@@ -93,20 +93,20 @@ public struct LineFileSource: Source {
     }
 
     public struct Reader: SourceReader {
-        private var splits: [Split]
-        private let source: LineFileSource
+        @usableFromInline var splits: [Split]
+        @usableFromInline let source: LineFileSource
         /// One cursor per split being read (opened when reading starts, closed at its end).
-        private var cursors: [LineCursor?]
+        @usableFromInline var cursors: [LineCursor?]
         /// Splits read to their end.
-        private var done: Set<Int> = []
+        @usableFromInline var done: Set<Int> = []
         /// Without watermarks: the split read now (they are read in order).
-        private var fileIndex = 0
+        @usableFromInline var fileIndex = 0
         /// With watermarks: each open split's next line and its event time, not handed out yet.
-        private var heads: [(line: String, eventTime: Int64)?]
-        private var fileWatermarks: SplitWatermarks<Int>?
-        private var opened = false
+        @usableFromInline var heads: [(line: String, eventTime: Int64)?]
+        @usableFromInline var fileWatermarks: SplitWatermarks<Int>?
+        @usableFromInline var opened = false
 
-        init(splits: [Split], source: LineFileSource) {
+        @usableFromInline init(splits: [Split], source: LineFileSource) {
             self.splits = splits
             self.source = source
             self.cursors = Array(repeating: nil, count: splits.count)
@@ -156,7 +156,7 @@ public struct LineFileSource: Source {
 
         /// Every split open at once; the line with the smallest event time goes next, and a
         /// run of lines of one file goes on while it stays at or below the next file's.
-        private mutating func pollByEventTime(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
+        @usableFromInline mutating func pollByEventTime(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
             let assign = source.watermarks!.timestampAssigner
             if !opened {
                 opened = true
@@ -189,7 +189,7 @@ public struct LineFileSource: Source {
         }
 
         /// Reads split `index`'s next line into `heads`, or finishes the split at its end.
-        private mutating func readHead(_ index: Int, _ assign: (@Sendable (String, Int64) -> Int64)?) throws {
+        @usableFromInline mutating func readHead(_ index: Int, _ assign: (@Sendable (String, Int64) -> Int64)?) throws {
             if let line = try cursors[index]!.nextLine() {
                 heads[index] = (line, assign.map { $0(line, Int64.min) } ?? Int64.min)
             } else {
@@ -209,18 +209,18 @@ public struct LineFileSource: Source {
 /// Reads one file line by line from a byte offset; knows the offset of the next line not handed
 /// out (a line read is handed out by ``handOut()``, so a read-ahead line is not skipped by a
 /// checkpoint).
-struct LineCursor {
-    let path: String
-    private var handle: FileHandle?
-    private var buffer: [UInt8] = []
-    private var bufferStart = 0
-    private var endOfFile = false
+@usableFromInline struct LineCursor {
+    @usableFromInline let path: String
+    @usableFromInline var handle: FileHandle?
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var bufferStart = 0
+    @usableFromInline var endOfFile = false
     /// Offset of the next line not handed out.
-    private(set) var offset: UInt64
+    @usableFromInline var offset: UInt64
     /// Offset after the last line read.
-    private var readOffset: UInt64
+    @usableFromInline var readOffset: UInt64
 
-    init(path: String, offset: UInt64) throws {
+    @usableFromInline init(path: String, offset: UInt64) throws {
         self.path = path
         self.offset = offset
         self.readOffset = offset
@@ -236,10 +236,10 @@ struct LineCursor {
     }
 
     /// The line read last is handed out: a checkpoint now starts after it.
-    mutating func handOut() { offset = readOffset }
+    @usableFromInline mutating func handOut() { offset = readOffset }
 
     /// The next line, or `nil` at the end of the file.
-    mutating func nextLine() throws -> String? {
+    @usableFromInline mutating func nextLine() throws -> String? {
         while true {
             if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
@@ -267,7 +267,7 @@ struct LineCursor {
         }
     }
 
-    mutating func close() {
+    @usableFromInline mutating func close() {
         try? handle?.close()
         handle = nil
     }

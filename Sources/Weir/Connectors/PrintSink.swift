@@ -3,11 +3,11 @@ import Foundation
 /// Prints each value on its own line to standard output, prefixed like Flink's print sink:
 /// `prefix:subtask> value` when parallel, `prefix> value` otherwise (no prefix: `subtask> value`).
 public struct PrintSink<Input: Sendable>: Sink {
-    let prefix: String
+    @usableFromInline let prefix: String
 
-    public init(prefix: String = "") { self.prefix = prefix }
+    @inlinable public init(prefix: String = "") { self.prefix = prefix }
 
-    public func makeWriter(_ context: SinkContext) throws -> Writer {
+    @inlinable public func makeWriter(_ context: SinkContext) throws -> Writer {
         let subtask = context.parallelism > 1 ? "\(context.subtask + 1)" : ""
         let label: String
         switch (prefix.isEmpty, subtask.isEmpty) {
@@ -20,21 +20,21 @@ public struct PrintSink<Input: Sendable>: Sink {
     }
 
     public final class Writer: SinkWriter {
-        let label: String
-        private var pending = ""
+        @usableFromInline let label: String
+        @usableFromInline var pending = ""
 
-        init(label: String) { self.label = label }
+        @inlinable init(label: String) { self.label = label }
 
-        public func write(_ value: Input, timestamp: Int64) throws {
+        @inlinable public func write(_ value: Input, timestamp: Int64) throws {
             pending += label
             pending += String(describing: value)
             pending += "\n"
             if pending.utf8.count >= 1 << 14 { flushToStandardOutput() }
         }
 
-        public func finish() throws { flushToStandardOutput() }
+        @inlinable public func finish() throws { flushToStandardOutput() }
 
-        private func flushToStandardOutput() {
+        @inlinable func flushToStandardOutput() {
             guard !pending.isEmpty else { return }
             FileHandle.standardOutput.write(Data(pending.utf8))
             pending = ""

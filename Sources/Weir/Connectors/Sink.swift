@@ -18,6 +18,6 @@ public protocol SinkWriter<Input>: AnyObject {
 }
 
 extension SinkWriter {
-    public func finish() throws {}
-    public func close() {}
+    @inlinable public func finish() throws {}
+    @inlinable public func close() {}
 }

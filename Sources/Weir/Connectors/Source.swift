@@ -17,9 +17,9 @@ public protocol Source<Output>: Sendable {
 }
 
 extension Source {
-    public var maxParallelism: Int? { nil }
+    @inlinable public var maxParallelism: Int? { nil }
 
-    public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
+    @inlinable public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
         throw CheckpointError.unsupported("source '\(context.operatorName)' cannot resume from a checkpoint; implement restoreReader(_:splits:)")
     }
 }
@@ -58,19 +58,19 @@ public protocol SourceReader<Output> {
 }
 
 extension SourceReader {
-    public func snapshotSplits() throws -> [[UInt8]] {
+    @inlinable public func snapshotSplits() throws -> [[UInt8]] {
         throw CheckpointError.unsupported("\(Self.self) cannot record its position; it cannot be used in a job with checkpoints")
     }
 
-    public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] { try snapshotSplits() }
+    @inlinable public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] { try snapshotSplits() }
 
-    public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
+    @inlinable public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
 
-    public var currentWatermark: Watermark? { nil }
+    @inlinable public var currentWatermark: Watermark? { nil }
 
-    public var isIdle: Bool { false }
+    @inlinable public var isIdle: Bool { false }
 
-    public mutating func close() {}
+    @inlinable public mutating func close() {}
 }
 
 /// What a reader says after a poll.

@@ -27,8 +27,8 @@ public protocol KeyedProcessFunction<Key, Input, Output>: AnyObject {
 }
 
 extension KeyedProcessFunction {
-    public func open(_ context: KeyedRuntimeContext<Key>) throws {}
-    public func onTimer(_ timestamp: Int64, domain: TimeDomain, context: KeyedProcessContext<Key, Output>) throws {}
+    @inlinable public func open(_ context: KeyedRuntimeContext<Key>) throws {}
+    @inlinable public func onTimer(_ timestamp: Int64, domain: TimeDomain, context: KeyedProcessContext<Key, Output>) throws {}
 }
 
 /// The time domain a timer belongs to.

@@ -1,5 +1,5 @@
 /// How records travel from the subtasks of one operator to those of the next.
-enum Partitioning: Sendable, Equatable {
+@usableFromInline enum Partitioning: Sendable, Equatable {
     /// Subtask *i* to subtask *i*; chained into one task when nothing else prevents it.
     /// Becomes ``rebalance`` if the two sides' parallelism differs.
     case forward

@@ -1,12 +1,13 @@
 /// A connection from one node's output (main or a side output) to a consumer node.
-struct StreamEdge: Sendable {
+@usableFromInline struct StreamEdge: Sendable {
+    @usableFromInline init(source: Int, tag: String?, partitioning: Partitioning, outputs: OutputFactories, makeNetworkOutput: @escaping @Sendable (_ partitioning: Partitioning, _ targets: [(gate: ErasedObject, channel: Int)], _ producerSubtask: Int, _ configuration: RuntimeConfiguration, _ maxParallelism: Int) -> ErasedObject) { self.source = source; self.tag = tag; self.partitioning = partitioning; self.outputs = outputs; self.makeNetworkOutput = makeNetworkOutput }
     /// The producing node.
-    let source: Int
+    @usableFromInline let source: Int
     /// The producer's side output this edge reads, `nil` for the main output.
-    let tag: String?
-    let partitioning: Partitioning
+    @usableFromInline let tag: String?
+    @usableFromInline let partitioning: Partitioning
     /// Factories for the type of values on this edge.
-    let outputs: OutputFactories
+    @usableFromInline let outputs: OutputFactories
     /// Makes a producer subtask's network output towards the given channels.
-    let makeNetworkOutput: @Sendable (_ partitioning: Partitioning, _ targets: [(gate: ErasedObject, channel: Int)], _ producerSubtask: Int, _ configuration: RuntimeConfiguration, _ maxParallelism: Int) -> ErasedObject
+    @usableFromInline let makeNetworkOutput: @Sendable (_ partitioning: Partitioning, _ targets: [(gate: ErasedObject, channel: Int)], _ producerSubtask: Int, _ configuration: RuntimeConfiguration, _ maxParallelism: Int) -> ErasedObject
 }

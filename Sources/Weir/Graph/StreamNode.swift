@@ -1,6 +1,6 @@
 /// One operator of the logical job graph, with type-erased factories for its runtime parts.
-struct StreamNode: Sendable {
-    enum Kind: Sendable {
+@usableFromInline struct StreamNode: Sendable {
+    @usableFromInline enum Kind: Sendable {
         /// Runs a source reader loop into `output`.
         case source(run: @Sendable (_ task: TaskEnvironment, _ output: ErasedObject, _ checkpoint: SourceCheckpointing) throws -> Void, maxParallelism: Int?)
         /// An operator reading from `inputs`.
@@ -8,16 +8,21 @@ struct StreamNode: Sendable {
     }
 
     /// The input-type-specific factories of a transformation node.
-    struct Transformation: Sendable {
+    @usableFromInline struct Transformation: Sendable {
+        @usableFromInline init(makeOperator: @escaping @Sendable (_ output: ErasedObject, _ location: OperatorLocation) -> (input: ErasedObject, lifecycle: any OperatorLifecycle), makeGate: @escaping @Sendable (_ channels: Int, _ capacity: Int, _ metrics: OperatorMetrics) -> ErasedObject, runInputTask: @escaping @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject, _ checkpointing: TaskCheckpointing?) throws -> Void) {
+            self.makeOperator = makeOperator
+            self.makeGate = makeGate
+            self.runInputTask = runInputTask
+        }
         /// Makes the operator writing into `output` (an `Output<Out>`); returns the
         /// `Output<In>` that feeds it and the operator for its lifecycle calls.
-        let makeOperator: @Sendable (_ output: ErasedObject, _ location: OperatorLocation) -> (input: ErasedObject, lifecycle: any OperatorLifecycle)
+        @usableFromInline let makeOperator: @Sendable (_ output: ErasedObject, _ location: OperatorLocation) -> (input: ErasedObject, lifecycle: any OperatorLifecycle)
         /// Makes the `InputGate<In>` of a subtask that heads a task.
-        let makeGate: @Sendable (_ channels: Int, _ capacity: Int, _ metrics: OperatorMetrics) -> ErasedObject
+        @usableFromInline let makeGate: @Sendable (_ channels: Int, _ capacity: Int, _ metrics: OperatorMetrics) -> ErasedObject
         /// Runs the input loop of a task headed by this node.
-        let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject, _ checkpointing: TaskCheckpointing?) throws -> Void
+        @usableFromInline let runInputTask: @Sendable (_ task: TaskEnvironment, _ gate: ErasedObject, _ head: ErasedObject, _ checkpointing: TaskCheckpointing?) throws -> Void
 
-        static func of<Operator: StreamOperator, Output: Sendable>(_ output: Output.Type, makeOperator: @escaping @Sendable (Weir.Output<Output>) -> Operator) -> Transformation {
+        @inlinable static func of<Operator: StreamOperator, Output: Sendable>(_ output: Output.Type, makeOperator: @escaping @Sendable (Weir.Output<Output>) -> Operator) -> Transformation {
             typealias Input = Operator.Input
             return Transformation(
                 makeOperator: { output, location in
@@ -37,22 +42,22 @@ struct StreamNode: Sendable {
         }
     }
 
-    let id: Int
-    var name: String
-    var parallelism: Int
-    let kind: Kind
-    var inputs: [StreamEdge]
+    @usableFromInline let id: Int
+    @usableFromInline var name: String
+    @usableFromInline var parallelism: Int
+    @usableFromInline let kind: Kind
+    @usableFromInline var inputs: [StreamEdge]
     /// Factories for the node's main output type.
-    let outputs: OutputFactories
+    @usableFromInline let outputs: OutputFactories
     /// A two-phase-commit sink's answer to replayed input (`nil`: not such a sink).
-    var replay: SinkReplay?
+    @usableFromInline var replay: SinkReplay?
 }
 
 /// What a source task needs for checkpoints: its task's checkpointing (if enabled), the splits
 /// a restored checkpoint assigned to it, and how its state is identified.
-struct SourceCheckpointing {
-    let checkpointing: TaskCheckpointing?
-    let restoredSplits: [[UInt8]]?
-    let operatorID: String
-    let maxParallelism: Int
+@usableFromInline struct SourceCheckpointing {
+    @usableFromInline let checkpointing: TaskCheckpointing?
+    @usableFromInline let restoredSplits: [[UInt8]]?
+    @usableFromInline let operatorID: String
+    @usableFromInline let maxParallelism: Int
 }

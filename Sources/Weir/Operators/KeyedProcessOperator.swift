@@ -1,20 +1,20 @@
 /// Runs a ``KeyedProcessFunction``: scopes state to each record's key and fires its timers.
-final class KeyedProcessOperator<Function: KeyedProcessFunction>: OneOutputOperator {
-    typealias Input = Function.Input
-    let output: Weir.Output<Function.Output>
-    private let makeFunction: @Sendable () -> Function
-    private let keySelector: @Sendable (Function.Input) -> Function.Key
-    private var function: Function!
-    private var context: KeyedProcessContext<Function.Key, Function.Output>!
-    private var keyContext: KeyContext<Function.Key>!
+@usableFromInline final class KeyedProcessOperator<Function: KeyedProcessFunction>: OneOutputOperator {
+    @usableFromInline typealias Input = Function.Input
+    @usableFromInline let output: Weir.Output<Function.Output>
+    @usableFromInline let makeFunction: @Sendable () -> Function
+    @usableFromInline let keySelector: @Sendable (Function.Input) -> Function.Key
+    @usableFromInline var function: Function!
+    @usableFromInline var context: KeyedProcessContext<Function.Key, Function.Output>!
+    @usableFromInline var keyContext: KeyContext<Function.Key>!
 
-    init(output: Weir.Output<Function.Output>, keySelector: @escaping @Sendable (Function.Input) -> Function.Key, makeFunction: @escaping @Sendable () -> Function) {
+    @inlinable init(output: Weir.Output<Function.Output>, keySelector: @escaping @Sendable (Function.Input) -> Function.Key, makeFunction: @escaping @Sendable () -> Function) {
         self.keySelector = keySelector
         self.makeFunction = makeFunction
         self.output = output
     }
 
-    func open(_ operatorContext: OperatorContext) throws {
+    @inlinable func open(_ operatorContext: OperatorContext) throws {
         let location = operatorContext.location
         keyContext = KeyContext(maxParallelism: operatorContext.maxParallelism)
         let store = operatorContext.keyedStateStore()
@@ -25,35 +25,35 @@ final class KeyedProcessOperator<Function: KeyedProcessFunction>: OneOutputOpera
         try function.open(KeyedRuntimeContext(store: store, keyContext: keyContext, subtask: location.subtask, parallelism: location.parallelism))
     }
 
-    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
+    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
         OperatorExtras(keyed: ["event-timers": context.eventTimers.snapshot(maxParallelism: maxParallelism),
                                "processing-timers": context.processingTimers.snapshot(maxParallelism: maxParallelism)])
     }
 
-    func processRecord(_ value: Function.Input, timestamp: Int64) throws {
+    @inlinable func processRecord(_ value: Function.Input, timestamp: Int64) throws {
         keyContext.set(keySelector(value))
-        context.timestamp = timestamp
+        context.currentTimestamp = timestamp
         try function.processElement(value, context: context)
     }
 
-    func processWatermark(_ watermark: Watermark) throws {
-        context.currentWatermark = watermark
+    @inlinable func processWatermark(_ watermark: Watermark) throws {
+        context.watermark = watermark
         while let timer = context.eventTimers.popDue(at: watermark.timestamp) {
             try fire(timer, domain: .eventTime)
         }
         try output.emitWatermark(watermark)
     }
 
-    func advanceProcessingTime(to now: Int64) throws {
+    @inlinable func advanceProcessingTime(to now: Int64) throws {
         while let timer = context.processingTimers.popDue(at: now) {
             try fire(timer, domain: .processingTime)
         }
         try output.advanceProcessingTime(to: now)
     }
 
-    private func fire(_ timer: Timer<Function.Key, NoNamespace>, domain: TimeDomain) throws {
+    @inlinable func fire(_ timer: Timer<Function.Key, NoNamespace>, domain: TimeDomain) throws {
         keyContext.set(timer.key)
-        context.timestamp = timer.timestamp
+        context.currentTimestamp = timer.timestamp
         try function.onTimer(timer.timestamp, domain: domain, context: context)
     }
 }

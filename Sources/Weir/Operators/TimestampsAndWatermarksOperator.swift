@@ -5,79 +5,81 @@
 /// tests). Upstream watermarks are ignored except the end-of-time watermark of a finished
 /// input. If no record arrived for the strategy's idle timeout, the subtask is declared idle so
 /// that it does not hold back downstream watermarks.
-final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator {
-    let output: Output<Value>
-    private let strategy: WatermarkStrategy<Value>
-    private var maxTimestamp = Int64.min
-    private var emitted = Watermark.initial
-    private var recordsSinceEmit = 0
-    private var sawRecordSinceTick = false
-    private var lastRecordAt: Int64
-    private var lastEmitAt: Int64
-    private var idle = false
-    private var metrics: OperatorMetrics?
+@usableFromInline final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator {
+    @usableFromInline let output: Output<Value>
+    @usableFromInline let strategy: WatermarkStrategy<Value>
+    @usableFromInline let maxTimestamp = TaskConfined<Int64>(Int64.min)
+    @usableFromInline let emitted = TaskConfined<Watermark>(Watermark.initial)
+    @usableFromInline let recordsSinceEmit = TaskConfined<Int>(0)
+    @usableFromInline let sawRecordSinceTick = TaskConfined<Bool>(false)
+    @usableFromInline let lastRecordAt: TaskConfined<Int64>
+    @usableFromInline let lastEmitAt: TaskConfined<Int64>
+    @usableFromInline let idle = TaskConfined<Bool>(false)
+    @usableFromInline let metrics = TaskConfined<OperatorMetrics?>(nil)
 
-    func open(_ context: OperatorContext) throws { metrics = context.metrics }
+    @inlinable func open(_ context: OperatorContext) throws { metrics.value = context.metrics }
 
-    init(output: Output<Value>, strategy: WatermarkStrategy<Value>, now: Int64 = ProcessingClock.nowMilliseconds()) {
+    @inlinable init(output: Output<Value>, strategy: WatermarkStrategy<Value>, now: Int64 = ProcessingClock.nowMilliseconds()) {
         self.strategy = strategy
         self.output = output
-        self.lastRecordAt = now
-        self.lastEmitAt = now
+        self.lastRecordAt = TaskConfined(now)
+        self.lastEmitAt = TaskConfined(now)
     }
 
-    func processRecord(_ value: Value, timestamp: Int64) throws {
+    @inlinable func processRecord(_ value: Value, timestamp: Int64) throws {
         let eventTime = strategy.timestampAssigner.map { $0(value, timestamp) } ?? timestamp
-        if idle {
-            idle = false
+        if idle.value {
+            idle.value = false
             try output.emitIdleness(false)
         }
-        if eventTime > maxTimestamp { maxTimestamp = eventTime }
-        sawRecordSinceTick = true
+        if eventTime > maxTimestamp.value { maxTimestamp.value = eventTime }
+        sawRecordSinceTick.value = true
         try output.emit(value, timestamp: eventTime)
         if let every = strategy.emitEvery {
-            recordsSinceEmit += 1
-            if recordsSinceEmit >= every { try emitIfAdvanced() }
+            recordsSinceEmit.value += 1
+            if recordsSinceEmit.value >= every { try emitIfAdvanced() }
         }
     }
 
-    private func currentWatermark() -> Watermark {
-        guard maxTimestamp != Int64.min else { return .initial }
-        return Watermark(maxTimestamp &- strategy.outOfOrdernessMilliseconds &- 1)
+    @inlinable func currentWatermark() -> Watermark {
+        guard maxTimestamp.value != Int64.min else { return .initial }
+        return Watermark(maxTimestamp.value &- strategy.outOfOrdernessMilliseconds &- 1)
     }
 
-    private func emitIfAdvanced(now: Int64? = nil) throws {
-        recordsSinceEmit = 0
-        lastEmitAt = now ?? ProcessingClock.nowMilliseconds()
+    @inlinable func emitIfAdvanced(now: Int64? = nil) throws {
+        recordsSinceEmit.value = 0
+        lastEmitAt.value = now ?? ProcessingClock.nowMilliseconds()
         let watermark = currentWatermark()
-        if watermark > emitted {
-            emitted = watermark
-            metrics?.observeWatermark(watermark)
+        if watermark > emitted.value {
+            emitted.value = watermark
+            metrics.value?.observeWatermark(watermark)
             try output.emitWatermark(watermark)
         }
     }
 
-    func advanceProcessingTime(to now: Int64) throws {
-        if sawRecordSinceTick {
-            sawRecordSinceTick = false
-            lastRecordAt = now
-        } else if let timeout = strategy.idleTimeoutMilliseconds, !idle, now - lastRecordAt >= timeout {
-            idle = true
+    @inlinable func advanceProcessingTime(to now: Int64) throws {
+        if sawRecordSinceTick.value {
+            sawRecordSinceTick.value = false
+            lastRecordAt.value = now
+        } else if let timeout = strategy.idleTimeoutMilliseconds, !idle.value, now - lastRecordAt.value >= timeout {
+            idle.value = true
             try output.emitIdleness(true)
         }
-        if now - lastEmitAt >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced(now: now) }
+        if now - lastEmitAt.value >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced(now: now) }
         try output.advanceProcessingTime(to: now)
     }
 
-    func processWatermark(_ watermark: Watermark) throws {
-        if watermark == .endOfTime, emitted != .endOfTime {
-            emitted = .endOfTime
+    @inlinable func processWatermark(_ watermark: Watermark) throws {
+        if watermark == .endOfTime, emitted.value != .endOfTime {
+            emitted.value = .endOfTime
             try output.emitWatermark(watermark)
         }
     }
 
-    func processIdleness(_ idle: Bool) throws {}
+    @inlinable func processIdleness(_ idle: Bool) throws {}
 
     // End of input passes the end-of-time watermark on from the source (or the input task's
     // valve) before finish: nothing to add here — and after a stop there must be none.
+
+    deinit { maxTimestamp.release(); emitted.release(); recordsSinceEmit.release(); sawRecordSinceTick.release(); lastRecordAt.release(); lastEmitAt.release(); idle.release(); metrics.release() }
 }

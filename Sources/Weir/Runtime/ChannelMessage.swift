@@ -1,6 +1,6 @@
 /// What travels through a channel between two tasks: batches of records and, in band between
 /// them, the control elements whose position relative to the records matters.
-enum ChannelMessage<Value: Sendable>: Sendable {
+@usableFromInline enum ChannelMessage<Value: Sendable>: Sendable {
     /// A batch of records; batches, never single records, cross threads.
     case records([StreamRecord<Value>])
     case watermark(Watermark)
@@ -14,7 +14,7 @@ enum ChannelMessage<Value: Sendable>: Sendable {
 }
 
 /// Barrier `n` separates the records that belong to checkpoint `n` from those after it.
-struct CheckpointBarrier: Sendable, Hashable {
-    var checkpointID: Int64
-    var timestampMilliseconds: Int64
+@usableFromInline struct CheckpointBarrier: Sendable, Hashable {
+    @usableFromInline var checkpointID: Int64
+    @usableFromInline var timestampMilliseconds: Int64
 }

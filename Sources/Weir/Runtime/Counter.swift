@@ -2,7 +2,7 @@ import Synchronization
 
 /// A metric counter that task threads add to and any thread may read.
 public final class Counter: Sendable {
-    private let storage = Atomic<Int>(0)
+    @usableFromInline let storage = Atomic<Int>(0)
 
     public init() {}
 

@@ -1,27 +1,27 @@
 /// The physical shape of a job: which operators are chained into which tasks, how many
 /// parallel subtasks each task has, and how the channels between tasks are laid out.
-struct ExecutionPlan: Sendable {
-    struct OutgoingEdge: Sendable {
-        let edge: StreamEdge
-        let consumer: Int
+@usableFromInline struct ExecutionPlan: Sendable {
+    @usableFromInline struct OutgoingEdge: Sendable {
+        @usableFromInline let edge: StreamEdge
+        @usableFromInline let consumer: Int
         /// Runs in the producer's task by direct call.
-        let chained: Bool
+        @usableFromInline let chained: Bool
         /// The partitioning after resolution (forward only between equal parallelism).
-        let partitioning: Partitioning
+        @usableFromInline let partitioning: Partitioning
         /// Index of this edge's first channel in the consumer's input gate.
-        let channelOffset: Int
+        @usableFromInline let channelOffset: Int
     }
 
-    let nodes: [StreamNode]
-    let outgoing: [[OutgoingEdge]]
+    @usableFromInline let nodes: [StreamNode]
+    @usableFromInline let outgoing: [[OutgoingEdge]]
     /// Nodes that head a task (sources and nodes with inputs from other tasks).
-    let heads: [Int]
+    @usableFromInline let heads: [Int]
     /// Number of input channels of each subtask of a head node.
-    let channelCounts: [Int: Int]
-    let metrics: [OperatorMetrics]
-    let maxParallelism: Int
+    @usableFromInline let channelCounts: [Int: Int]
+    @usableFromInline let metrics: [OperatorMetrics]
+    @usableFromInline let maxParallelism: Int
 
-    init(graph: StreamGraph, maxParallelism: Int) throws {
+    @usableFromInline init(graph: StreamGraph, maxParallelism: Int) throws {
         var nodes = graph.nodes
         guard !nodes.isEmpty else { throw JobError.invalidJob("the job has no operators; add a source and a sink before execute()") }
         for index in nodes.indices {
@@ -59,10 +59,10 @@ struct ExecutionPlan: Sendable {
     }
 
     /// Number of tasks (threads) the plan runs.
-    var taskCount: Int { heads.reduce(0) { $0 + nodes[$1].parallelism } }
+    @usableFromInline var taskCount: Int { heads.reduce(0) { $0 + nodes[$1].parallelism } }
 
     /// A human-readable description of tasks and chains, for logs and `--explain` style output.
-    var summary: String {
+    @usableFromInline var summary: String {
         heads.map { head -> String in
             var names: [String] = []
             var frontier = [head]

@@ -14,23 +14,23 @@ import Foundation
 /// half, and a waiting receiver is woken by a batch of records only once half a channel's worth
 /// is queued — at once for control elements and for ``wakeReceiver()``, which a sender calls
 /// before it goes idle itself. The receiver's own timed wait bounds the rest.
-final class InputGate<Value: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queues: [Deque<ChannelMessage<Value>>]
-    private let capacity: Int
-    private var queued = 0
-    private var nextChannel = 0
-    private var cancelled = false
-    private var receiverWaiting = false
-    private var sendersWaiting = 0
-    private var blocked: [Bool]
-    private var interrupted = false
+@usableFromInline final class InputGate<Value: Sendable>: @unchecked Sendable {
+    @usableFromInline let condition = NSCondition()
+    @usableFromInline var queues: [Deque<ChannelMessage<Value>>]
+    @usableFromInline let capacity: Int
+    @usableFromInline var queued = 0
+    @usableFromInline var nextChannel = 0
+    @usableFromInline var cancelled = false
+    @usableFromInline var receiverWaiting = false
+    @usableFromInline var sendersWaiting = 0
+    @usableFromInline var blocked: [Bool]
+    @usableFromInline var interrupted = false
 
-    let channelCount: Int
+    @usableFromInline let channelCount: Int
     /// Where the time senders wait is added (the receiving operator's backpressure).
-    var backpressure: Counter?
+    @usableFromInline var backpressure: Counter?
 
-    init(channelCount: Int, capacity: Int) {
+    @inlinable init(channelCount: Int, capacity: Int) {
         precondition(channelCount > 0 && capacity > 0)
         self.channelCount = channelCount
         self.capacity = capacity
@@ -39,21 +39,21 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Stops delivering messages of `channel` (barrier alignment); its sender can still fill it.
-    func block(_ channel: Int) {
+    @inlinable func block(_ channel: Int) {
         condition.lock()
         blocked[channel] = true
         condition.unlock()
     }
 
     /// Delivers every channel again.
-    func unblockAll() {
+    @inlinable func unblockAll() {
         condition.lock()
         for index in blocked.indices { blocked[index] = false }
         condition.unlock()
     }
 
     /// Makes a waiting (or the next) `receive` return `nil` at once: the task has mail.
-    func interrupt() {
+    @inlinable func interrupt() {
         condition.lock()
         interrupted = true
         condition.broadcast()
@@ -63,7 +63,7 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     /// Appends `message` to `channel`, waiting while the channel is full. A non-`urgent`
     /// message (a full batch from a busy sender) wakes the receiver only once enough is queued.
     /// - Throws: ``TaskCancelled`` once the job is being torn down.
-    func send(_ message: ChannelMessage<Value>, on channel: Int, urgent: Bool = true) throws {
+    @inlinable func send(_ message: ChannelMessage<Value>, on channel: Int, urgent: Bool = true) throws {
         condition.lock()
         defer { condition.unlock() }
         if queues[channel].count >= capacity && !cancelled {
@@ -82,20 +82,20 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Wakes the receiver if it waits while messages are queued (a sender is about to go idle).
-    func wakeReceiver() {
+    @inlinable func wakeReceiver() {
         condition.lock()
         if receiverWaiting && queued > 0 { condition.broadcast() }
         condition.unlock()
     }
 
-    private var wakeThreshold: Int { max(1, capacity / 2) }
+    @inlinable var wakeThreshold: Int { max(1, capacity / 2) }
 
     /// The next message of any channel, channels taken in turn so that none starves.
     ///
     /// Returns `nil` without waiting if nothing is queued and `deadline` is `nil`, or after
     /// waiting until `deadline` passed with nothing queued.
     /// - Throws: ``TaskCancelled`` once the job is being torn down.
-    func receive(waitingUntil deadline: Date?) throws -> (channel: Int, message: ChannelMessage<Value>)? {
+    @inlinable func receive(waitingUntil deadline: Date?) throws -> (channel: Int, message: ChannelMessage<Value>)? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -126,7 +126,7 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Wakes every waiting sender and the receiver; from now on both throw ``TaskCancelled``.
-    func cancel() {
+    @inlinable func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()
@@ -134,7 +134,7 @@ final class InputGate<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Number of queued messages over all channels (for metrics and tests).
-    var queuedMessages: Int {
+    @inlinable var queuedMessages: Int {
         condition.lock()
         defer { condition.unlock() }
         return queued

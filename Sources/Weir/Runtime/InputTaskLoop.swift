@@ -3,19 +3,20 @@ import Foundation
 /// The loop of a task whose first operator reads from other tasks: take the next message of
 /// any channel, hand records to the operator chain, combine watermarks over the channels,
 /// align checkpoint barriers, and end when every channel has ended.
-struct InputTaskLoop<Input: Sendable> {
-    let task: TaskEnvironment
-    let gate: InputGate<Input>
-    let head: Output<Input>
-    let checkpointing: TaskCheckpointing?
+@usableFromInline struct InputTaskLoop<Input: Sendable> {
+    @usableFromInline init(task: TaskEnvironment, gate: InputGate<Input>, head: Output<Input>, checkpointing: TaskCheckpointing?) { self.task = task; self.gate = gate; self.head = head; self.checkpointing = checkpointing }
+    @usableFromInline let task: TaskEnvironment
+    @usableFromInline let gate: InputGate<Input>
+    @usableFromInline let head: Output<Input>
+    @usableFromInline let checkpointing: TaskCheckpointing?
 
-    func run() throws {
+    @inlinable func run() throws {
         var valve = WatermarkValve(channelCount: gate.channelCount)
         var aligner = BarrierAligner(channelCount: gate.channelCount, mode: checkpointing?.mode == .atLeastOnce ? .atLeastOnce : .exactlyOnce)
         var barriers: [Int64: CheckpointBarrier] = [:]
         var alignmentStarted: [Int64: UInt64] = [:]
         var openChannels = gate.channelCount
-        let tick = Int64(task.configuration.processingTimeTickMilliseconds)
+        let tick = max(1, task.configuration.processingTimeTick.wholeMilliseconds)
         var nextTick = ProcessingClock.nowMilliseconds() + tick
         let recordsIn = task.metrics.recordsIn
 
@@ -83,7 +84,7 @@ struct InputTaskLoop<Input: Sendable> {
         }
     }
 
-    private func apply(_ action: WatermarkValve.Action) throws {
+    @inlinable func apply(_ action: WatermarkValve.Action) throws {
         if action.idleness == false { try head.emitIdleness(false) }
         if let watermark = action.watermark {
             task.metrics.observeWatermark(watermark)

@@ -7,36 +7,36 @@ import Foundation
 ///
 /// With checkpointing, it also runs the checkpoint coordinator and writer, and restores every
 /// operator from `restore` if given.
-final class JobExecutor: @unchecked Sendable {
+@usableFromInline final class JobExecutor: @unchecked Sendable {
     /// Checkpointing of one run.
-    struct Checkpointing {
-        let configuration: CheckpointConfiguration
-        let storage: FileCheckpointStorage
-        let restore: FileCheckpointStorage.Completed?
-        let jobName: String
-        let warn: @Sendable (String) -> Void
+    @usableFromInline struct Checkpointing {
+        @usableFromInline let configuration: CheckpointConfiguration
+        @usableFromInline let storage: FileCheckpointStorage
+        @usableFromInline let restore: FileCheckpointStorage.Completed?
+        @usableFromInline let jobName: String
+        @usableFromInline let warn: @Sendable (String) -> Void
     }
 
-    private let plan: ExecutionPlan
-    private let configuration: RuntimeConfiguration
-    private let stateBackend: any StateBackend
-    private let checkpointing: Checkpointing?
-    private let warn: @Sendable (String) -> Void
-    private let control = JobControl()
-    private let lock = NSLock()
-    private var firstError: (any Error)?
+    @usableFromInline let plan: ExecutionPlan
+    @usableFromInline let configuration: RuntimeConfiguration
+    @usableFromInline let stateBackend: any StateBackend
+    @usableFromInline let checkpointing: Checkpointing?
+    @usableFromInline let warn: @Sendable (String) -> Void
+    @usableFromInline let control = JobControl()
+    @usableFromInline let lock = NSLock()
+    @usableFromInline var firstError: (any Error)?
     /// Input gates of head nodes, by node and subtask.
-    private var gates: [Int: [ErasedObject]] = [:]
-    private var cancelGates: [@Sendable () -> Void] = []
-    private var mailboxes: [TaskID: TaskMailbox] = [:]
-    private var coordinator: CheckpointCoordinator?
-    private var writer: CheckpointWriter?
+    @usableFromInline var gates: [Int: [ErasedObject]] = [:]
+    @usableFromInline var cancelGates: [@Sendable () -> Void] = []
+    @usableFromInline var mailboxes: [TaskID: TaskMailbox] = [:]
+    @usableFromInline var coordinator: CheckpointCoordinator?
+    @usableFromInline var writer: CheckpointWriter?
     /// Restored state files by operator id.
-    private var restoredStates: [String: [OperatorStateFile]] = [:]
+    @usableFromInline var restoredStates: [String: [OperatorStateFile]] = [:]
     /// Given to connectors (a transactional sink names its transactions after the job).
-    private let jobName: String
+    @usableFromInline let jobName: String
 
-    init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil,
+    @usableFromInline init(plan: ExecutionPlan, configuration: RuntimeConfiguration, stateBackend: any StateBackend, checkpointing: Checkpointing? = nil,
          jobName: String = "Weir job", warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.warn = warn
         self.jobName = jobName
@@ -47,13 +47,13 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// The checkpoints this run completed.
-    var completedCheckpoints: [CheckpointStatistics] { coordinator?.completed ?? [] }
+    @usableFromInline var completedCheckpoints: [CheckpointStatistics] { coordinator?.completed ?? [] }
 
     /// Identifies an operator's state in checkpoints: its position in the job and its name.
-    static func operatorID(of node: StreamNode) -> String { "\(node.id)-\(node.name)" }
+    @usableFromInline static func operatorID(of node: StreamNode) -> String { "\(node.id)-\(node.name)" }
 
     /// Runs the job to its end; throws the error that failed it.
-    func run() throws {
+    @usableFromInline func run() throws {
         if let restore = checkpointing?.restore { try loadRestoredStates(restore) }
         for (node, channels) in plan.channelCounts {
             guard case .transformation(let transformation) = plan.nodes[node].kind else { continue }
@@ -98,31 +98,31 @@ final class JobExecutor: @unchecked Sendable {
 
     /// Stops the run with a final checkpoint: sources end where they are, the final
     /// checkpoint commits everything up to there, `run()` returns normally.
-    func stopWithFinalCheckpoint() {
+    @usableFromInline func stopWithFinalCheckpoint() {
         control.stop()
     }
 
     /// Stops the run from outside: `run()` throws ``JobError/cancelled`` (unless a task failed first).
-    func cancelFromOutside() {
+    @usableFromInline func cancelFromOutside() {
         fail(JobError.cancelled)
     }
 
     /// Cancels every task (they throw ``TaskCancelled`` and stop).
-    func cancel() {
+    @usableFromInline func cancel() {
         control.cancel()
         for cancel in cancelGates { cancel() }
         for mailbox in mailboxes.values { mailbox.cancel() }
     }
 
     /// Fails the run with `error` (from outside any task, e.g. the checkpoint coordinator).
-    func fail(_ error: any Error) {
+    @usableFromInline func fail(_ error: any Error) {
         lock.lock()
         if firstError == nil { firstError = error }
         lock.unlock()
         cancel()
     }
 
-    private func fail(_ error: any Error, head: Int, subtask: Int) {
+    @usableFromInline func fail(_ error: any Error, head: Int, subtask: Int) {
         let attributed = location(of: head, subtask: subtask).attribute(error)
         lock.lock()
         if firstError == nil && !(attributed is TaskCancelled) { firstError = attributed }
@@ -130,13 +130,13 @@ final class JobExecutor: @unchecked Sendable {
         cancel()
     }
 
-    private func location(of node: Int, subtask: Int) -> OperatorLocation {
+    @usableFromInline func location(of node: Int, subtask: Int) -> OperatorLocation {
         OperatorLocation(operatorName: plan.nodes[node].name, subtask: subtask, parallelism: plan.nodes[node].parallelism)
     }
 
     // MARK: - Checkpointing
 
-    private func startCoordinator(_ checkpointing: Checkpointing, tasks: [(head: Int, subtask: Int, id: TaskID)]) throws {
+    @usableFromInline func startCoordinator(_ checkpointing: Checkpointing, tasks: [(head: Int, subtask: Int, id: TaskID)]) throws {
         for (head, subtask, id) in tasks {
             let mailbox = TaskMailbox()
             if let gate = gates[head]?[subtask] {
@@ -158,7 +158,7 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// Reads and verifies every state file of the checkpoint, and checks that it fits this job.
-    private func loadRestoredStates(_ restore: FileCheckpointStorage.Completed) throws {
+    @usableFromInline func loadRestoredStates(_ restore: FileCheckpointStorage.Completed) throws {
         let metadata = restore.metadata
         guard metadata.maxParallelism == plan.maxParallelism else {
             throw CheckpointError.incompatible("checkpoint \(metadata.checkpointID) was taken with max parallelism \(metadata.maxParallelism), the job has \(plan.maxParallelism); key groups cannot be mapped")
@@ -175,7 +175,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The share of a restored checkpoint that `node`'s `subtask` gets: the key groups it owns
     /// now, and its own splits at the same parallelism (every `parallelism`-th otherwise).
-    private func restoredState(of node: StreamNode, subtask: Int) -> RestoredOperatorState? {
+    @usableFromInline func restoredState(of node: StreamNode, subtask: Int) -> RestoredOperatorState? {
         guard checkpointing?.restore != nil else { return nil }
         let files = (restoredStates[Self.operatorID(of: node)] ?? []).sorted { $0.subtask < $1.subtask }
         let range = KeyGroupRange.forSubtask(subtask, parallelism: node.parallelism, maxParallelism: plan.maxParallelism)
@@ -200,7 +200,7 @@ final class JobExecutor: @unchecked Sendable {
 
     // MARK: - One task
 
-    private func runTask(head: Int, subtask: Int, id: TaskID) throws {
+    @usableFromInline func runTask(head: Int, subtask: Int, id: TaskID) throws {
         var operators: [(any OperatorLifecycle, OperatorContext)] = []
         defer { for (op, _) in operators.reversed() { op.close() } }
         let node = plan.nodes[head]
@@ -225,7 +225,7 @@ final class JobExecutor: @unchecked Sendable {
         }
     }
 
-    private func open(_ operators: [(any OperatorLifecycle, OperatorContext)]) throws {
+    @usableFromInline func open(_ operators: [(any OperatorLifecycle, OperatorContext)]) throws {
         for (op, context) in operators {
             do { try op.open(context) } catch { throw context.location.attribute(error) }
         }
@@ -233,7 +233,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// The output (an `Output<T>`) that feeds every consumer of `node`'s output `tag` in
     /// `subtask`: chained operators directly, other tasks through channels.
-    private func buildOutput(of node: Int, tag: String?, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
+    @usableFromInline func buildOutput(of node: Int, tag: String?, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
         let edges = plan.outgoing[node].filter { $0.edge.tag == tag }
         guard let first = edges.first else { return plan.nodes[node].outputs.discarding() }
         var outputs: [ErasedObject] = []
@@ -256,7 +256,7 @@ final class JobExecutor: @unchecked Sendable {
 
     /// Builds `node`'s operator with everything downstream of it in the chain, and returns the
     /// output that feeds it.
-    private func buildChained(_ node: Int, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
+    @usableFromInline func buildChained(_ node: Int, subtask: Int, operators: inout [(any OperatorLifecycle, OperatorContext)]) throws -> ErasedObject {
         guard case .transformation(let transformation) = plan.nodes[node].kind else { preconditionFailure("a source cannot be chained") }
         var main = try buildOutput(of: node, tag: nil, subtask: subtask, operators: &operators)
         var sideOutputs: [String: AnyObject] = [:]
@@ -277,7 +277,7 @@ final class JobExecutor: @unchecked Sendable {
 }
 
 /// Lets the executor cancel or interrupt a gate without knowing its value type.
-protocol CancellableGate: AnyObject, Sendable {
+@usableFromInline protocol CancellableGate: AnyObject, Sendable {
     func cancel()
     func interrupt()
 }

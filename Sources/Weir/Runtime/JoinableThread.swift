@@ -2,10 +2,10 @@ import Dispatch
 import Foundation
 
 /// A named thread that can be waited for: `join()` returns once its body has returned.
-final class JoinableThread: Sendable {
-    private let finished = DispatchGroup()
+@usableFromInline final class JoinableThread: Sendable {
+    @usableFromInline let finished = DispatchGroup()
 
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
+    @usableFromInline init(name: String, _ body: @escaping @Sendable () -> Void) {
         finished.enter()
         let thread = Thread { [finished] in
             body()
@@ -15,5 +15,5 @@ final class JoinableThread: Sendable {
         thread.start()
     }
 
-    func join() { finished.wait() }
+    @usableFromInline func join() { finished.wait() }
 }

@@ -1,56 +1,57 @@
 /// The sending end of one channel.
-struct ChannelEndpoint<Value: Sendable> {
-    let gate: InputGate<Value>
-    let channel: Int
+@usableFromInline struct ChannelEndpoint<Value: Sendable> {
+    @usableFromInline init(gate: InputGate<Value>, channel: Int) { self.gate = gate; self.channel = channel }
+    @usableFromInline let gate: InputGate<Value>
+    @usableFromInline let channel: Int
 
-    func send(_ message: ChannelMessage<Value>, urgent: Bool = true) throws { try gate.send(message, on: channel, urgent: urgent) }
+    @inlinable func send(_ message: ChannelMessage<Value>, urgent: Bool = true) throws { try gate.send(message, on: channel, urgent: urgent) }
 }
 
 /// Records on their way to the subtasks of the next task, buffered per channel: a buffer is
 /// sent as one batch when it is full, before any control element (so that order within a
 /// channel is kept), and when the task is about to wait for input.
-final class ChannelBuffers<Value: Sendable> {
-    let targets: [ChannelEndpoint<Value>]
-    private var buffers: [[StreamRecord<Value>]]
-    private let batchSize: Int
+@usableFromInline final class ChannelBuffers<Value: Sendable> {
+    @usableFromInline let targets: [ChannelEndpoint<Value>]
+    @usableFromInline let buffers: TaskConfined<[[StreamRecord<Value>]]>
+    @usableFromInline let batchSize: Int
 
-    init(targets: [ChannelEndpoint<Value>], batchSize: Int) {
+    @inlinable init(targets: [ChannelEndpoint<Value>], batchSize: Int) {
         precondition(!targets.isEmpty && batchSize > 0)
         self.targets = targets
         self.batchSize = batchSize
-        self.buffers = (0..<targets.count).map { _ in
+        self.buffers = TaskConfined((0..<targets.count).map { _ in
             var buffer = [StreamRecord<Value>]()
             buffer.reserveCapacity(batchSize)
             return buffer
-        }
+        })
     }
 
     @inline(__always)
-    func append(_ value: Value, timestamp: Int64, to index: Int) throws {
-        buffers[index].append(StreamRecord(value, timestamp: timestamp))
-        if buffers[index].count >= batchSize { try send(index, urgent: false) }
+    @inlinable func append(_ value: Value, timestamp: Int64, to index: Int) throws {
+        buffers.value[index].append(StreamRecord(value, timestamp: timestamp))
+        if buffers.value[index].count >= batchSize { try send(index, urgent: false) }
     }
 
-    private func send(_ index: Int, urgent: Bool) throws {
+    @inlinable func send(_ index: Int, urgent: Bool) throws {
         var batch = [StreamRecord<Value>]()
         batch.reserveCapacity(batchSize)
-        swap(&batch, &buffers[index])
+        swap(&batch, &buffers.value[index])
         try targets[index].send(.records(batch), urgent: urgent)
     }
 
     /// Sends every partly filled buffer and wakes the receivers: the task is about to wait.
-    func flush() throws {
-        for index in buffers.indices where !buffers[index].isEmpty { try send(index, urgent: true) }
+    @inlinable func flush() throws {
+        for index in buffers.value.indices where !buffers.value[index].isEmpty { try send(index, urgent: true) }
         for target in targets { target.gate.wakeReceiver() }
     }
 
-    func broadcast(_ message: ChannelMessage<Value>) throws {
+    @inlinable func broadcast(_ message: ChannelMessage<Value>) throws {
         try flush()
         for target in targets { try target.send(message) }
     }
 
     /// An ``Output`` that routes each record with `route` (returning a target index).
-    func output(route: @escaping (Value) -> Int) -> Output<Value> {
+    @inlinable func output(route: @escaping (Value) -> Int) -> Output<Value> {
         Output(
             emit: { value, timestamp in try self.append(value, timestamp: timestamp, to: route(value)) },
             emitWatermark: { try self.broadcast(.watermark($0)) },
@@ -60,17 +61,19 @@ final class ChannelBuffers<Value: Sendable> {
             flush: { try self.flush() },
             finish: { try self.broadcast(.endOfInput) })
     }
+
+    deinit { buffers.release() }
 }
 
 /// The outputs into other tasks, one per partitioning.
-enum NetworkOutput {
+@usableFromInline enum NetworkOutput {
     /// Subtask *i* to subtask *i* of the next task (same parallelism, not chained).
-    static func forward<Value: Sendable>(targets: [ChannelEndpoint<Value>], batchSize: Int) -> Output<Value> {
+    @inlinable static func forward<Value: Sendable>(targets: [ChannelEndpoint<Value>], batchSize: Int) -> Output<Value> {
         ChannelBuffers(targets: targets, batchSize: batchSize).output { _ in 0 }
     }
 
     /// Round-robin over all subtasks of the next task, starting at `start`.
-    static func rebalance<Value: Sendable>(targets: [ChannelEndpoint<Value>], batchSize: Int, startingAt start: Int) -> Output<Value> {
+    @inlinable static func rebalance<Value: Sendable>(targets: [ChannelEndpoint<Value>], batchSize: Int, startingAt start: Int) -> Output<Value> {
         var next = start % targets.count
         let count = targets.count
         return ChannelBuffers(targets: targets, batchSize: batchSize).output { _ in
@@ -80,7 +83,7 @@ enum NetworkOutput {
     }
 
     /// To the subtask that owns each record's key group.
-    static func keyGroups<Value: Sendable, Key: StreamKey>(targets: [ChannelEndpoint<Value>], batchSize: Int, maxParallelism: Int,
+    @inlinable static func keyGroups<Value: Sendable, Key: StreamKey>(targets: [ChannelEndpoint<Value>], batchSize: Int, maxParallelism: Int,
                                                          keySelector: @escaping @Sendable (Value) -> Key) -> Output<Value> {
         let parallelism = targets.count
         return ChannelBuffers(targets: targets, batchSize: batchSize).output { value in

@@ -1,30 +1,30 @@
 /// What the runtime gives an operator instance when it opens: who it is, its state (restored
 /// from a checkpoint if the job was), its side outputs.
-final class OperatorContext {
-    let location: OperatorLocation
+@usableFromInline final class OperatorContext {
+    @usableFromInline let location: OperatorLocation
     /// Identifies the operator's state in checkpoints.
-    let operatorID: String
-    let maxParallelism: Int
+    @usableFromInline let operatorID: String
+    @usableFromInline let maxParallelism: Int
     /// Key groups this subtask owns (meaningful for keyed operators).
-    let keyGroupRange: KeyGroupRange
-    let stateBackend: any StateBackend
-    let metrics: OperatorMetrics
-    private let sideOutputs: [String: AnyObject]
+    @usableFromInline let keyGroupRange: KeyGroupRange
+    @usableFromInline let stateBackend: any StateBackend
+    @usableFromInline let metrics: OperatorMetrics
+    @usableFromInline let sideOutputs: [String: AnyObject]
     /// How often the job takes checkpoints; `nil` without checkpoints (a two-phase-commit sink
     /// commits only with them).
-    let checkpointInterval: Duration?
+    @usableFromInline let checkpointInterval: Duration?
     /// Completed checkpoints the job keeps (``CheckpointConfiguration/retainedCheckpoints``).
-    var retainedCheckpoints = 2
-    var checkpointingEnabled: Bool { checkpointInterval != nil }
+    @usableFromInline var retainedCheckpoints = 2
+    @usableFromInline var checkpointingEnabled: Bool { checkpointInterval != nil }
     /// The name the job was executed with.
-    let jobName: String
+    @usableFromInline let jobName: String
     /// Reports a warning (the environment's warning handler).
-    let warn: @Sendable (String) -> Void
+    @usableFromInline let warn: @Sendable (String) -> Void
     /// What a checkpoint holds for this subtask, if the job was restored.
-    private(set) var restored: RestoredOperatorState?
-    private var store: (any KeyedStateStore)?
+    @usableFromInline var restored: RestoredOperatorState?
+    @usableFromInline var store: (any KeyedStateStore)?
 
-    init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
+    @usableFromInline init(location: OperatorLocation, operatorID: String, maxParallelism: Int, stateBackend: any StateBackend, metrics: OperatorMetrics,
          sideOutputs: [String: AnyObject], restored: RestoredOperatorState?, checkpointInterval: Duration? = nil,
          jobName: String = "Weir job", warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.checkpointInterval = checkpointInterval
@@ -41,7 +41,7 @@ final class OperatorContext {
     }
 
     /// The output for `tag`, or `nil` if no stream consumes that side output.
-    func sideOutput<T: Sendable>(_ tag: OutputTag<T>) -> Output<T>? {
+    @usableFromInline func sideOutput<T: Sendable>(_ tag: OutputTag<T>) -> Output<T>? {
         guard let output = sideOutputs[tag.id] else { return nil }
         guard let typed = output as? Output<T> else {
             preconditionFailure("side output '\(tag.id)' of \(location) is emitted as \(T.self) but read as another type; give each OutputTag its own id")
@@ -50,7 +50,7 @@ final class OperatorContext {
     }
 
     /// The operator's keyed state store, created on first use (with the restored tables).
-    func keyedStateStore() -> any KeyedStateStore {
+    @usableFromInline func keyedStateStore() -> any KeyedStateStore {
         if let store { return store }
         let created = stateBackend.makeKeyedStateStore(for: location, keyGroups: keyGroupRange, maxParallelism: maxParallelism,
                                                        restoring: restored?.keyed ?? [:])
@@ -59,19 +59,19 @@ final class OperatorContext {
     }
 
     /// Restored blobs of a keyed part the operator keeps itself (timers), handed out once.
-    func takeRestoredPart(_ name: String) -> [KeyGroupBlob] {
+    @usableFromInline func takeRestoredPart(_ name: String) -> [KeyGroupBlob] {
         restored?.keyed.removeValue(forKey: name) ?? []
     }
 
     /// Restored operator state (splits), handed out once.
-    func takeRestoredSplits() -> [[UInt8]]? {
+    @usableFromInline func takeRestoredSplits() -> [[UInt8]]? {
         defer { restored?.splits = nil }
         return restored?.splits
     }
 
     /// A cheap, consistent copy of the operator's state at checkpoint `checkpointID`, to be
     /// serialized elsewhere.
-    func snapshot(of op: any OperatorLifecycle, checkpointID: Int64) throws -> OperatorSnapshot {
+    @usableFromInline func snapshot(of op: any OperatorLifecycle, checkpointID: Int64) throws -> OperatorSnapshot {
         var parts = store?.snapshot().tables ?? [:]
         let extras = try op.snapshotExtras(checkpointID: checkpointID, maxParallelism: maxParallelism)
         parts.merge(extras.keyed) { current, _ in current }
@@ -81,36 +81,38 @@ final class OperatorContext {
 }
 
 /// The state a checkpoint holds for one operator subtask (its key groups; its share of splits).
-struct RestoredOperatorState: Sendable {
+@usableFromInline struct RestoredOperatorState: Sendable {
     /// The checkpoint restored.
-    var checkpointID: Int64
-    var keyed: [String: [KeyGroupBlob]]
+    @usableFromInline var checkpointID: Int64
+    @usableFromInline var keyed: [String: [KeyGroupBlob]]
     /// This subtask's share of the operator's splits (every parallelism-th).
-    var splits: [[UInt8]]?
+    @usableFromInline var splits: [[UInt8]]?
     /// Every split of the operator, of all subtasks (for state every subtask must see, such as
     /// the transactions a sink may not treat as lingering).
-    var allSplits: [[UInt8]] = []
+    @usableFromInline var allSplits: [[UInt8]] = []
 }
 
 /// What an operator keeps besides its keyed state store: timers, positions.
-struct OperatorExtras {
-    var keyed: [String: any KeyedStateTableSnapshot] = [:]
-    var splits: [[UInt8]] = []
+@usableFromInline struct OperatorExtras {
+    @usableFromInline init(keyed: [String: any KeyedStateTableSnapshot] = [:], splits: [[UInt8]] = []) { self.keyed = keyed; self.splits = splits }
+    @usableFromInline var keyed: [String: any KeyedStateTableSnapshot] = [:]
+    @usableFromInline var splits: [[UInt8]] = []
 }
 
 /// One operator subtask's state at a checkpoint, as immutable values.
-struct OperatorSnapshot: Sendable {
-    let operatorID: String
-    let subtask: Int
-    let parallelism: Int
-    let maxParallelism: Int
-    let keyed: [String: any KeyedStateTableSnapshot]
-    let splits: [[UInt8]]
+@usableFromInline struct OperatorSnapshot: Sendable {
+    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: any KeyedStateTableSnapshot], splits: [[UInt8]]) { self.operatorID = operatorID; self.subtask = subtask; self.parallelism = parallelism; self.maxParallelism = maxParallelism; self.keyed = keyed; self.splits = splits }
+    @usableFromInline let operatorID: String
+    @usableFromInline let subtask: Int
+    @usableFromInline let parallelism: Int
+    @usableFromInline let maxParallelism: Int
+    @usableFromInline let keyed: [String: any KeyedStateTableSnapshot]
+    @usableFromInline let splits: [[UInt8]]
 
-    var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && splits.isEmpty }
+    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && splits.isEmpty }
 
     /// Serializes the state (off the task thread).
-    func serialize() throws -> OperatorStateFile {
+    @usableFromInline func serialize() throws -> OperatorStateFile {
         OperatorStateFile(operatorID: operatorID, subtask: subtask, parallelism: parallelism, maxParallelism: maxParallelism,
                           keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, splits: splits)
     }

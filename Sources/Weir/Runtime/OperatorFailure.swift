@@ -7,7 +7,7 @@ public struct OperatorLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "'\(operatorName)' (subtask \(subtask + 1)/\(parallelism))" }
 
     /// Wraps `error` unless it already names an operator or only reports cancellation.
-    func attribute(_ error: any Error) -> any Error {
+    @usableFromInline func attribute(_ error: any Error) -> any Error {
         if error is OperatorFailure || error is TaskCancelled { return error }
         return OperatorFailure(location: self, underlying: error)
     }

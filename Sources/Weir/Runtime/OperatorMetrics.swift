@@ -17,14 +17,14 @@ public final class OperatorMetrics: Sendable {
     /// Time the upstream tasks waited because this operator's input channels were full
     /// (backpressure caused by this task), in nanoseconds.
     public let inputBackpressureNanoseconds = Counter()
-    private let watermarkValue = Atomic<Int64>(Int64.min)
+    @usableFromInline let watermarkValue = Atomic<Int64>(Int64.min)
 
     /// The latest watermark this operator's task received or generated (`Int64.min`: none yet).
     public var currentWatermark: Int64 { watermarkValue.load(ordering: .relaxed) }
 
-    func observeWatermark(_ watermark: Watermark) {
+    @usableFromInline func observeWatermark(_ watermark: Watermark) {
         watermarkValue.store(watermark.timestamp, ordering: .relaxed)
     }
 
-    init(operatorName: String) { self.operatorName = operatorName }
+    @usableFromInline init(operatorName: String) { self.operatorName = operatorName }
 }

@@ -4,16 +4,16 @@
 /// A final class of closures rather than a class hierarchy: a virtual call into a generic class
 /// runs Swift's unspecialized generic code, whereas these closures are created where every
 /// type is concrete, so each per-record call lands in specialized code.
-final class Output<Value: Sendable> {
-    private let emitRecord: (Value, Int64) throws -> Void
-    private let emitWatermarkElement: (Watermark) throws -> Void
-    private let emitIdlenessElement: (Bool) throws -> Void
-    private let emitBarrierElement: (CheckpointBarrier) throws -> Void
-    private let advanceTime: (Int64) throws -> Void
-    private let flushBuffers: () throws -> Void
-    private let finishOutput: () throws -> Void
+@usableFromInline final class Output<Value: Sendable> {
+    @usableFromInline let emitRecord: (Value, Int64) throws -> Void
+    @usableFromInline let emitWatermarkElement: (Watermark) throws -> Void
+    @usableFromInline let emitIdlenessElement: (Bool) throws -> Void
+    @usableFromInline let emitBarrierElement: (CheckpointBarrier) throws -> Void
+    @usableFromInline let advanceTime: (Int64) throws -> Void
+    @usableFromInline let flushBuffers: () throws -> Void
+    @usableFromInline let finishOutput: () throws -> Void
 
-    init(emit: @escaping (Value, Int64) throws -> Void,
+    @inlinable init(emit: @escaping (Value, Int64) throws -> Void,
          emitWatermark: @escaping (Watermark) throws -> Void,
          emitIdleness: @escaping (Bool) throws -> Void,
          emitBarrier: @escaping (CheckpointBarrier) throws -> Void,
@@ -29,25 +29,25 @@ final class Output<Value: Sendable> {
         self.finishOutput = finish
     }
 
-    @inline(__always) func emit(_ value: Value, timestamp: Int64) throws { try emitRecord(value, timestamp) }
-    @inline(__always) func emitWatermark(_ watermark: Watermark) throws { try emitWatermarkElement(watermark) }
-    @inline(__always) func emitIdleness(_ idle: Bool) throws { try emitIdlenessElement(idle) }
+    @inline(__always) @inlinable func emit(_ value: Value, timestamp: Int64) throws { try emitRecord(value, timestamp) }
+    @inline(__always) @inlinable func emitWatermark(_ watermark: Watermark) throws { try emitWatermarkElement(watermark) }
+    @inline(__always) @inlinable func emitIdleness(_ idle: Bool) throws { try emitIdlenessElement(idle) }
     /// Forwards a checkpoint barrier; network outputs send it in band after their buffered records.
-    @inline(__always) func emitBarrier(_ barrier: CheckpointBarrier) throws { try emitBarrierElement(barrier) }
+    @inline(__always) @inlinable func emitBarrier(_ barrier: CheckpointBarrier) throws { try emitBarrierElement(barrier) }
     /// Processing time advanced; chained operators fire processing-time timers.
-    @inline(__always) func advanceProcessingTime(to now: Int64) throws { try advanceTime(now) }
+    @inline(__always) @inlinable func advanceProcessingTime(to now: Int64) throws { try advanceTime(now) }
     /// Hands buffered records downstream; called before the task would wait for input.
-    @inline(__always) func flush() throws { try flushBuffers() }
+    @inline(__always) @inlinable func flush() throws { try flushBuffers() }
     /// No more records will be emitted.
-    @inline(__always) func finish() throws { try finishOutput() }
+    @inline(__always) @inlinable func finish() throws { try finishOutput() }
 
     /// Output of an operator with no consumer.
-    static func discarding() -> Output {
+    @inlinable static func discarding() -> Output {
         Output(emit: { _, _ in }, emitWatermark: { _ in }, emitIdleness: { _ in }, emitBarrier: { _ in }, advanceProcessingTime: { _ in }, flush: {}, finish: {})
     }
 
     /// Output that feeds several consumers of the same stream.
-    static func fanOut(_ outputs: [Output]) -> Output {
+    @inlinable static func fanOut(_ outputs: [Output]) -> Output {
         Output(
             emit: { value, timestamp in for output in outputs { try output.emit(value, timestamp: timestamp) } },
             emitWatermark: { watermark in for output in outputs { try output.emitWatermark(watermark) } },
@@ -61,7 +61,7 @@ final class Output<Value: Sendable> {
     /// This output for records, and this output plus `sideOutputs` for everything else:
     /// watermarks, idleness, time, flushes and the end of input reach every consumer of an
     /// operator, also those that read only one of its side outputs.
-    func including(sideOutputs: [any ControlOutput]) -> Output {
+    @inlinable func including(sideOutputs: [any ControlOutput]) -> Output {
         guard !sideOutputs.isEmpty else { return self }
         let all: [any ControlOutput] = [self] + sideOutputs
         return Output(
@@ -76,7 +76,7 @@ final class Output<Value: Sendable> {
 
     /// Output into the next operator of the same chain: a direct call, no queue, no copy.
     /// Whatever the operator throws leaves as an ``OperatorFailure`` naming it.
-    static func chained<Operator: StreamOperator>(to next: Operator, location: OperatorLocation) -> Output where Operator.Input == Value {
+    @inlinable static func chained<Operator: StreamOperator>(to next: Operator, location: OperatorLocation) -> Output where Operator.Input == Value {
         Output(
             emit: { value, timestamp in
                 do { try next.processRecord(value, timestamp: timestamp) } catch { throw location.attribute(error) }
@@ -101,7 +101,7 @@ final class Output<Value: Sendable> {
 }
 
 /// The part of an output that does not depend on the value type: control elements.
-protocol ControlOutput: AnyObject {
+@usableFromInline protocol ControlOutput: AnyObject {
     func emitWatermark(_ watermark: Watermark) throws
     func emitIdleness(_ idle: Bool) throws
     func emitBarrier(_ barrier: CheckpointBarrier) throws

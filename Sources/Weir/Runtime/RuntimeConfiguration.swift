@@ -7,7 +7,7 @@ public struct RuntimeConfiguration: Sendable, Hashable {
     public var channelCapacity: Int = 8
     /// How often a task tells its operators that processing time advanced (idleness detection,
     /// periodic watermarks, processing-time timers). Default 50 ms.
-    public var processingTimeTickMilliseconds: Int = 50
+    public var processingTimeTick: Duration = .milliseconds(50)
 
     public init() {}
 }

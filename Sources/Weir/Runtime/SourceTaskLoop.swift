@@ -7,17 +7,18 @@ import Foundation
 /// With checkpoints, it then keeps taking part in checkpoints (with its final position) until
 /// the final checkpoint completed — so that sinks commit everything — and only then ends its
 /// output.
-struct SourceTaskLoop<S: Source> {
-    let task: TaskEnvironment
-    let source: S
-    let output: Output<S.Output>
-    let checkpointing: TaskCheckpointing?
+@usableFromInline struct SourceTaskLoop<S: Source> {
+    @usableFromInline init(task: TaskEnvironment, source: S, output: Output<S.Output>, checkpointing: TaskCheckpointing?, restoredSplits: [[UInt8]]?, operatorID: String, maxParallelism: Int) { self.task = task; self.source = source; self.output = output; self.checkpointing = checkpointing; self.restoredSplits = restoredSplits; self.operatorID = operatorID; self.maxParallelism = maxParallelism }
+    @usableFromInline let task: TaskEnvironment
+    @usableFromInline let source: S
+    @usableFromInline let output: Output<S.Output>
+    @usableFromInline let checkpointing: TaskCheckpointing?
     /// The splits a checkpoint assigned to this subtask, if the job was restored.
-    let restoredSplits: [[UInt8]]?
-    let operatorID: String
-    let maxParallelism: Int
+    @usableFromInline let restoredSplits: [[UInt8]]?
+    @usableFromInline let operatorID: String
+    @usableFromInline let maxParallelism: Int
 
-    func run() throws {
+    @inlinable func run() throws {
         let location = task.location
         let context = SourceContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName)
         var reader: S.Reader
@@ -28,7 +29,7 @@ struct SourceTaskLoop<S: Source> {
         }
         defer { reader.close() }
         let batchSize = task.configuration.batchSize
-        let tick = Int64(task.configuration.processingTimeTickMilliseconds)
+        let tick = max(1, task.configuration.processingTimeTick.wholeMilliseconds)
         var nextTick = ProcessingClock.nowMilliseconds() + tick
         var batch: [StreamRecord<S.Output>] = []
         batch.reserveCapacity(batchSize)

@@ -7,7 +7,7 @@
 ///
 /// Operators are final classes: the runtime calls them through closures created where their
 /// concrete type is known, so every call runs specialized code.
-protocol StreamOperator: OperatorLifecycle {
+@usableFromInline protocol StreamOperator: OperatorLifecycle {
     associatedtype Input: Sendable
 
     func processRecord(_ value: Input, timestamp: Int64) throws
@@ -22,7 +22,7 @@ protocol StreamOperator: OperatorLifecycle {
 }
 
 /// Lifecycle and checkpoint calls every operator answers, whatever its input type.
-protocol OperatorLifecycle: AnyObject {
+@usableFromInline protocol OperatorLifecycle: AnyObject {
     func open(_ context: OperatorContext) throws
     /// State beyond the keyed state store (timers, positions), as cheap copies, at the barrier
     /// of `checkpointID` (two-phase-commit sinks pre-commit here).
@@ -35,24 +35,24 @@ protocol OperatorLifecycle: AnyObject {
 }
 
 extension OperatorLifecycle {
-    func open(_ context: OperatorContext) throws {}
-    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras { OperatorExtras() }
-    func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
-    func notifyCheckpointAborted(_ checkpointID: Int64) {}
-    func close() {}
+    @inlinable func open(_ context: OperatorContext) throws {}
+    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras { OperatorExtras() }
+    @inlinable func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
+    @inlinable func notifyCheckpointAborted(_ checkpointID: Int64) {}
+    @inlinable func close() {}
 }
 
 /// An operator with one main output; control elements pass through unless it says otherwise.
-protocol OneOutputOperator: StreamOperator {
+@usableFromInline protocol OneOutputOperator: StreamOperator {
     associatedtype Output: Sendable
     var output: Weir.Output<Output> { get }
 }
 
 extension OneOutputOperator {
-    func processWatermark(_ watermark: Watermark) throws { try output.emitWatermark(watermark) }
-    func processIdleness(_ idle: Bool) throws { try output.emitIdleness(idle) }
-    func processBarrier(_ barrier: CheckpointBarrier) throws { try output.emitBarrier(barrier) }
-    func advanceProcessingTime(to now: Int64) throws { try output.advanceProcessingTime(to: now) }
-    func flush() throws { try output.flush() }
-    func finish() throws { try output.finish() }
+    @inlinable func processWatermark(_ watermark: Watermark) throws { try output.emitWatermark(watermark) }
+    @inlinable func processIdleness(_ idle: Bool) throws { try output.emitIdleness(idle) }
+    @inlinable func processBarrier(_ barrier: CheckpointBarrier) throws { try output.emitBarrier(barrier) }
+    @inlinable func advanceProcessingTime(to now: Int64) throws { try output.advanceProcessingTime(to: now) }
+    @inlinable func flush() throws { try output.flush() }
+    @inlinable func finish() throws { try output.finish() }
 }

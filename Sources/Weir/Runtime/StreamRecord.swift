@@ -4,13 +4,12 @@
 /// event time carries ``StreamRecord/noTimestamp``.
 public struct StreamRecord<Value: Sendable>: Sendable {
     /// The timestamp of a record that has no event time yet.
-    public static var noTimestamp: Int64 { Int64.min }
+    @inlinable public static var noTimestamp: Int64 { Int64.min }
 
     public var value: Value
     public var timestamp: Int64
 
-    @inlinable
-    public init(_ value: Value, timestamp: Int64 = StreamRecord.noTimestamp) {
+    @inlinable public init(_ value: Value, timestamp: Int64 = StreamRecord.noTimestamp) {
         self.value = value
         self.timestamp = timestamp
     }

@@ -1,7 +1,14 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+
+/// `close(2)`, named apart from the writers' own `close()`.
+@usableFromInline func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+}
 
 /// Writes rows to files in `directory`, exactly once (the default) or at least once.
 ///
@@ -71,18 +78,18 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
 public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     public typealias Transaction = FileSink<Input>.Transaction
 
-    private let sink: FileSink<Input>
-    private let subtask: Int
-    private let inProgressDirectory: String
+    @usableFromInline let sink: FileSink<Input>
+    @usableFromInline let subtask: Int
+    @usableFromInline let inProgressDirectory: String
     /// Distinguishes runs in at-least-once file names (their files are never replaced).
-    private let runToken = String(UInt32.random(in: .min ... .max), radix: 16)
-    private var descriptor: Int32 = -1
+    @usableFromInline let runToken = String(UInt32.random(in: .min ... .max), radix: 16)
+    @usableFromInline let descriptor = TaskConfined<Int32>(-1)
     /// The file the open part is written to.
-    private var currentPath = ""
-    private var buffer: [UInt8] = []
-    private var bytesInPart = 0
+    @usableFromInline var currentPath = ""
+    @usableFromInline let buffer = TaskConfined<[UInt8]>([])
+    @usableFromInline let bytesInPart = TaskConfined<Int>(0)
 
-    init(sink: FileSink<Input>, subtask: Int) throws {
+    @usableFromInline init(sink: FileSink<Input>, subtask: Int) throws {
         self.sink = sink
         self.subtask = subtask
         self.inProgressDirectory = sink.directory + "/.inprogress"
@@ -91,30 +98,33 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
                 throw SinkError.unwritable(path: path, reason: error.localizedDescription)
             }
         }
-        buffer.reserveCapacity(1 << 16)
+        buffer.value.reserveCapacity(1 << 16)
     }
 
     public func beginTransaction(checkpointID: Int64) throws -> Transaction {
         Transaction(checkpointID: checkpointID, parts: [])
     }
 
+    /// Per record, so inlined into the job's module (with the encoder's types) and free of
+    /// runtime exclusivity checks (``TaskConfined``).
+    @inlinable
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
-        if descriptor < 0 { try openPart(of: &transaction) }
-        let before = buffer.count
-        sink.encoder.append(value, &buffer)
-        buffer.append(UInt8(ascii: "\n"))
-        bytesInPart += buffer.count - before
-        if buffer.count >= 1 << 16 { try flushBuffer() }
-        if bytesInPart >= sink.rollingSizeBytes { try closePart() }
+        if descriptor.value < 0 { try openPart(of: &transaction) }
+        let before = buffer.value.count
+        sink.encoder.append(value, &buffer.value)
+        buffer.value.append(UInt8(ascii: "\n"))
+        bytesInPart.value += buffer.value.count - before
+        if buffer.value.count >= 1 << 16 { try flushBuffer() }
+        if bytesInPart.value >= sink.rollingSizeBytes { try closePart() }
     }
 
     public func preCommit(_ transaction: inout Transaction) throws {
-        if descriptor >= 0 { try closePart() }
+        if descriptor.value >= 0 { try closePart() }
     }
 
     /// Where a part's file is now: `file` relative to the sink's directory (or absolute, from an
     /// older checkpoint).
-    private func path(_ file: String) -> String { file.hasPrefix("/") ? file : sink.directory + "/" + file }
+    @usableFromInline func path(_ file: String) -> String { file.hasPrefix("/") ? file : sink.directory + "/" + file }
 
     public func commit(_ transaction: Transaction) throws {
         guard sink.guarantee == .exactlyOnce else { return }
@@ -133,10 +143,10 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     }
 
     public func abort(_ transaction: Transaction) throws {
-        if descriptor >= 0, transaction.parts.last.map({ path($0.temporaryFile) == currentPath }) ?? false {
-            Glibc.close(descriptor)
-            descriptor = -1
-            buffer.removeAll(keepingCapacity: true)
+        if descriptor.value >= 0, transaction.parts.last.map({ path($0.temporaryFile) == currentPath }) ?? false {
+            closeDescriptor(descriptor.value)
+            descriptor.value = -1
+            buffer.value.removeAll(keepingCapacity: true)
         }
         guard sink.guarantee == .exactlyOnce else { return }
         for part in transaction.parts where unlink(path(part.temporaryFile)) != 0 && errno != ENOENT {
@@ -179,13 +189,13 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     }
 
     public func close() {
-        if descriptor >= 0 { Glibc.close(descriptor) }
-        descriptor = -1
+        if descriptor.value >= 0 { closeDescriptor(descriptor.value) }
+        descriptor.value = -1
     }
 
     // MARK: - Part files
 
-    private func openPart(of transaction: inout Transaction) throws {
+    @usableFromInline func openPart(of transaction: inout Transaction) throws {
         let name = "\(sink.prefix)-\(subtask)-\(transaction.checkpointID)-\(transaction.parts.count)"
         let part: Transaction.Part
         switch sink.guarantee {
@@ -196,33 +206,35 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
             part = .init(temporaryFile: file, finalFile: file)
         }
         currentPath = path(part.temporaryFile)
-        descriptor = open(currentPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
+        descriptor.value = open(currentPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor.value >= 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
         transaction.parts.append(part)
-        bytesInPart = 0
+        bytesInPart.value = 0
         if let header = sink.encoder.header {
-            buffer.append(contentsOf: header.utf8)
-            buffer.append(UInt8(ascii: "\n"))
+            buffer.value.append(contentsOf: header.utf8)
+            buffer.value.append(UInt8(ascii: "\n"))
         }
     }
 
-    private func flushBuffer() throws {
+    @usableFromInline func flushBuffer() throws {
         do {
-            try DurableFile.writeAll(buffer, to: descriptor, path: currentPath)
+            try DurableFile.writeAll(buffer.value, to: descriptor.value, path: currentPath)
         } catch DurableFile.Failure.system(_, _, let code) {
             throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(code)))
         }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.value.removeAll(keepingCapacity: true)
     }
 
     /// Flush, fsync, close: the part is durable (and, at least once, visible).
-    private func closePart() throws {
+    @usableFromInline func closePart() throws {
         try flushBuffer()
-        guard fsync(descriptor) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
-        Glibc.close(descriptor)
-        descriptor = -1
+        guard fsync(descriptor.value) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
+        closeDescriptor(descriptor.value)
+        descriptor.value = -1
         if sink.guarantee == .atLeastOnce { try DurableFile.syncDirectory(sink.directory) }
     }
+
+    deinit { descriptor.release(); buffer.release(); bytesInPart.release() }
 }
 
 /// Errors of sinks.

@@ -3,32 +3,32 @@ public struct RowEncoder<Input>: Sendable {
     /// A first line for every file (CSV column names), if any.
     public let header: String?
     /// Appends the value's line (without the line break) as UTF-8.
-    let append: @Sendable (Input, inout [UInt8]) -> Void
+    @usableFromInline let append: @Sendable (Input, inout [UInt8]) -> Void
 
-    public init(header: String? = nil, encode: @escaping @Sendable (Input) -> String) {
+    @inlinable public init(header: String? = nil, encode: @escaping @Sendable (Input) -> String) {
         self.header = header
         self.append = { value, bytes in bytes.append(contentsOf: encode(value).utf8) }
     }
 
-    init(header: String?, append: @escaping @Sendable (Input, inout [UInt8]) -> Void) {
+    @inlinable init(header: String?, append: @escaping @Sendable (Input, inout [UInt8]) -> Void) {
         self.header = header
         self.append = append
     }
 
     /// The line of `value` (for tests and tools).
-    public func encode(_ value: Input) -> String {
+    @inlinable public func encode(_ value: Input) -> String {
         var bytes: [UInt8] = []
         append(value, &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One line per value, as `line` renders it (it must not contain a line break).
-    public static func lines(_ line: @escaping @Sendable (Input) -> String) -> RowEncoder {
+    @inlinable public static func lines(_ line: @escaping @Sendable (Input) -> String) -> RowEncoder {
         RowEncoder(encode: line)
     }
 
     /// CSV (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled.
-    public static func csv(header: [String]? = nil, _ fields: @escaping @Sendable (Input) -> [String]) -> RowEncoder {
+    @inlinable public static func csv(header: [String]? = nil, _ fields: @escaping @Sendable (Input) -> [String]) -> RowEncoder {
         RowEncoder(header: header.map { fields in
             var bytes: [UInt8] = []
             appendCSV(fields, to: &bytes)
@@ -36,7 +36,7 @@ public struct RowEncoder<Input>: Sendable {
         }) { value, bytes in appendCSV(fields(value), to: &bytes) }
     }
 
-    static func appendCSV(_ fields: [String], to bytes: inout [UInt8]) {
+    @inlinable static func appendCSV(_ fields: [String], to bytes: inout [UInt8]) {
         for (index, field) in fields.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             // Checked on UTF-8 bytes: comparing Characters costs more than the rest of a row.
@@ -57,5 +57,5 @@ public struct RowEncoder<Input>: Sendable {
 
 extension RowEncoder where Input: CustomStringConvertible {
     /// Each value's `description` on its own line.
-    public static var description: RowEncoder { .lines { $0.description } }
+    @inlinable public static var description: RowEncoder { .lines { $0.description } }
 }

@@ -20,7 +20,7 @@ public protocol TwoPhaseCommitSink<Input>: Sendable {
 }
 
 extension TwoPhaseCommitSink {
-    public var replay: SinkReplay { .duplicates }
+    @inlinable public var replay: SinkReplay { .duplicates }
 }
 
 /// One subtask's side of a ``TwoPhaseCommitSink``.
@@ -55,11 +55,11 @@ public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
 }
 
 extension TwoPhaseCommitWriter {
-    public func recoverAndCommit(_ transaction: Transaction) throws { try commit(transaction) }
-    public func recoverAndAbort(_ transaction: Transaction) throws { try abort(transaction) }
-    public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
-    public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
-    public func close() {}
+    @inlinable public func recoverAndCommit(_ transaction: Transaction) throws { try commit(transaction) }
+    @inlinable public func recoverAndAbort(_ transaction: Transaction) throws { try abort(transaction) }
+    @inlinable public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
+    @inlinable public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
+    @inlinable public func close() {}
 }
 
 /// How the two-phase-commit sink operator behaves; one value per sink.

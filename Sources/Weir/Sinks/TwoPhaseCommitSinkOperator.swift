@@ -8,35 +8,36 @@ import Foundation
 /// for their checkpoint and the open one. A commit that fails is retried with backoff; when the
 /// attempts are used up the job fails, and the restart commits the transaction from the
 /// checkpoint — it is never dropped.
-final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator {
-    typealias Input = Sink.Input
+@usableFromInline final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator {
+    @usableFromInline typealias Input = Sink.Input
 
     /// One transaction in the operator state.
-    struct Record: Codable {
+    @usableFromInline struct Record: Codable {
+        @usableFromInline init(waitingFor: Int64?, openedFor: Int64, transaction: Sink.Transaction) { self.waitingFor = waitingFor; self.openedFor = openedFor; self.transaction = transaction }
         /// The checkpoint it waits for; `nil` for the open transaction.
-        var waitingFor: Int64?
+        @usableFromInline var waitingFor: Int64?
         /// The checkpoint it was opened for.
-        var openedFor: Int64
-        var transaction: Sink.Transaction
+        @usableFromInline var openedFor: Int64
+        @usableFromInline var transaction: Sink.Transaction
     }
 
-    private let sink: Sink
-    private let options: TwoPhaseCommitOptions
-    private var writer: Sink.Writer!
-    private var context: OperatorContext!
-    private var machine = TwoPhaseCommitStateMachine()
-    private var current: Sink.Transaction?
-    private var currentOpenedFor: Int64 = 0
-    private var currentOpenedAt: Int64 = 0
+    @usableFromInline let sink: Sink
+    @usableFromInline let options: TwoPhaseCommitOptions
+    @usableFromInline var writer: Sink.Writer!
+    @usableFromInline var context: OperatorContext!
+    @usableFromInline var machine = TwoPhaseCommitStateMachine()
+    @usableFromInline var current: Sink.Transaction?
+    @usableFromInline var currentOpenedFor: Int64 = 0
+    @usableFromInline var currentOpenedAt: Int64 = 0
     /// Pre-committed transactions by the checkpoint they wait for, with when they were opened.
-    private var waiting: [Int64: [(transaction: Sink.Transaction, openedFor: Int64, openedAt: Int64)]] = [:]
+    @usableFromInline var waiting: [Int64: [(transaction: Sink.Transaction, openedFor: Int64, openedAt: Int64)]] = [:]
 
-    init(sink: Sink, options: TwoPhaseCommitOptions) {
+    @inlinable init(sink: Sink, options: TwoPhaseCommitOptions) {
         self.sink = sink
         self.options = options
     }
 
-    func open(_ context: OperatorContext) throws {
+    @inlinable func open(_ context: OperatorContext) throws {
         self.context = context
         let location = context.location
         writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName,
@@ -71,17 +72,17 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         }
     }
 
-    private func begin(_ checkpointID: Int64) throws {
+    @inlinable func begin(_ checkpointID: Int64) throws {
         current = try writer.beginTransaction(checkpointID: checkpointID)
         currentOpenedFor = checkpointID
         currentOpenedAt = ProcessingClock.nowMilliseconds()
     }
 
-    func processRecord(_ value: Input, timestamp: Int64) throws {
+    @inlinable func processRecord(_ value: Input, timestamp: Int64) throws {
         try writer.write(value, timestamp: timestamp, to: &current!)
     }
 
-    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
+    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
         for action in machine.barrier(checkpointID) {
             switch action {
             case .preCommit:
@@ -111,7 +112,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         return OperatorExtras(splits: try records.map { try encoder.encode($0) })
     }
 
-    func notifyCheckpointComplete(_ checkpointID: Int64) throws {
+    @inlinable func notifyCheckpointComplete(_ checkpointID: Int64) throws {
         let actions = machine.complete(checkpointID)
         guard !actions.isEmpty else { return }
         options.stepObserver?(.beforeCommit(checkpointID: checkpointID))
@@ -126,14 +127,14 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         }
     }
 
-    func notifyCheckpointAborted(_ checkpointID: Int64) {
+    @inlinable func notifyCheckpointAborted(_ checkpointID: Int64) {
         // The waiting transactions stay: a later completion covers them.
         _ = machine.aborted(checkpointID)
     }
 
     /// Warns about (or fails on) transactions older than the timeout: the external system may
     /// abort them on its own, and then their records are lost.
-    private func checkTransactionAges() throws {
+    @inlinable func checkTransactionAges() throws {
         let now = ProcessingClock.nowMilliseconds()
         let limit = options.transactionTimeout.wholeMilliseconds
         var oldest = current == nil ? Int64.max : currentOpenedAt
@@ -144,7 +145,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         context.warn(message)
     }
 
-    private func withRetries(_ what: String, _ body: () throws -> Void) throws {
+    @inlinable func withRetries(_ what: String, _ body: () throws -> Void) throws {
         var delay = options.commitRetryDelay
         for attempt in 1...max(1, options.commitAttempts) {
             do {
@@ -167,13 +168,13 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         }
     }
 
-    func processWatermark(_ watermark: Watermark) throws {}
-    func processIdleness(_ idle: Bool) throws {}
-    func processBarrier(_ barrier: CheckpointBarrier) throws {}
-    func advanceProcessingTime(to now: Int64) throws {}
-    func flush() throws {}
+    @inlinable func processWatermark(_ watermark: Watermark) throws {}
+    @inlinable func processIdleness(_ idle: Bool) throws {}
+    @inlinable func processBarrier(_ barrier: CheckpointBarrier) throws {}
+    @inlinable func advanceProcessingTime(to now: Int64) throws {}
+    @inlinable func flush() throws {}
 
-    func finish() throws {
+    @inlinable func finish() throws {
         guard let open = current else { return }
         current = nil
         if context.checkpointingEnabled {
@@ -188,7 +189,7 @@ final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator
         }
     }
 
-    func close() { writer?.close() }
+    @inlinable func close() { writer?.close() }
 }
 
 /// Errors of two-phase-commit sinks.

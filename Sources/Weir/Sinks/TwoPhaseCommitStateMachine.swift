@@ -12,8 +12,8 @@
 ///   are aborted, what the sink committed for checkpoints after *n* is undone if it can
 ///   (``SinkReplay/replaces``; *n* may be older than the latest completed checkpoint), and a
 ///   new transaction opens for *n + 1*.
-struct TwoPhaseCommitStateMachine: Sendable, Equatable {
-    enum Action: Equatable {
+@usableFromInline struct TwoPhaseCommitStateMachine: Sendable, Equatable {
+    @usableFromInline enum Action: Equatable {
         case recoverAndCommit(Int64)
         case recoverAndAbort(Int64)
         case abortLingering
@@ -25,14 +25,14 @@ struct TwoPhaseCommitStateMachine: Sendable, Equatable {
     }
 
     /// Pre-committed transactions by the checkpoint whose barrier pre-committed them.
-    private(set) var waiting: [Int64] = []
+    @usableFromInline var waiting: [Int64] = []
     /// The checkpoint the open transaction belongs to.
-    private(set) var open: Int64?
-    private var committing: Set<Int64> = []
+    @usableFromInline var open: Int64?
+    @usableFromInline var committing: Set<Int64> = []
 
     /// Starts fresh (`restoredCheckpoint == nil`) or from a restored checkpoint's state.
     /// After a restore with another parallelism a subtask may get several subtasks' transactions.
-    mutating func start(restoredCheckpoint: Int64?, waiting restoredWaiting: [Int64], open restoredOpen: [Int64]) -> [Action] {
+    @usableFromInline mutating func start(restoredCheckpoint: Int64?, waiting restoredWaiting: [Int64], open restoredOpen: [Int64]) -> [Action] {
         var actions: [Action] = []
         if let checkpoint = restoredCheckpoint {
             for id in Set(restoredWaiting).sorted() where id <= checkpoint { actions.append(.recoverAndCommit(id)) }
@@ -47,24 +47,24 @@ struct TwoPhaseCommitStateMachine: Sendable, Equatable {
     }
 
     /// Barrier `checkpointID`: pre-commit the open transaction, open the next.
-    mutating func barrier(_ checkpointID: Int64) -> [Action] {
+    @usableFromInline mutating func barrier(_ checkpointID: Int64) -> [Action] {
         guard let current = open else { return [] }
         waiting.append(checkpointID)
         open = checkpointID + 1
         return [.preCommit(current), .begin(checkpointID + 1)]
     }
 
-    mutating func complete(_ checkpointID: Int64) -> [Action] {
+    @usableFromInline mutating func complete(_ checkpointID: Int64) -> [Action] {
         let due = waiting.filter { $0 <= checkpointID && !committing.contains($0) }
         committing.formUnion(due)
         return due.map { .commit($0) }
     }
 
     /// The transaction of `checkpointID` is committed.
-    mutating func committed(_ checkpointID: Int64) {
+    @usableFromInline mutating func committed(_ checkpointID: Int64) {
         committing.remove(checkpointID)
         waiting.removeAll { $0 == checkpointID }
     }
 
-    mutating func aborted(_ checkpointID: Int64) -> [Action] { [] }
+    @usableFromInline mutating func aborted(_ checkpointID: Int64) -> [Action] { [] }
 }

@@ -5,23 +5,23 @@
 /// quarter of the window operator's time. The hash is re-mixed with the dictionary's
 /// per-process seed: every key of one key group shares `hash % maxParallelism`, so the raw
 /// low bits would collide in the dictionary's buckets.
-struct HashedKey<Key: Hashable>: Hashable {
-    let key: Key
-    let hash: UInt64
+@usableFromInline struct HashedKey<Key: Hashable>: Hashable {
+    @usableFromInline let key: Key
+    @usableFromInline let hash: UInt64
 
     @inline(__always)
-    init(_ key: Key, hash: UInt64) {
+    @inlinable init(_ key: Key, hash: UInt64) {
         self.key = key
         self.hash = hash
     }
 
     @inline(__always)
-    static func == (lhs: HashedKey, rhs: HashedKey) -> Bool { lhs.hash == rhs.hash && lhs.key == rhs.key }
+    @inlinable static func == (lhs: HashedKey, rhs: HashedKey) -> Bool { lhs.hash == rhs.hash && lhs.key == rhs.key }
 
-    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    @inlinable func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     @inline(__always)
-    func _rawHashValue(seed: Int) -> Int {
+    @inlinable func _rawHashValue(seed: Int) -> Int {
         var h = hash ^ (UInt64(bitPattern: Int64(seed)) &* 0x9e37_79b9_7f4a_7c15)
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd

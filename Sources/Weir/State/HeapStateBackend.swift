@@ -10,19 +10,19 @@ public struct HeapStateBackend: StateBackend {
 }
 
 /// The heap backend's store of one operator subtask.
-final class HeapKeyedStateStore: KeyedStateStore {
-    let keyGroups: KeyGroupRange
-    let maxParallelism: Int
-    private var tables: [String: any HeapSnapshottingTable] = [:]
-    private var restoring: [String: [KeyGroupBlob]]
+@usableFromInline final class HeapKeyedStateStore: KeyedStateStore {
+    @usableFromInline let keyGroups: KeyGroupRange
+    @usableFromInline let maxParallelism: Int
+    @usableFromInline var tables: [String: any HeapSnapshottingTable] = [:]
+    @usableFromInline var restoring: [String: [KeyGroupBlob]]
 
-    init(keyGroups: KeyGroupRange, maxParallelism: Int, restoring: [String: [KeyGroupBlob]] = [:]) {
+    @usableFromInline init(keyGroups: KeyGroupRange, maxParallelism: Int, restoring: [String: [KeyGroupBlob]] = [:]) {
         self.keyGroups = keyGroups
         self.maxParallelism = maxParallelism
         self.restoring = restoring
     }
 
-    func table<Key: StreamKey, Value: StateValue>(named name: String, key: Key.Type, value: Value.Type) throws -> KeyedStateTable<Key, Value> {
+    @inlinable func table<Key: StreamKey, Value: StateValue>(named name: String, key: Key.Type, value: Value.Type) throws -> KeyedStateTable<Key, Value> {
         if let existing = tables[name] {
             guard let table = existing as? KeyedStateTable<Key, Value> else {
                 throw StateError.typeMismatch(name: name, existing: existing.typeDescription, requested: "\(Key.self) -> \(Value.self)")
@@ -35,18 +35,18 @@ final class HeapKeyedStateStore: KeyedStateStore {
         return table
     }
 
-    func snapshot() -> KeyedStateSnapshot {
+    @usableFromInline func snapshot() -> KeyedStateSnapshot {
         KeyedStateSnapshot(keyGroups: keyGroups, tables: tables.mapValues { $0.snapshotTable() })
     }
 }
 
 /// Type-erased view of a heap table, for snapshotting all tables of a store.
-protocol HeapSnapshottingTable: AnyObject {
+@usableFromInline protocol HeapSnapshottingTable: AnyObject {
     var typeDescription: String { get }
     func snapshotTable() -> any KeyedStateTableSnapshot
 }
 
 extension KeyedStateTable: HeapSnapshottingTable {
-    var typeDescription: String { "\(Key.self) -> \(Value.self)" }
-    func snapshotTable() -> any KeyedStateTableSnapshot { snapshot() }
+    @inlinable var typeDescription: String { "\(Key.self) -> \(Value.self)" }
+    @inlinable func snapshotTable() -> any KeyedStateTableSnapshot { snapshot() }
 }

@@ -20,8 +20,7 @@ public struct KeyGroupRange: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { "key groups \(start)...\(end)" }
 
     /// The key group of a key: its stable hash modulo `maxParallelism`.
-    @inlinable
-    public static func keyGroup<K: StableHashable>(of key: K, maxParallelism: Int) -> Int {
+    @inlinable public static func keyGroup<K: StableHashable>(of key: K, maxParallelism: Int) -> Int {
         Int(truncatingIfNeeded: key.stableHashValue % UInt64(maxParallelism))
     }
 

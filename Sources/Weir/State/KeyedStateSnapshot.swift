@@ -8,7 +8,7 @@ public struct KeyedStateSnapshot: Sendable {
 
     /// The entries of table `name` as a dictionary, or `nil` if there is no such table of
     /// those types.
-    public func entries<Key: StreamKey, Value: StateValue>(of name: String, as: [Key: Value].Type = [Key: Value].self) -> [Key: Value]? {
+    @inlinable public func entries<Key: StreamKey, Value: StateValue>(of name: String, as: [Key: Value].Type = [Key: Value].self) -> [Key: Value]? {
         guard let table = tables[name] as? HeapKeyedStateTableSnapshot<Key, Value> else { return nil }
         var all: [Key: Value] = [:]
         for group in table.groups { for (key, value) in group { all[key.key] = value } }
@@ -27,25 +27,25 @@ public protocol KeyedStateTableSnapshot: Sendable {
 /// One state table entry as stored: the key, the hash the table files it under, the value.
 /// Encoded by position (an unkeyed container of three), not by field name: this framing is
 /// Weir's own and fixed, and it is written for every entry at every checkpoint.
-struct StoredEntry<Key: Codable, Value: Codable>: Codable {
-    var key: Key
-    var hash: UInt64
-    var value: Value
+@usableFromInline struct StoredEntry<Key: Codable, Value: Codable>: Codable {
+    @usableFromInline var key: Key
+    @usableFromInline var hash: UInt64
+    @usableFromInline var value: Value
 
-    init(key: Key, hash: UInt64, value: Value) {
+    @inlinable init(key: Key, hash: UInt64, value: Value) {
         self.key = key
         self.hash = hash
         self.value = value
     }
 
-    init(from decoder: any Decoder) throws {
+    @inlinable init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         key = try container.decode(Key.self)
         hash = try container.decode(UInt64.self)
         value = try container.decode(Value.self)
     }
 
-    func encode(to encoder: any Encoder) throws {
+    @inlinable func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         try container.encode(key)
         try container.encode(hash)
@@ -53,13 +53,14 @@ struct StoredEntry<Key: Codable, Value: Codable>: Codable {
     }
 }
 
-struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStateTableSnapshot {
-    let firstKeyGroup: Int
-    let groups: [[HashedKey<Key>: Value]]
+@usableFromInline struct HeapKeyedStateTableSnapshot<Key: StreamKey, Value: StateValue>: KeyedStateTableSnapshot {
+    @usableFromInline init(firstKeyGroup: Int, groups: [[HashedKey<Key>: Value]]) { self.firstKeyGroup = firstKeyGroup; self.groups = groups }
+    @usableFromInline let firstKeyGroup: Int
+    @usableFromInline let groups: [[HashedKey<Key>: Value]]
 
-    var entryCount: Int { groups.reduce(0) { $0 + $1.count } }
+    @inlinable var entryCount: Int { groups.reduce(0) { $0 + $1.count } }
 
-    func serializeKeyGroups() throws -> [KeyGroupBlob] {
+    @inlinable func serializeKeyGroups() throws -> [KeyGroupBlob] {
         let encoder = BinaryStateEncoder()
         return try groups.enumerated().compactMap { index, group in
             guard !group.isEmpty else { return nil }

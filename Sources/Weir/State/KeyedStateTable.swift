@@ -11,62 +11,64 @@
 /// generic class run specialized code.
 public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
     public let name: String
-    private let firstKeyGroup: Int
-    private var groups: [[HashedKey<Key>: Value]]
+    @usableFromInline let firstKeyGroup: Int
+    @usableFromInline let groups: TaskConfined<[[HashedKey<Key>: Value]]>
 
-    init(name: String, keyGroups: KeyGroupRange) {
+    @inlinable init(name: String, keyGroups: KeyGroupRange) {
         self.name = name
         self.firstKeyGroup = keyGroups.start
-        self.groups = Array(repeating: [:], count: keyGroups.count)
+        self.groups = TaskConfined(Array(repeating: [:], count: keyGroups.count))
     }
 
     @inline(__always)
-    private func slot(_ keyGroup: Int) -> Int {
+    @inlinable func slot(_ keyGroup: Int) -> Int {
         let slot = keyGroup - firstKeyGroup
-        precondition(slot >= 0 && slot < groups.count, "key group \(keyGroup) is not owned by this subtask (\(firstKeyGroup)..<\(firstKeyGroup + groups.count)); is the key selector deterministic?")
+        precondition(slot >= 0 && slot < groups.value.count, "key group \(keyGroup) is not owned by this subtask (\(firstKeyGroup)..<\(firstKeyGroup + groups.value.count)); is the key selector deterministic?")
         return slot
     }
 
-    public func get(_ key: Key, at position: KeyPosition) -> Value? {
-        groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
+    @inlinable public func get(_ key: Key, at position: KeyPosition) -> Value? {
+        groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
     }
 
-    public func set(_ value: Value?, for key: Key, at position: KeyPosition) {
-        groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)] = value
+    @inlinable public func set(_ value: Value?, for key: Key, at position: KeyPosition) {
+        groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)] = value
     }
 
     /// Reads and writes the value of `key` in place (no copy of the value when it is unique).
     @inline(__always)
-    public func update<R>(_ key: Key, at position: KeyPosition, _ body: (inout Value?) throws -> R) rethrows -> R {
-        try body(&groups[slot(position.keyGroup)][HashedKey(key, hash: position.hash)])
+    @inlinable public func update<R>(_ key: Key, at position: KeyPosition, _ body: (inout Value?) throws -> R) rethrows -> R {
+        try body(&groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)])
     }
 
     /// Every entry of the table, key group by key group.
-    public func forEachEntry(_ body: (Key, Value) throws -> Void) rethrows {
-        for group in groups {
+    @inlinable public func forEachEntry(_ body: (Key, Value) throws -> Void) rethrows {
+        for group in groups.value {
             for (key, value) in group { try body(key.key, value) }
         }
     }
 
-    public var count: Int { groups.reduce(0) { $0 + $1.count } }
+    @inlinable public var count: Int { groups.value.reduce(0) { $0 + $1.count } }
 
-    /// Loads entries of a checkpoint; blobs of key groups this subtask does not own are an error.
-    func restore(_ blobs: [KeyGroupBlob]) throws {
+    /// Loads entries of a checkpoint; blobs of key groups.value this subtask does not own are an error.
+    @inlinable func restore(_ blobs: [KeyGroupBlob]) throws {
         let decoder = BinaryStateDecoder()
         for blob in blobs {
             let slot = blob.keyGroup - firstKeyGroup
-            guard slot >= 0 && slot < groups.count else {
-                throw StateError.keyGroupNotOwned(keyGroup: blob.keyGroup, owned: KeyGroupRange(start: firstKeyGroup, end: firstKeyGroup + groups.count - 1))
+            guard slot >= 0 && slot < groups.value.count else {
+                throw StateError.keyGroupNotOwned(keyGroup: blob.keyGroup, owned: KeyGroupRange(start: firstKeyGroup, end: firstKeyGroup + groups.value.count - 1))
             }
             for entry in try decoder.decode([StoredEntry<Key, Value>].self, from: blob.bytes) {
-                groups[slot][HashedKey(entry.key, hash: entry.hash)] = entry.value
+                groups.value[slot][HashedKey(entry.key, hash: entry.hash)] = entry.value
             }
         }
     }
 
-    func snapshot() -> HeapKeyedStateTableSnapshot<Key, Value> {
-        HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups)
+    @inlinable func snapshot() -> HeapKeyedStateTableSnapshot<Key, Value> {
+        HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups.value)
     }
+
+    deinit { groups.release() }
 }
 
 /// Where a key's state lives: the key's stable hash and its key group.
@@ -85,7 +87,7 @@ public struct KeyPosition: Sendable, Hashable {
 
     /// The position of `key` among `maxParallelism` key groups.
     @inline(__always)
-    public init<Key: StableHashable>(of key: Key, maxParallelism: Int) {
+    @inlinable public init<Key: StableHashable>(of key: Key, maxParallelism: Int) {
         let hash = key.stableHashValue
         self.init(hash: hash, keyGroup: Int(truncatingIfNeeded: hash % UInt64(maxParallelism)))
     }

@@ -18,8 +18,7 @@ public struct StableHasher: Sendable {
         state = (state ^ word) &* 0x0000_0100_0000_01b3
     }
 
-    @inlinable
-    public mutating func combine(bytes: some Sequence<UInt8>) {
+    @inlinable public mutating func combine(bytes: some Sequence<UInt8>) {
         var count: UInt64 = 0
         for byte in bytes {
             state = (state ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
@@ -59,8 +58,7 @@ public protocol StableHashable {
 
 extension StableHashable {
     /// The finalized stable hash of this value alone.
-    @inlinable
-    public var stableHashValue: UInt64 {
+    @inlinable public var stableHashValue: UInt64 {
         var hasher = StableHasher()
         stableHash(into: &hasher)
         return hasher.finalize()

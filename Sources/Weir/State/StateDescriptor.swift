@@ -1,26 +1,26 @@
 /// Declares a ``ValueState``: its name (unique within the operator) and type.
 public struct ValueStateDescriptor<Value: StateValue>: Sendable {
     public let name: String
-    public init(_ name: String, of type: Value.Type = Value.self) { self.name = name }
+    @inlinable public init(_ name: String, of type: Value.Type = Value.self) { self.name = name }
 }
 
 /// Declares a ``ListState``.
 public struct ListStateDescriptor<Element: StateValue>: Sendable {
     public let name: String
-    public init(_ name: String, of type: Element.Type = Element.self) { self.name = name }
+    @inlinable public init(_ name: String, of type: Element.Type = Element.self) { self.name = name }
 }
 
 /// Declares a ``MapState``.
 public struct MapStateDescriptor<MapKey: Hashable & Codable & Sendable, MapValue: StateValue>: Sendable {
     public let name: String
-    public init(_ name: String, key: MapKey.Type = MapKey.self, value: MapValue.Type = MapValue.self) { self.name = name }
+    @inlinable public init(_ name: String, key: MapKey.Type = MapKey.self, value: MapValue.Type = MapValue.self) { self.name = name }
 }
 
 /// Declares a ``ReducingState`` with the function that folds values together.
 public struct ReducingStateDescriptor<Value: StateValue>: Sendable {
     public let name: String
     public let reduce: @Sendable (Value, Value) throws -> Value
-    public init(_ name: String, reduce: @escaping @Sendable (Value, Value) throws -> Value) {
+    @inlinable public init(_ name: String, reduce: @escaping @Sendable (Value, Value) throws -> Value) {
         self.name = name
         self.reduce = reduce
     }

@@ -20,49 +20,49 @@
 /// split does not start over from the beginning of time.
 public struct SplitWatermarks<SplitID: Hashable & Sendable>: Sendable {
     /// How far behind its largest timestamp a split's watermark trails.
-    public let outOfOrdernessMilliseconds: Int64
+    @usableFromInline let outOfOrdernessMilliseconds: Int64
     /// After this long without records a split stops holding the watermark back; `nil`: never.
-    public let idleTimeoutMilliseconds: Int64?
+    @usableFromInline let idleTimeoutMilliseconds: Int64?
 
-    private var maxEventTimes: [SplitID: Int64] = [:]
-    private var lastActive: [SplitID: Int64] = [:]
-    private var assigned: Set<SplitID> = []
-    private var finished: Set<SplitID> = []
+    @usableFromInline var maxEventTimes: [SplitID: Int64] = [:]
+    @usableFromInline var lastActive: [SplitID: Int64] = [:]
+    @usableFromInline var assigned: Set<SplitID> = []
+    @usableFromInline var finished: Set<SplitID> = []
 
     /// Per-split watermarks following `strategy`'s out-of-orderness and idleness.
-    public init<Value>(strategy: WatermarkStrategy<Value>) {
+    @inlinable public init<Value>(strategy: WatermarkStrategy<Value>) {
         self.outOfOrdernessMilliseconds = strategy.outOfOrdernessMilliseconds
         self.idleTimeoutMilliseconds = strategy.idleTimeoutMilliseconds
     }
 
     /// Starts tracking `split`; `restoredMaxEventTime` is what a checkpoint recorded for it.
-    public mutating func assign(_ split: SplitID, restoredMaxEventTime: Int64? = nil, now: Int64) {
+    @inlinable public mutating func assign(_ split: SplitID, restoredMaxEventTime: Int64? = nil, now: Int64) {
         assigned.insert(split)
         if let restoredMaxEventTime { maxEventTimes[split] = restoredMaxEventTime }
         lastActive[split] = now
     }
 
     /// A record of `split` with event time `eventTime` was handed out.
-    public mutating func observe(_ eventTime: Int64, in split: SplitID) {
+    @inlinable public mutating func observe(_ eventTime: Int64, in split: SplitID) {
         if eventTime > maxEventTimes[split] ?? Int64.min { maxEventTimes[split] = eventTime }
     }
 
     /// `split` has records (buffered or just read) at `now`: it is not idle.
-    public mutating func markActive(_ split: SplitID, now: Int64) {
+    @inlinable public mutating func markActive(_ split: SplitID, now: Int64) {
         lastActive[split] = now
     }
 
     /// `split` is read to its end: it no longer holds the watermark back.
-    public mutating func finish(_ split: SplitID) {
+    @inlinable public mutating func finish(_ split: SplitID) {
         finished.insert(split)
     }
 
     /// The largest event time handed out of `split` (or restored for it), for its checkpoint.
-    public func maxEventTime(of split: SplitID) -> Int64? { maxEventTimes[split] }
+    @inlinable public func maxEventTime(of split: SplitID) -> Int64? { maxEventTimes[split] }
 
     /// The least watermark over the splits that hold event time back; `nil` when none does
     /// (every split finished or idle).
-    public func watermark(now: Int64) -> Watermark? {
+    @inlinable public func watermark(now: Int64) -> Watermark? {
         var least: Int64?
         for split in assigned where !finished.contains(split) && !isIdle(split, now: now) {
             guard let latest = maxEventTimes[split] else { return .initial }
@@ -73,12 +73,12 @@ public struct SplitWatermarks<SplitID: Hashable & Sendable>: Sendable {
     }
 
     /// Every unfinished split has been idle for the timeout (and at least one is assigned).
-    public func isIdle(now: Int64) -> Bool {
+    @inlinable public func isIdle(now: Int64) -> Bool {
         guard idleTimeoutMilliseconds != nil else { return false }
         return assigned.allSatisfy { finished.contains($0) || isIdle($0, now: now) }
     }
 
-    private func isIdle(_ split: SplitID, now: Int64) -> Bool {
+    @inlinable func isIdle(_ split: SplitID, now: Int64) -> Bool {
         guard let timeout = idleTimeoutMilliseconds else { return false }
         return now - (lastActive[split] ?? now) >= timeout
     }

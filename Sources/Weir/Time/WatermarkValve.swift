@@ -4,8 +4,8 @@
 /// other channel is idle, event time runs to the end.
 ///
 /// A pure state machine: each event returns what the task must forward, if anything.
-struct WatermarkValve {
-    private enum ChannelState {
+@usableFromInline struct WatermarkValve {
+    @usableFromInline enum ChannelState {
         case active(Watermark)
         case idle(Watermark)
         case finished
@@ -13,20 +13,20 @@ struct WatermarkValve {
     }
 
     /// What to forward downstream after an event.
-    struct Action: Equatable {
-        var watermark: Watermark?
-        var idleness: Bool?
+    @usableFromInline struct Action: Equatable {
+        @usableFromInline var watermark: Watermark?
+        @usableFromInline var idleness: Bool?
     }
 
-    private var channels: [ChannelState]
-    private(set) var current = Watermark.initial
-    private(set) var isIdle = false
+    @usableFromInline var channels: [ChannelState]
+    @usableFromInline var current = Watermark.initial
+    @usableFromInline var isIdle = false
 
-    init(channelCount: Int) {
+    @usableFromInline init(channelCount: Int) {
         channels = Array(repeating: .active(.initial), count: channelCount)
     }
 
-    mutating func watermark(_ watermark: Watermark, channel: Int) -> Action {
+    @usableFromInline mutating func watermark(_ watermark: Watermark, channel: Int) -> Action {
         switch channels[channel] {
         case .finished, .stopped: return Action()
         case .active(let previous), .idle(let previous):
@@ -35,7 +35,7 @@ struct WatermarkValve {
         return recompute()
     }
 
-    mutating func idleness(_ idle: Bool, channel: Int) -> Action {
+    @usableFromInline mutating func idleness(_ idle: Bool, channel: Int) -> Action {
         switch channels[channel] {
         case .finished, .stopped: return Action()
         case .active(let watermark), .idle(let watermark):
@@ -47,12 +47,12 @@ struct WatermarkValve {
     /// A channel ended. `stopped`: it ended because the job stops, not because its input is
     /// exhausted — it then no longer holds anything back, but does not carry event time to its
     /// end either.
-    mutating func finish(channel: Int, stopped: Bool = false) -> Action {
+    @usableFromInline mutating func finish(channel: Int, stopped: Bool = false) -> Action {
         channels[channel] = stopped ? .stopped : .finished
         return recompute()
     }
 
-    private mutating func recompute() -> Action {
+    @usableFromInline mutating func recompute() -> Action {
         var minimum: Watermark?
         var anyIdle = false
         for channel in channels {

@@ -1,12 +1,12 @@
 /// Which event-time windows a record belongs to.
 public struct WindowAssigner: Sendable, Hashable, CustomStringConvertible {
-    enum Kind: Sendable, Hashable {
+    @usableFromInline enum Kind: Sendable, Hashable {
         case tumbling(size: Int64, offset: Int64)
         case sliding(size: Int64, slide: Int64, offset: Int64)
         case session(gap: Int64)
     }
 
-    let kind: Kind
+    @usableFromInline let kind: Kind
 
     /// Fixed-size, non-overlapping windows `[k·size + offset, (k+1)·size + offset)`.
     public static func tumbling(size: Duration, offset: Duration = .zero) -> WindowAssigner {
@@ -29,14 +29,14 @@ public struct WindowAssigner: Sendable, Hashable, CustomStringConvertible {
         return WindowAssigner(kind: .session(gap: gap))
     }
 
-    var isMerging: Bool {
+    @usableFromInline var isMerging: Bool {
         if case .session = kind { return true }
         return false
     }
 
     /// Start of the window of length `size` (aligned to `offset`) that contains `timestamp`.
     @inline(__always)
-    static func windowStart(_ timestamp: Int64, size: Int64, offset: Int64) -> Int64 {
+    @usableFromInline static func windowStart(_ timestamp: Int64, size: Int64, offset: Int64) -> Int64 {
         let remainder = (timestamp - offset) % size
         return timestamp - (remainder < 0 ? remainder + size : remainder)
     }

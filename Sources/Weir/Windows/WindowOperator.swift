@@ -7,49 +7,51 @@
 /// is counted and sent to the late-data side output if there is one.
 ///
 /// Session windows keep a list of sessions per key and merge those a record bridges.
-final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateValue, Output: Sendable>: OneOutputOperator {
-    let output: Weir.Output<Output>
-    struct WindowKey: Hashable, Codable, Sendable, StableHashable {
-        var key: Key
-        var window: TimeWindow
+@usableFromInline final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateValue, Output: Sendable>: OneOutputOperator {
+    @usableFromInline let output: Weir.Output<Output>
+    @usableFromInline struct WindowKey: Hashable, Codable, Sendable, StableHashable {
+        @usableFromInline init(key: Key, window: TimeWindow) { self.key = key; self.window = window }
+        @usableFromInline var key: Key
+        @usableFromInline var window: TimeWindow
 
-        func stableHash(into hasher: inout StableHasher) {
+        @inlinable func stableHash(into hasher: inout StableHasher) {
             key.stableHash(into: &hasher)
             hasher.combine(UInt64(bitPattern: window.start))
         }
 
         /// The table position of a key's window: the key's key group, and a hash of the key's
-        /// stable hash and the window start (a key's windows of one assigner differ in their start).
+        /// stable hash and the window start (a key's windows.value of one assigner differ in their start).
         @inline(__always)
-        static func position(of key: KeyPosition, window: TimeWindow) -> KeyPosition {
+        @inlinable static func position(of key: KeyPosition, window: TimeWindow) -> KeyPosition {
             KeyPosition(hash: key.hash ^ (UInt64(bitPattern: window.start) &* 0x9e37_79b9_7f4a_7c15), keyGroup: key.keyGroup)
         }
     }
 
-    struct Session: Codable, Sendable {
-        var window: TimeWindow
-        var accumulator: Accumulator
+    @usableFromInline struct Session: Codable, Sendable {
+        @usableFromInline init(window: TimeWindow, accumulator: Accumulator) { self.window = window; self.accumulator = accumulator }
+        @usableFromInline var window: TimeWindow
+        @usableFromInline var accumulator: Accumulator
     }
 
-    typealias Emit = @Sendable (Key, TimeWindow, Accumulator, Weir.Output<Output>) throws -> Void
+    @usableFromInline typealias Emit = @Sendable (Key, TimeWindow, Accumulator, Weir.Output<Output>) throws -> Void
 
-    private let keySelector: @Sendable (Input) -> Key
-    private let assigner: WindowAssigner
-    private let lateness: Int64
-    private let lateTag: OutputTag<Input>?
-    private let add: @Sendable (inout Accumulator?, Input) throws -> Void
-    private let merge: @Sendable (Accumulator, Accumulator) throws -> Accumulator
-    private let emit: Emit
+    @usableFromInline let keySelector: @Sendable (Input) -> Key
+    @usableFromInline let assigner: WindowAssigner
+    @usableFromInline let lateness: Int64
+    @usableFromInline let lateTag: OutputTag<Input>?
+    @usableFromInline let add: @Sendable (inout Accumulator?, Input) throws -> Void
+    @usableFromInline let merge: @Sendable (Accumulator, Accumulator) throws -> Accumulator
+    @usableFromInline let emit: Emit
 
-    private var windows: KeyedStateTable<WindowKey, Accumulator>!
-    private var sessions: KeyedStateTable<Key, [Session]>!
-    private let timers = TimerQueue<Key, TimeWindow>()
-    private var watermark = Int64.min
-    private var maxParallelism = 0
-    private var lateOutput: Weir.Output<Input>?
-    private var metrics: OperatorMetrics!
+    @usableFromInline let windows = TaskConfined<KeyedStateTable<WindowKey, Accumulator>?>(nil)
+    @usableFromInline let sessions = TaskConfined<KeyedStateTable<Key, [Session]>?>(nil)
+    @usableFromInline let timers = TimerQueue<Key, TimeWindow>()
+    @usableFromInline let watermark = TaskConfined<Int64>(Int64.min)
+    @usableFromInline let maxParallelism = TaskConfined<Int>(0)
+    @usableFromInline let lateOutput = TaskConfined<Weir.Output<Input>?>(nil)
+    @usableFromInline let metrics = TaskConfined<OperatorMetrics?>(nil)
 
-    init(output: Weir.Output<Output>, keySelector: @escaping @Sendable (Input) -> Key, assigner: WindowAssigner,
+    @inlinable init(output: Weir.Output<Output>, keySelector: @escaping @Sendable (Input) -> Key, assigner: WindowAssigner,
          allowedLateness: Int64, lateTag: OutputTag<Input>?,
          add: @escaping @Sendable (inout Accumulator?, Input) throws -> Void,
          merge: @escaping @Sendable (Accumulator, Accumulator) throws -> Accumulator,
@@ -64,35 +66,35 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
         self.output = output
     }
 
-    func open(_ context: OperatorContext) throws {
-        maxParallelism = context.maxParallelism
-        metrics = context.metrics
-        lateOutput = lateTag.flatMap { context.sideOutput($0) }
+    @inlinable func open(_ context: OperatorContext) throws {
+        maxParallelism.value = context.maxParallelism
+        metrics.value = context.metrics
+        lateOutput.value = lateTag.flatMap { context.sideOutput($0) }
         let store = context.keyedStateStore()
         try timers.restore(context.takeRestoredPart(Self.timersPart))
         if assigner.isMerging {
-            sessions = try store.table(named: "window-sessions", key: Key.self, value: [Session].self)
+            sessions.value = try store.table(named: "window-sessions.value", key: Key.self, value: [Session].self)
         } else {
-            windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
+            windows.value = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
         }
     }
 
-    static var timersPart: String { "window-timers" }
+    @inlinable static var timersPart: String { "window-timers" }
 
-    func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
+    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
         OperatorExtras(keyed: [Self.timersPart: timers.snapshot(maxParallelism: maxParallelism)])
     }
 
     @inline(__always)
-    private func cleanupTime(_ window: TimeWindow) -> Int64 {
+    @inlinable func cleanupTime(_ window: TimeWindow) -> Int64 {
         let (sum, overflow) = window.maxTimestamp.addingReportingOverflow(lateness)
         return overflow ? Int64.max : sum
     }
 
-    func processRecord(_ value: Input, timestamp: Int64) throws {
+    @inlinable func processRecord(_ value: Input, timestamp: Int64) throws {
         guard timestamp != StreamRecord<Input>.noTimestamp else { throw WindowError.missingTimestamp }
         let key = keySelector(value)
-        let position = KeyPosition(of: key, maxParallelism: maxParallelism)
+        let position = KeyPosition(of: key, maxParallelism: maxParallelism.value)
         var accepted = false
         switch assigner.kind {
         case let .tumbling(size, offset):
@@ -108,18 +110,18 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
             accepted = try addToSession(TimeWindow(start: timestamp, end: timestamp + gap), key: key, position: position, value: value)
         }
         if !accepted {
-            metrics.lateRecordsDropped.add()
-            try lateOutput?.emit(value, timestamp: timestamp)
+            metrics.value!.lateRecordsDropped.add()
+            try lateOutput.value?.emit(value, timestamp: timestamp)
         }
     }
 
     /// Adds `value` to a tumbling or sliding window; `false` if the window is past its lateness.
-    private func addToWindow(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
+    @inlinable func addToWindow(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
         let cleanup = cleanupTime(window)
-        if cleanup <= watermark { return false }
-        let fireNow = window.maxTimestamp <= watermark
+        if cleanup <= watermark.value { return false }
+        let fireNow = window.maxTimestamp <= watermark.value
         var created = false
-        let updated = try windows.update(WindowKey(key: key, window: window), at: WindowKey.position(of: position, window: window)) { accumulator -> Accumulator? in
+        let updated = try windows.value!.update(WindowKey(key: key, window: window), at: WindowKey.position(of: position, window: window)) { accumulator -> Accumulator? in
             created = accumulator == nil
             try add(&accumulator, value)
             return fireNow ? accumulator : nil
@@ -132,11 +134,11 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
         return true
     }
 
-    private func addToSession(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
+    @inlinable func addToSession(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
         var merged = window
         var replaced: [TimeWindow] = []
         var late = false
-        let result = try sessions.update(key, at: position) { stored -> Accumulator? in
+        let result = try sessions.value!.update(key, at: position) { stored -> Accumulator? in
             var list = stored ?? []
             var accumulator: Accumulator?
             try add(&accumulator, value)
@@ -156,8 +158,8 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
                     }
                 }
             }
-            // Live sessions are never past cleanup, so a late merged window merged with nothing.
-            if cleanupTime(merged) <= watermark {
+            // Live sessions.value are never past cleanup, so a late merged window merged with nothing.
+            if cleanupTime(merged) <= watermark.value {
                 late = true
                 return nil
             }
@@ -170,42 +172,44 @@ final class WindowOperator<Key: StreamKey, Input: Sendable, Accumulator: StateVa
             timers.delete(Timer(timestamp: old.maxTimestamp, key: key, namespace: old))
             timers.delete(Timer(timestamp: cleanupTime(old), key: key, namespace: old))
         }
-        let fireNow = merged.maxTimestamp <= watermark
+        let fireNow = merged.maxTimestamp <= watermark.value
         if !fireNow { timers.register(Timer(timestamp: merged.maxTimestamp, key: key, namespace: merged)) }
         timers.register(Timer(timestamp: cleanupTime(merged), key: key, namespace: merged))
         if fireNow, let result { try emit(key, merged, result, output) }
         return true
     }
 
-    func processWatermark(_ watermark: Watermark) throws {
-        self.watermark = watermark.timestamp
+    @inlinable func processWatermark(_ watermark: Watermark) throws {
+        self.watermark.value = watermark.timestamp
         while let timer = timers.popDue(at: watermark.timestamp) {
             try onTimer(timer)
         }
         try output.emitWatermark(watermark)
     }
 
-    private func onTimer(_ timer: Timer<Key, TimeWindow>) throws {
+    @inlinable func onTimer(_ timer: Timer<Key, TimeWindow>) throws {
         let window = timer.namespace
-        let position = KeyPosition(of: timer.key, maxParallelism: maxParallelism)
+        let position = KeyPosition(of: timer.key, maxParallelism: maxParallelism.value)
         let fire = timer.timestamp == window.maxTimestamp
         let purge = timer.timestamp == cleanupTime(window)
         if assigner.isMerging {
-            guard let list = sessions.get(timer.key, at: position),
+            guard let list = sessions.value!.get(timer.key, at: position),
                   let index = list.firstIndex(where: { $0.window == window }) else { return }
             if fire { try emit(timer.key, window, list[index].accumulator, output) }
             if purge {
                 var remaining = list
                 remaining.remove(at: index)
-                sessions.set(remaining.isEmpty ? nil : remaining, for: timer.key, at: position)
+                sessions.value!.set(remaining.isEmpty ? nil : remaining, for: timer.key, at: position)
             }
         } else {
             let windowKey = WindowKey(key: timer.key, window: window)
             let windowPosition = WindowKey.position(of: position, window: window)
-            if fire, let accumulator = windows.get(windowKey, at: windowPosition) {
+            if fire, let accumulator = windows.value!.get(windowKey, at: windowPosition) {
                 try emit(timer.key, window, accumulator, output)
             }
-            if purge { windows.set(nil, for: windowKey, at: windowPosition) }
+            if purge { windows.value!.set(nil, for: windowKey, at: windowPosition) }
         }
     }
+
+    deinit { windows.release(); sessions.release(); watermark.release(); maxParallelism.release(); lateOutput.release(); metrics.release() }
 }

@@ -13,9 +13,10 @@ import Weir
 /// subtask wants — one watermark after the source drops a lagging partition's records as late.
 ///
 /// ```swift
-/// let source = KafkaSource(bootstrap: [try BrokerAddress("127.0.0.1:9092")], topics: ["events"],
+/// var source = KafkaSource(bootstrap: [try BrokerAddress(bootstrap)], topics: ["clicks"],
 ///                          deserializer: KafkaUTF8Deserializer())
-/// env.addSource(source, name: "Kafka")
+/// source.boundedness = .latestAtStart  // stop at the offsets the topic had at the start (default: never)
+/// let lines = env.addSource(source, name: "Kafka")
 /// ```
 public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
     public typealias Output = Deserializer.Output

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirReferenceJobs
 
 final class TransformationTests: XCTestCase {
     func testMapFilterFlatMapAreTypedEndToEnd() throws {

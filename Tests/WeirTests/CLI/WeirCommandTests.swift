@@ -3,6 +3,7 @@ import XCTest
 import FoundationNetworking
 #endif
 @testable import Weir
+import WeirReferenceJobs
 
 /// The `weir` command as a user runs it: the built binary in a child process.
 final class WeirCommandTests: XCTestCase {

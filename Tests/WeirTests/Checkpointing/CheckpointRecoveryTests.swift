@@ -1,6 +1,7 @@
 import XCTest
 import Synchronization
 @testable import Weir
+import WeirReferenceJobs
 
 /// Fails a job a given number of times: attempt *k* throws after `thresholds[k]` records.
 final class FailureInjector: Sendable {

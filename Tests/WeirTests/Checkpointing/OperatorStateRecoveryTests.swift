@@ -1,6 +1,7 @@
 import XCTest
 import Synchronization
 @testable import Weir
+import WeirReferenceJobs
 
 /// Window contents and timers, and line-file positions, survive failures and restores.
 final class OperatorStateRecoveryTests: XCTestCase {

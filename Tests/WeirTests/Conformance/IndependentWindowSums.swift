@@ -97,17 +97,22 @@ enum IndependentWindowSums {
 
     /// Committed rows of a PostgreSQL table, read with `psql` (the server's own client).
     static func committedRows(table: String, url: String) throws -> [Row] {
+        try psql(url, "SELECT key, window_start, window_end, sum, count FROM \(table)").split(separator: "\n").map(row)
+    }
+
+    /// What `psql` (the server's own client) prints for `sql`: unaligned rows, fields split by commas.
+    static func psql(_ url: String, _ sql: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-At", "-F", ",", "-c", "SELECT key, window_start, window_end, sum, count FROM \(table)"]
+        process.arguments = ["psql", url, "-X", "-q", "-At", "-F", ",", "-v", "ON_ERROR_STOP=1", "-c", sql]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw InjectedFailure(message: "psql could not read \(table) from \(url)") }
-        return try String(decoding: printed, as: UTF8.self).split(separator: "\n").map(row)
+        guard process.terminationStatus == 0 else { throw InjectedFailure(message: "psql failed at \(url): \(sql)") }
+        return String(decoding: printed, as: UTF8.self)
     }
 
     static func compare(committed: [Row], expected: [Row]) -> Verdict {

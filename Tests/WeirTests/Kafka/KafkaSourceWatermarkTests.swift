@@ -3,6 +3,7 @@ import NIOCore
 import Weir
 import WeirKafka
 import XCTest
+import WeirReferenceJobs
 
 /// Watermarks per partition in the Kafka source: a partition that has brought nothing yet
 /// holds event time back, so its records are counted when they come, where one watermark after

@@ -3,6 +3,7 @@ import Synchronization
 import XCTest
 @testable import Weir
 @testable import WeirPostgres
+import WeirReferenceJobs
 
 /// The PostgreSQL sink against a real server: the protocol steps one by one, upserts, errors
 /// a user can act on, and connection loss at the moments that matter.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirReferenceJobs
 
 /// `stop()`: a final checkpoint commits everything up to the stop, no window fires because of
 /// it, and a resumed run finishes the job exactly once.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Weir
+import WeirReferenceJobs
 
 /// An event with an explicit key, value and event timestamp, for hand-written inputs.
 struct Reading: Sendable, Hashable, Codable {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirReferenceJobs
 
 final class WatermarkPropagationTests: XCTestCase {
     /// Two inputs of a union advance event time at very different speeds. The window after

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirReferenceJobs
 
 /// Window results against expectations computed here, without the engine, from the same
 /// seeded input: out of order, many keys, and the same at every parallelism.

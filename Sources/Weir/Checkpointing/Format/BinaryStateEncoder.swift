@@ -28,35 +28,35 @@ public struct BinaryStateEncoder {
 }
 
 /// The output of one `encode` call, with the frames not yet closed.
-final class EncodingBuffer {
-    var bytes: [UInt8] = []
+@usableFromInline final class EncodingBuffer {
+    @usableFromInline var bytes: [UInt8] = []
     /// Offsets of the `u32` length placeholders of open frames, outermost first.
-    private var openFrames: [Int] = []
+    @usableFromInline var openFrames: [Int] = []
 
     @inline(__always)
-    func appendU32(_ value: UInt32) {
+    @usableFromInline func appendU32(_ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inline(__always)
-    func patchU32(at offset: Int, _ value: UInt32) {
+    @usableFromInline func patchU32(at offset: Int, _ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { raw in
             for index in 0..<4 { bytes[offset + index] = raw[index] }
         }
     }
 
-    func readU32(at offset: Int) -> UInt32 {
+    @usableFromInline func readU32(at offset: Int) -> UInt32 {
         UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 
-    func openFrame() {
+    @usableFromInline func openFrame() {
         openFrames.append(bytes.count)
         appendU32(0)
     }
 
     /// Closes every frame deeper than `depth`, patching in its length; a frame that received
     /// nothing becomes a nil node.
-    func closeFrames(downTo depth: Int) {
+    @usableFromInline func closeFrames(downTo depth: Int) {
         while openFrames.count > depth {
             let offset = openFrames.removeLast()
             if bytes.count == offset + 4 { bytes.append(0) }
@@ -64,7 +64,7 @@ final class EncodingBuffer {
         }
     }
 
-    func appendString(_ string: String) {
+    @usableFromInline func appendString(_ string: String) {
         appendU32(UInt32(string.utf8.count))
         bytes.append(contentsOf: string.utf8)
     }
@@ -72,18 +72,18 @@ final class EncodingBuffer {
 
 /// Where a value sits in the encoded value, built only if someone asks (rarely: errors):
 /// an array per field would be an allocation per field.
-final class CodingPathNode: Sendable {
-    let parent: CodingPathNode?
-    let key: (any CodingKey)?
+@usableFromInline final class CodingPathNode: Sendable {
+    @usableFromInline let parent: CodingPathNode?
+    @usableFromInline let key: (any CodingKey)?
 
-    init(parent: CodingPathNode?, key: (any CodingKey)?) {
+    @usableFromInline init(parent: CodingPathNode?, key: (any CodingKey)?) {
         self.parent = parent
         self.key = key
     }
 
-    static let root = CodingPathNode(parent: nil, key: nil)
+    @usableFromInline static let root = CodingPathNode(parent: nil, key: nil)
 
-    var path: [any CodingKey] {
+    @usableFromInline var path: [any CodingKey] {
         var keys: [any CodingKey] = []
         var node: CodingPathNode? = self
         while let current = node {
@@ -95,15 +95,15 @@ final class CodingPathNode: Sendable {
 }
 
 /// Encodes one node at the end of the buffer. `depth` is the number of frames open around it.
-struct StreamingEncoder: Encoder {
-    let buffer: EncodingBuffer
-    let depth: Int
-    let pathNode: CodingPathNode
-    var codingPath: [any CodingKey] { pathNode.path }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+@usableFromInline struct StreamingEncoder: Encoder {
+    @usableFromInline let buffer: EncodingBuffer
+    @usableFromInline let depth: Int
+    @usableFromInline let pathNode: CodingPathNode
+    @usableFromInline var codingPath: [any CodingKey] { pathNode.path }
+    @usableFromInline var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     /// Encodes `value` as this node; writes a nil node if it encoded nothing.
-    func encodeNode<T: Encodable>(_ value: T) throws {
+    @usableFromInline func encodeNode<T: Encodable>(_ value: T) throws {
         let start = buffer.bytes.count
         // By static type: a dynamic cast would also turn an empty [String] into [UInt8].
         if T.self == [UInt8].self {
@@ -116,7 +116,7 @@ struct StreamingEncoder: Encoder {
         if buffer.bytes.count == start { buffer.bytes.append(0) }
     }
 
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+    @usableFromInline func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         buffer.closeFrames(downTo: depth)
         buffer.bytes.append(2)
         let countOffset = buffer.bytes.count
@@ -124,7 +124,7 @@ struct StreamingEncoder: Encoder {
         return KeyedEncodingContainer(StreamingKeyedEncoder<Key>(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode))
     }
 
-    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+    @usableFromInline func unkeyedContainer() -> any UnkeyedEncodingContainer {
         buffer.closeFrames(downTo: depth)
         buffer.bytes.append(3)
         let countOffset = buffer.bytes.count
@@ -132,55 +132,55 @@ struct StreamingEncoder: Encoder {
         return StreamingUnkeyedEncoder(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer {
+    @usableFromInline func singleValueContainer() -> any SingleValueEncodingContainer {
         StreamingSingleEncoder(encoder: self)
     }
 }
 
-struct StreamingSingleEncoder: SingleValueEncodingContainer {
-    let encoder: StreamingEncoder
-    var codingPath: [any CodingKey] { encoder.codingPath }
-    private var buffer: EncodingBuffer { encoder.buffer }
+@usableFromInline struct StreamingSingleEncoder: SingleValueEncodingContainer {
+    @usableFromInline let encoder: StreamingEncoder
+    @usableFromInline var codingPath: [any CodingKey] { encoder.codingPath }
+    @usableFromInline var buffer: EncodingBuffer { encoder.buffer }
 
     @inline(__always)
-    private func primitive<T: FixedWidthInteger>(_ value: T) {
+    @usableFromInline func primitive<T: FixedWidthInteger>(_ value: T) {
         buffer.bytes.append(1)
         withUnsafeBytes(of: value.littleEndian) { buffer.bytes.append(contentsOf: $0) }
     }
 
-    func encodeNil() throws { buffer.bytes.append(0) }
-    func encode(_ value: Bool) throws { primitive(UInt8(value ? 1 : 0)) }
-    func encode(_ value: String) throws {
+    @usableFromInline func encodeNil() throws { buffer.bytes.append(0) }
+    @usableFromInline func encode(_ value: Bool) throws { primitive(UInt8(value ? 1 : 0)) }
+    @usableFromInline func encode(_ value: String) throws {
         buffer.bytes.append(1)
         buffer.bytes.append(contentsOf: value.utf8)
     }
-    func encode(_ value: Double) throws { primitive(value.bitPattern) }
-    func encode(_ value: Float) throws { primitive(value.bitPattern) }
-    func encode(_ value: Int) throws { primitive(Int64(value)) }
-    func encode(_ value: Int8) throws { primitive(value) }
-    func encode(_ value: Int16) throws { primitive(value) }
-    func encode(_ value: Int32) throws { primitive(value) }
-    func encode(_ value: Int64) throws { primitive(value) }
-    func encode(_ value: UInt) throws { primitive(UInt64(value)) }
-    func encode(_ value: UInt8) throws { primitive(value) }
-    func encode(_ value: UInt16) throws { primitive(value) }
-    func encode(_ value: UInt32) throws { primitive(value) }
-    func encode(_ value: UInt64) throws { primitive(value) }
-    func encode<T: Encodable>(_ value: T) throws { try encoder.encodeNode(value) }
+    @usableFromInline func encode(_ value: Double) throws { primitive(value.bitPattern) }
+    @usableFromInline func encode(_ value: Float) throws { primitive(value.bitPattern) }
+    @usableFromInline func encode(_ value: Int) throws { primitive(Int64(value)) }
+    @usableFromInline func encode(_ value: Int8) throws { primitive(value) }
+    @usableFromInline func encode(_ value: Int16) throws { primitive(value) }
+    @usableFromInline func encode(_ value: Int32) throws { primitive(value) }
+    @usableFromInline func encode(_ value: Int64) throws { primitive(value) }
+    @usableFromInline func encode(_ value: UInt) throws { primitive(UInt64(value)) }
+    @usableFromInline func encode(_ value: UInt8) throws { primitive(value) }
+    @usableFromInline func encode(_ value: UInt16) throws { primitive(value) }
+    @usableFromInline func encode(_ value: UInt32) throws { primitive(value) }
+    @usableFromInline func encode(_ value: UInt64) throws { primitive(value) }
+    @usableFromInline func encode<T: Encodable>(_ value: T) throws { try encoder.encodeNode(value) }
 }
 
 /// Entries are framed one by one: each starts by closing what the previous one left open.
-struct StreamingKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let buffer: EncodingBuffer
-    let depth: Int
-    let countOffset: Int
-    let pathNode: CodingPathNode
-    var codingPath: [any CodingKey] { pathNode.path }
+@usableFromInline struct StreamingKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    @usableFromInline let buffer: EncodingBuffer
+    @usableFromInline let depth: Int
+    @usableFromInline let countOffset: Int
+    @usableFromInline let pathNode: CodingPathNode
+    @usableFromInline var codingPath: [any CodingKey] { pathNode.path }
 
     /// Starts an entry and returns the encoder of its node (inside an open frame).
-    private func entry(_ key: Key) -> StreamingEncoder { entry(named: key.stringValue, key: key) }
+    @usableFromInline func entry(_ key: Key) -> StreamingEncoder { entry(named: key.stringValue, key: key) }
 
-    private func entry(named name: String, key: (any CodingKey)?) -> StreamingEncoder {
+    @usableFromInline func entry(named name: String, key: (any CodingKey)?) -> StreamingEncoder {
         buffer.closeFrames(downTo: depth)
         buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
         buffer.appendString(name)
@@ -188,77 +188,77 @@ struct StreamingKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: key.map { CodingPathNode(parent: pathNode, key: $0) } ?? pathNode)
     }
 
-    private func single(_ key: Key) -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: entry(key)) }
+    @usableFromInline func single(_ key: Key) -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: entry(key)) }
 
-    func encodeNil(forKey key: Key) throws { try single(key).encodeNil() }
-    func encode(_ value: Bool, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: String, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Double, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Float, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Int, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Int8, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Int16, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Int32, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: Int64, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: UInt, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: UInt8, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: UInt16, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: UInt32, forKey key: Key) throws { try single(key).encode(value) }
-    func encode(_ value: UInt64, forKey key: Key) throws { try single(key).encode(value) }
-    func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try entry(key).encodeNode(value) }
+    @usableFromInline func encodeNil(forKey key: Key) throws { try single(key).encodeNil() }
+    @usableFromInline func encode(_ value: Bool, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: String, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Double, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Float, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Int, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Int8, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Int16, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Int32, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: Int64, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: UInt, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: UInt8, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: UInt16, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: UInt32, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode(_ value: UInt64, forKey key: Key) throws { try single(key).encode(value) }
+    @usableFromInline func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try entry(key).encodeNode(value) }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    @usableFromInline func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         entry(key).container(keyedBy: keyType)
     }
-    func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { entry(key).unkeyedContainer() }
-    func superEncoder() -> any Encoder { entry(named: "super", key: nil) }
-    func superEncoder(forKey key: Key) -> any Encoder { entry(key) }
+    @usableFromInline func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { entry(key).unkeyedContainer() }
+    @usableFromInline func superEncoder() -> any Encoder { entry(named: "super", key: nil) }
+    @usableFromInline func superEncoder(forKey key: Key) -> any Encoder { entry(key) }
 }
 
-struct StreamingUnkeyedEncoder: UnkeyedEncodingContainer {
-    let buffer: EncodingBuffer
-    let depth: Int
-    let countOffset: Int
-    let pathNode: CodingPathNode
-    var codingPath: [any CodingKey] { pathNode.path }
+@usableFromInline struct StreamingUnkeyedEncoder: UnkeyedEncodingContainer {
+    @usableFromInline let buffer: EncodingBuffer
+    @usableFromInline let depth: Int
+    @usableFromInline let countOffset: Int
+    @usableFromInline let pathNode: CodingPathNode
+    @usableFromInline var codingPath: [any CodingKey] { pathNode.path }
 
-    var count: Int { Int(buffer.readU32(at: countOffset)) }
+    @usableFromInline var count: Int { Int(buffer.readU32(at: countOffset)) }
 
-    private func element() -> StreamingEncoder {
+    @usableFromInline func element() -> StreamingEncoder {
         buffer.closeFrames(downTo: depth)
         buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
         buffer.openFrame()
         return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: pathNode)
     }
 
-    private func single() -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: element()) }
+    @usableFromInline func single() -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: element()) }
 
-    mutating func encodeNil() throws { try single().encodeNil() }
-    mutating func encode(_ value: Bool) throws { try single().encode(value) }
-    mutating func encode(_ value: String) throws { try single().encode(value) }
-    mutating func encode(_ value: Double) throws { try single().encode(value) }
-    mutating func encode(_ value: Float) throws { try single().encode(value) }
-    mutating func encode(_ value: Int) throws { try single().encode(value) }
-    mutating func encode(_ value: Int8) throws { try single().encode(value) }
-    mutating func encode(_ value: Int16) throws { try single().encode(value) }
-    mutating func encode(_ value: Int32) throws { try single().encode(value) }
-    mutating func encode(_ value: Int64) throws { try single().encode(value) }
-    mutating func encode(_ value: UInt) throws { try single().encode(value) }
-    mutating func encode(_ value: UInt8) throws { try single().encode(value) }
-    mutating func encode(_ value: UInt16) throws { try single().encode(value) }
-    mutating func encode(_ value: UInt32) throws { try single().encode(value) }
-    mutating func encode(_ value: UInt64) throws { try single().encode(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try element().encodeNode(value) }
+    @usableFromInline mutating func encodeNil() throws { try single().encodeNil() }
+    @usableFromInline mutating func encode(_ value: Bool) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: String) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Double) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Float) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Int) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Int8) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Int16) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Int32) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: Int64) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: UInt) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: UInt8) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: UInt16) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: UInt32) throws { try single().encode(value) }
+    @usableFromInline mutating func encode(_ value: UInt64) throws { try single().encode(value) }
+    @usableFromInline mutating func encode<T: Encodable>(_ value: T) throws { try element().encodeNode(value) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    @usableFromInline mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         element().container(keyedBy: keyType)
     }
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { element().unkeyedContainer() }
-    mutating func superEncoder() -> any Encoder { element() }
+    @usableFromInline mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { element().unkeyedContainer() }
+    @usableFromInline mutating func superEncoder() -> any Encoder { element() }
 }
 
-enum Primitive {
-    static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+@usableFromInline enum Primitive {
+    @usableFromInline static func bytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 }

@@ -1,6 +1,6 @@
 /// CRC-32C (Castagnoli), the checksum of every checkpoint file (and of Kafka record batches).
 public enum CRC32C {
-    private static let table: [UInt32] = (0..<256).map { index in
+    @usableFromInline static let table: [UInt32] = (0..<256).map { index in
         var crc = UInt32(index)
         for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82f6_3b78 : crc >> 1 }
         return crc

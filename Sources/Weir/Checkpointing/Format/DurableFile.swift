@@ -35,11 +35,11 @@ public enum DurableFile {
     }
 
     /// Writes all of `bytes` to an open file, however the kernel splits the write.
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+    @usableFromInline static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -70,7 +70,7 @@ public enum DurableFile {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Failure.system(operation: "read", path: path, errno: errno)
@@ -80,3 +80,7 @@ public enum DurableFile {
         }
     }
 }
+
+/// `write(2)` and `read(2)`, named apart from Swift's `write`/`read` in scope.
+@usableFromInline func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(descriptor, buffer, count) }
+@usableFromInline func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(descriptor, buffer, count) }
