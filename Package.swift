@@ -16,7 +16,7 @@ let package = Package(
         .library(name: "Weir", targets: ["Weir"]),
         .executable(name: "weir", targets: ["weir"]),
         .executable(name: "weir-bench", targets: ["WeirBenchmarks"]),
-        .executable(name: "weir-user-job", targets: ["WeirUserJob"]),
+        .executable(name: "weir-user-job", targets: ["WeirUserJobInRepository"]),
         .executable(name: "weir-crash-test-job", targets: ["WeirCrashTestJob"]),
         .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
@@ -73,8 +73,9 @@ let package = Package(
         ),
         // A user's job with nothing but Weir's public API; the same source is the package in
         // Benchmarks/UserJob, which depends on Weir by version (scripts/package-benchmark.sh).
+        // (Named apart from the package's own target: target names are unique in a package graph.)
         .executableTarget(
-            name: "WeirUserJob",
+            name: "WeirUserJobInRepository",
             dependencies: ["Weir"],
             path: "Benchmarks/UserJob/Sources/WeirUserJob"
         ),
