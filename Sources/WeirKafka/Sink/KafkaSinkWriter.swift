@@ -142,8 +142,12 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// Commits a transaction of the restored checkpoint from its saved state, then initialises
     /// its id, which aborts anything a later run of the id left open.
     ///
-    /// A fenced answer means the id got a newer epoch after this transaction: the sink reuses
-    /// an id only after its transaction was committed, so it was.
+    /// A fenced answer means the id got a newer epoch after this transaction. Either Weir
+    /// committed the transaction and reused the id (the sink reuses an id only after its
+    /// transaction was committed), or the broker aborted it — its transaction timeout passed
+    /// while the job was down — and bumped the epoch itself. The partitions' control markers
+    /// tell which; an aborted transaction fails the job with ``TwoPhaseCommitError/lostTransaction(_:)``
+    /// instead of being taken for committed.
     public func recoverAndCommit(_ transaction: Transaction) throws {
         try finishRecovered(transaction, commit: true)
     }
@@ -158,10 +162,28 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
             do {
                 try finish(state, commit: commit)
             } catch KafkaError.fenced {
-                // Ended before the id was used again.
+                if commit { try verifyCommitted(state, checkpointID: transaction.checkpointID) }
             }
         }
         _ = try startProducer(id)
+    }
+
+    /// After a fenced `EndTxn(commit)`: the transaction must have been committed, as its
+    /// control markers say. States saved before first offsets were recorded cannot be checked
+    /// and are taken for committed, as they always were.
+    private func verifyCommitted(_ state: TransactionState, checkpointID: Int64) throws {
+        guard !state.firstOffsets.isEmpty else { return }
+        let client = self.client
+        let outcome = try awaitOnTaskThread { try await TransactionalProducer.outcome(of: state, client: client) }
+        let what = "Kafka transaction \(state.transactionalID) (producer \(state.producerID), epoch \(state.producerEpoch)) of checkpoint \(checkpointID), partitions \(state.partitions.map(\.description).joined(separator: ", "))"
+        switch outcome {
+        case .committed:
+            return
+        case .aborted:
+            throw TwoPhaseCommitError.lostTransaction("\(what) was aborted by the broker, not committed: its records are lost. Its transaction timeout (\(sink.transactionTimeout)) passed before the job came back to commit it; give the sink a longer transactionTimeout (and the broker a transaction.max.timeout.ms at least as long), then rerun the job from its input")
+        case .unknown:
+            throw TwoPhaseCommitError.lostTransaction("\(what) was fenced, and no commit or abort marker of it was found in its partitions from its first offsets on (has the log been truncated by retention?): Weir cannot tell whether its records were committed")
+        }
     }
 
     /// Initialises every pool id of this subtask — and of the subtasks of an earlier run with

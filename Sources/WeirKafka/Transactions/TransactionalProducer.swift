@@ -51,7 +51,8 @@ public actor TransactionalProducer {
         let sequence = sequences[key, default: 0]
         let batch = RecordBatch(records: records, producerID: state.producerID, producerEpoch: state.producerEpoch, baseSequence: sequence, isTransactional: true)
         do {
-            _ = try await client.produce(batch, topic: topic, partition: partition, transactionalID: state.transactionalID)
+            let baseOffset = try await client.produce(batch, topic: topic, partition: partition, transactionalID: state.transactionalID)
+            if state.firstOffsets[key] == nil { state.firstOffsets[key] = baseOffset }
         } catch KafkaError.broker(let code, let api, _, _, _, _) where code.isFencing {
             phase = .failed
             throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: code, api: api)
@@ -79,6 +80,7 @@ public actor TransactionalProducer {
         guard phase != .failed else { throw KafkaError.fenced(transactionalID: state.transactionalID, producerEpoch: state.producerEpoch, code: .producerFenced, api: api) }
         if phase != .open {
             state.partitions = []
+            state.firstOffsets = [:]
             phase = .open
         }
     }
@@ -120,6 +122,48 @@ public actor TransactionalProducer {
             try check(code, .endTxn, coordinator, transactionalID: state.transactionalID, epoch: state.producerEpoch)
             return
         }
+    }
+
+    /// How a transaction ended, as its partitions' logs say.
+    public enum Outcome: Sendable, Hashable {
+        case committed
+        case aborted
+        /// No marker found (a state saved before first offsets were recorded, a partition
+        /// whose log no longer holds the transaction, or a transaction still open).
+        case unknown
+    }
+
+    /// Reads how the transaction of `state` ended from the control markers its coordinator
+    /// wrote: the first control batch of the transaction's producer id after the
+    /// transaction's first batch, in each partition written (read uncommitted). For a
+    /// recovered transaction whose `EndTxn` was fenced: a newer epoch of the id means either
+    /// that Weir committed it and reused the id, or that the broker aborted it (its
+    /// transaction timeout passed while the job was down) — only the log tells which.
+    public static func outcome(of state: TransactionState, client: KafkaClient, scanLimit: Int = 256 << 20) async throws -> Outcome {
+        guard !state.firstOffsets.isEmpty, state.firstOffsets.count == state.partitions.count else { return .unknown }
+        var outcomes: Set<Outcome> = []
+        for (partition, first) in state.firstOffsets {
+            var offset = first
+            var scanned = 0
+            var found: Outcome?
+            scan: while found == nil, scanned < scanLimit {
+                let data = try await client.fetch(topic: partition.topic, partition: partition.partition, offset: offset, isolationLevel: .readUncommitted,
+                                                  maxWait: .milliseconds(10))
+                var bytes = data.records
+                scanned += bytes.readableBytes
+                let batches = try RecordBatch.readAll(from: &bytes)
+                guard let last = batches.last else { break scan }
+                for batch in batches where batch.lastOffset >= offset && batch.isControl && batch.producerID == state.producerID {
+                    guard let record = batch.records.first else { continue }
+                    found = try ControlRecord(record).kind == .commit ? .committed : .aborted
+                    break
+                }
+                offset = last.lastOffset + 1
+                if offset >= data.highWatermark { break scan }
+            }
+            outcomes.insert(found ?? .unknown)
+        }
+        return outcomes.count == 1 ? outcomes.first! : (outcomes.contains(.aborted) ? .aborted : .unknown)
     }
 
     private func checkOrFail(_ code: KafkaErrorCode, _ api: APIKey, topic: String? = nil, partition: Int32? = nil) throws {
