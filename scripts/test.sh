@@ -61,3 +61,6 @@ if [ "$status" -ne 0 ]; then
     grep -E "error: |: failed|Test Case .* failed|Fatal error|Assertion failed" "$log" | cut -c1-600 || true
     exit "$status"
 fi
+
+echo "== documentation (DocC, swift-docc-plugin): builds with no documentation warnings"
+scripts/docs.sh

@@ -1,6 +1,6 @@
 /// A stream of values of one type, as a job defines it. Every transformation returns a new
 /// stream and adds an operator to the job; nothing runs before
-/// ``StreamEnvironment/execute(_:)``.
+/// `StreamEnvironment.execute(_:)`.
 public struct DataStream<Value: Sendable> {
     @usableFromInline init(environment: StreamEnvironment, producers: [Producer]) { self.environment = environment; self.producers = producers }
     /// An operator output this stream reads: a node's main output or one of its side outputs.

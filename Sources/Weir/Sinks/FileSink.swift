@@ -106,7 +106,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     }
 
     /// Per record, so inlined into the job's module (with the encoder's types) and free of
-    /// runtime exclusivity checks (``TaskConfined``).
+    /// runtime exclusivity checks (its buffers are `TaskConfined`).
     @inlinable
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
         if descriptor.value < 0 { try openPart(of: &transaction) }

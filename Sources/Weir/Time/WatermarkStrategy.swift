@@ -62,7 +62,7 @@ public struct WatermarkStrategy<Value: Sendable>: Sendable {
     }
 
     /// Generates the watermark every `interval` of processing time (see
-    /// ``periodicIntervalMilliseconds``).
+    /// ``periodicInterval``).
     @inlinable public func emittingWatermarks(every interval: Duration) -> WatermarkStrategy {
         precondition(interval > .zero)
         var copy = self

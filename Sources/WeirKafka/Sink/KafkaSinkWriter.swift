@@ -146,7 +146,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// committed the transaction and reused the id (the sink reuses an id only after its
     /// transaction was committed), or the broker aborted it — its transaction timeout passed
     /// while the job was down — and bumped the epoch itself. The partitions' control markers
-    /// tell which; an aborted transaction fails the job with ``TwoPhaseCommitError/lostTransaction(_:)``
+    /// tell which; an aborted transaction fails the job with `TwoPhaseCommitError.lostTransaction`
     /// instead of being taken for committed.
     public func recoverAndCommit(_ transaction: Transaction) throws {
         try finishRecovered(transaction, commit: true)

@@ -9,7 +9,7 @@ public struct TransactionState: Codable, Sendable, Hashable {
     public var partitions: [TopicPartition]
     /// The offset of the transaction's first batch in each partition written: where its
     /// control marker (commit or abort) can be looked for when `EndTxn` cannot tell any more
-    /// (see ``TransactionalProducer/outcome(of:client:)``). Empty in states saved before
+    /// (see ``TransactionalProducer/outcome(of:client:scanLimit:)``). Empty in states saved before
     /// Weir recorded it.
     public var firstOffsets: [TopicPartition: Int64]
 

@@ -51,7 +51,7 @@ final class DocumentationExamplesTests: XCTestCase {
         documents += try fileManager.contentsOfDirectory(atPath: root + "/docs").filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
         for module in ["Weir", "WeirKafka", "WeirPostgres"] {
             let enumerator = fileManager.enumerator(atPath: root + "/Sources/" + module)!
-            for case let file as String in enumerator where file.hasSuffix(".swift") { documents.append("Sources/\(module)/\(file)") }
+            for case let file as String in enumerator where file.hasSuffix(".swift") || file.hasSuffix(".md") { documents.append("Sources/\(module)/\(file)") }
         }
         var examples: [(path: String, code: [String], imports: [String])] = []
         let enumerator = fileManager.enumerator(atPath: root + "/Examples")!
