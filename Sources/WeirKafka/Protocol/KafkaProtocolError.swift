@@ -8,6 +8,8 @@ public enum KafkaProtocolError: Error, Hashable, CustomStringConvertible {
     /// Batches older than the v2 format (Kafka < 0.11) carry no producer ids or headers.
     case unsupportedMagic(Int8, baseOffset: Int64)
     case unsupportedCompression(CompressionCodec, baseOffset: Int64)
+    /// A gzip batch, in a build of WeirKafka without zlib (the package trait `Gzip` off).
+    case compressionNotBuilt(CompressionCodec, baseOffset: Int64)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum KafkaProtocolError: Error, Hashable, CustomStringConvertible {
             "record batch at offset \(offset) has format (magic) \(magic); Weir reads only record batches v2 (magic 2, Kafka 0.11 and later)"
         case .unsupportedCompression(let codec, let offset):
             "record batch at offset \(offset) is compressed with \(codec), which Weir cannot decompress; have producers use gzip or no compression"
+        case .compressionNotBuilt(let codec, let offset):
+            "record batch at offset \(offset) is compressed with \(codec), but this build of WeirKafka has no zlib: build Weir with its package trait Gzip (on by default; it was turned off, e.g. by --disable-default-traits or `traits: []` on the .package line), which needs zlib (Debian: zlib1g-dev)"
         }
     }
 }

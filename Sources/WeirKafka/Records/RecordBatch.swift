@@ -1,4 +1,6 @@
+#if Gzip
 import CompressNIO
+#endif
 import NIOCore
 
 /// A record batch in Kafka's v2 format (magic 2): the unit in which producers write, brokers
@@ -95,8 +97,12 @@ public struct RecordBatch: Sendable, Hashable {
             // The records, not the count before them, are compressed.
             var plain = ByteBuffer()
             for record in records { Self.write(record, relativeTo: self, to: &plain) }
+            #if Gzip
             var compressed = try plain.compress(with: .gzip)
             buffer.writeBuffer(&compressed)
+            #else
+            throw KafkaProtocolError.compressionNotBuilt(compression, baseOffset: baseOffset)
+            #endif
         } else {
             for record in records { Self.write(record, relativeTo: self, to: &buffer) }
         }
@@ -201,11 +207,15 @@ public struct RecordBatch: Sendable, Hashable {
         switch compression {
         case .none: break
         case .gzip:
+            #if Gzip
             do {
                 body = try body.decompress(with: .gzip, maxSize: Self.maxDecompressedSize)
             } catch {
                 throw KafkaProtocolError.malformed("gzip batch at offset \(baseOffset) does not decompress (or exceeds \(Self.maxDecompressedSize >> 20) MiB): \(error)")
             }
+            #else
+            throw KafkaProtocolError.compressionNotBuilt(compression, baseOffset: baseOffset)
+            #endif
         case .snappy, .lz4, .zstd:
             throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset)
         }
