@@ -146,12 +146,14 @@ public struct StreamSinkHandle {
     @usableFromInline let environment: StreamEnvironment
     @usableFromInline let node: Int
 
+    /// Names the sink operator (in errors, metrics and `explain()`).
     @discardableResult
     public func name(_ name: String) -> StreamSinkHandle {
         environment.graph.setName(name, of: node)
         return self
     }
 
+    /// Sets the number of parallel subtasks of the sink operator.
     @discardableResult
     public func parallelism(_ parallelism: Int) -> StreamSinkHandle {
         precondition(parallelism >= 1, "parallelism must be at least 1")
@@ -165,10 +167,12 @@ public struct RebalancedStream<Value: Sendable> {
     @usableFromInline init(stream: DataStream<Value>) { self.stream = stream }
     @usableFromInline let stream: DataStream<Value>
 
+    /// One output value per input value, the inputs dealt round-robin over the map's subtasks.
     @inlinable public func map<Output: Sendable>(name: String = "Map", _ transform: @escaping @Sendable (Value) throws -> Output) -> DataStream<Output> {
         stream.addOperator(name: name, inputs: stream.edges(.rebalance)) { MapOperator(output: $0, transform: transform) }
     }
 
+    /// Writes the values into `sink`, dealt round-robin over the sink's subtasks.
     @discardableResult
     @inlinable public func sink<S: Sink>(_ sink: S, name: String = "Sink") -> StreamSinkHandle where S.Input == Value {
         let result: DataStream<Never> = stream.addOperator(name: name, inputs: stream.edges(.rebalance)) { _ in

@@ -1,5 +1,6 @@
 /// What a finished job reports.
 public struct JobExecutionResult: Sendable {
+    /// The name given to `execute(_:)`.
     public let jobName: String
     /// Wall-clock time from start to the last task's end.
     public let durationSeconds: Double

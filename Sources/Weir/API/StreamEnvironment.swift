@@ -42,6 +42,7 @@ public final class StreamEnvironment {
     public var resume: ResumeMode = .fresh
     /// Called about every `progressInterval` while the job runs (on a thread of its own).
     public var progressHandler: (@Sendable (JobProgress) -> Void)?
+    /// How often `progressHandler` is called. Default 1 s.
     public var progressInterval: Duration = .seconds(1)
     /// Receives warnings (aborted checkpoints, damaged checkpoints skipped, restarts).
     /// Default: standard error.
@@ -52,6 +53,8 @@ public final class StreamEnvironment {
     @usableFromInline let graph = StreamGraph()
     @usableFromInline let running = RunningExecutor()
 
+    /// An environment whose operators run `parallelism` subtasks each unless set otherwise
+    /// (default: one per core).
     public init(parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         precondition(parallelism >= 1, "parallelism must be at least 1")
         self.parallelism = parallelism

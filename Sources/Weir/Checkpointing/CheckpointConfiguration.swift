@@ -29,6 +29,8 @@ public struct CheckpointConfiguration: Sendable, Hashable {
     /// older one can. Default ``UnusableCheckpointPolicy/restoreOlderIfReplaySafe``.
     public var unusableLatestCheckpoint: UnusableCheckpointPolicy = .restoreOlderIfReplaySafe
 
+    /// Checkpoints every `interval` into `directory` (created if missing), with the other
+    /// settings at their defaults.
     public init(directory: String, interval: Duration = .seconds(1)) {
         self.directory = directory
         self.interval = interval
@@ -113,6 +115,7 @@ public struct ExponentialDelayRestart: Sendable, Hashable {
     /// failing in a row.
     public var attempts: Int? = 20
 
+    /// The defaults: 1 s, ×1.5 per attempt up to 60 s, jitter 0.1, reset after 1 h, 20 attempts.
     public init() {}
 
     @usableFromInline func delay(beforeAttempt attempt: Int, random: Double) -> Duration? {

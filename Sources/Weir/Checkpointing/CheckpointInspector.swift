@@ -3,17 +3,23 @@
 public enum CheckpointInspector {
     /// One `chk-<n>` directory.
     public struct Entry: Sendable {
+        /// The id in the directory's name.
         public let checkpointID: Int64
+        /// The directory.
         public let path: String
         /// `nil` if the checkpoint is incomplete or damaged (see `problem`).
         public let metadata: CheckpointMetadata?
+        /// What is wrong with it, if anything (a missing `_metadata`, a checksum mismatch).
         public let problem: String?
     }
 
     /// The state of one operator subtask in a checkpoint.
     public struct OperatorState: Sendable {
+        /// The operator's stable id.
         public let operatorID: String
+        /// The subtask.
         public let subtask: Int
+        /// Bytes of its state file.
         public let fileSize: Int
         /// Keyed parts (state tables, timers): the number of key groups and encoded bytes.
         public let keyedParts: [(name: String, keyGroups: Int, bytes: Int)]

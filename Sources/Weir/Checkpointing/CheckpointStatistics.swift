@@ -1,5 +1,6 @@
 /// Figures of one completed checkpoint.
 public struct CheckpointStatistics: Sendable, Hashable {
+    /// The checkpoint's id.
     public let checkpointID: Int64
     /// From the trigger until the metadata was durably written.
     public let durationMilliseconds: Int64
@@ -13,5 +14,6 @@ public struct CheckpointStatistics: Sendable, Hashable {
     public let maxSnapshotMicroseconds: Int64
     /// The longest barrier alignment of any task (first barrier to last), in microseconds.
     public let maxAlignmentMicroseconds: Int64
+    /// The final checkpoint at the end of the input.
     public let isFinal: Bool
 }

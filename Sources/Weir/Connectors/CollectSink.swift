@@ -12,6 +12,7 @@ import Synchronization
 public final class CollectSink<Input: Sendable>: Sink, Sendable {
     @usableFromInline let collected = Mutex<[StreamRecord<Input>]>([])
 
+    /// An empty sink.
     @inlinable public init() {}
 
     /// Everything collected so far.
@@ -19,25 +20,31 @@ public final class CollectSink<Input: Sendable>: Sink, Sendable {
     /// Everything collected so far, with timestamps.
     @inlinable public var records: [StreamRecord<Input>] { collected.withLock { $0 } }
 
+    /// A subtask's writer, which collects into a buffer of its own.
     @inlinable public func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
 
     @inlinable func append(_ records: [StreamRecord<Input>]) {
         collected.withLock { $0.append(contentsOf: records) }
     }
 
+    /// Collects one subtask's values and hands them to the sink at end of input.
     public final class Writer: SinkWriter {
         @usableFromInline let sink: CollectSink
-        @usableFromInline var buffer: [StreamRecord<Input>] = []
+        @usableFromInline let buffer = TaskConfined<[StreamRecord<Input>]>([])
 
         @inlinable init(sink: CollectSink) { self.sink = sink }
 
+        /// Appends the value to the subtask's buffer.
         @inlinable public func write(_ value: Input, timestamp: Int64) throws {
-            buffer.append(StreamRecord(value, timestamp: timestamp))
+            buffer.value.append(StreamRecord(value, timestamp: timestamp))
         }
 
+        /// Hands the buffer to the sink.
         @inlinable public func finish() throws {
-            sink.append(buffer)
-            buffer = []
+            sink.append(buffer.value)
+            buffer.value = []
         }
+
+        deinit { buffer.release() }
     }
 }

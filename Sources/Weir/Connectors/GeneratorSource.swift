@@ -12,6 +12,8 @@ public struct GeneratorSource<Output: Sendable>: Source {
     public let ratePerSecond: Double?
     @usableFromInline let generate: @Sendable (Int64) -> StreamRecord<Output>
 
+    /// Records `generate(0)`, `generate(1)`, … up to `count`; subtask *i* of *p* generates the
+    /// indices *i*, *i + p*, …, so the output does not depend on the parallelism.
     @inlinable public init(count: Int64?, ratePerSecond: Double? = nil, generate: @escaping @Sendable (Int64) -> StreamRecord<Output>) {
         precondition((count ?? 0) >= 0, "count must not be negative")
         precondition(ratePerSecond.map { $0 > 0 } ?? true, "rate must be positive")
@@ -20,10 +22,12 @@ public struct GeneratorSource<Output: Sendable>: Source {
         self.generate = generate
     }
 
+    /// A reader of the subtask's stripe of indices.
     @inlinable public func makeReader(_ context: SourceContext) throws -> Reader {
         Reader(source: self, splits: [Split(next: Int64(context.subtask), stride: Int64(context.parallelism))], parallelism: context.parallelism)
     }
 
+    /// A reader that goes on from the stripes' next indices a checkpoint recorded.
     @inlinable public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
         let decoder = BinaryStateDecoder()
         return Reader(source: self, splits: try splits.map { try decoder.decode(Split.self, from: $0) }, parallelism: context.parallelism)
@@ -36,6 +40,7 @@ public struct GeneratorSource<Output: Sendable>: Source {
         @usableFromInline var stride: Int64
     }
 
+    /// Generates a subtask's stripes; each stripe's next index is a split.
     public struct Reader: SourceReader {
         @usableFromInline let source: GeneratorSource
         @usableFromInline let parallelism: Int
@@ -49,6 +54,7 @@ public struct GeneratorSource<Output: Sendable>: Source {
             self.parallelism = parallelism
         }
 
+        /// Up to `maxRecords` next records, at the configured rate.
         @inlinable public mutating func poll(into batch: inout [StreamRecord<Output>], maxRecords: Int) throws -> SourcePoll {
             var limit = Int64(maxRecords)
             if let rate = source.ratePerSecond {
@@ -92,6 +98,7 @@ public struct GeneratorSource<Output: Sendable>: Source {
             return splits.isEmpty ? .finished : .more
         }
 
+        /// Every stripe's next index, for a checkpoint.
         @inlinable public func snapshotSplits() throws -> [[UInt8]] {
             let encoder = BinaryStateEncoder()
             return try splits.map { try encoder.encode($0) }
@@ -104,9 +111,11 @@ public struct GeneratorSource<Output: Sendable>: Source {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     @usableFromInline var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    /// A generator whose sequence is fixed by `seed`.
+    @inlinable public init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    /// The next number of the sequence.
+    @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9

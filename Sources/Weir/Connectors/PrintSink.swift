@@ -5,8 +5,10 @@ import Foundation
 public struct PrintSink<Input: Sendable>: Sink {
     @usableFromInline let prefix: String
 
+    /// A sink that prints with `prefix` (see above).
     @inlinable public init(prefix: String = "") { self.prefix = prefix }
 
+    /// A subtask's writer, labelled with the subtask's number when the sink is parallel.
     @inlinable public func makeWriter(_ context: SinkContext) throws -> Writer {
         let subtask = context.parallelism > 1 ? "\(context.subtask + 1)" : ""
         let label: String
@@ -19,12 +21,14 @@ public struct PrintSink<Input: Sendable>: Sink {
         return Writer(label: label)
     }
 
+    /// Prints one subtask's values, 16 KiB at a time.
     public final class Writer: SinkWriter {
         @usableFromInline let label: String
         @usableFromInline var pending = ""
 
         @inlinable init(label: String) { self.label = label }
 
+        /// Buffers the value's line.
         @inlinable public func write(_ value: Input, timestamp: Int64) throws {
             pending += label
             pending += String(describing: value)
@@ -32,6 +36,7 @@ public struct PrintSink<Input: Sendable>: Sink {
             if pending.utf8.count >= 1 << 14 { flushToStandardOutput() }
         }
 
+        /// Prints what is buffered.
         @inlinable public func finish() throws { flushToStandardOutput() }
 
         @inlinable func flushToStandardOutput() {

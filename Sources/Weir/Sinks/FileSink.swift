@@ -26,8 +26,12 @@ import Darwin
 ///
 /// A part rolls over to a new file every checkpoint and when it reaches `rollingSizeBytes`.
 public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
+    /// What the files hold after failures.
     public enum Guarantee: Sendable, Hashable {
+        /// Every row once: parts become visible (renamed) when their checkpoint completes.
         case exactlyOnce
+        /// Every row at least once: parts are visible while written; a restore repeats the rows
+        /// since the last checkpoint.
         case atLeastOnce
     }
 
@@ -53,6 +57,7 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
     /// Paths are relative to ``directory`` (absolute only in checkpoints of older versions), so
     /// that a run's directories can be moved and the job resumed there.
     public struct Transaction: Codable, Sendable, Hashable {
+        /// One part file of the transaction.
         public struct Part: Codable, Sendable, Hashable {
             /// Where the part is written, relative to the sink's directory.
             public var temporaryFile: String
@@ -76,6 +81,7 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
 
 /// One subtask's writer of a ``FileSink``.
 public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
+    /// The sink's transaction: the part files of one checkpoint interval.
     public typealias Transaction = FileSink<Input>.Transaction
 
     @usableFromInline let sink: FileSink<Input>

@@ -1,7 +1,10 @@
 /// Decodes values written by ``BinaryStateEncoder``.
 public struct BinaryStateDecoder {
+    /// A decoder (it keeps no state between values).
     public init() {}
 
+    /// The value of type `type` that `bytes` hold; throws ``StateFormatError`` if they are
+    /// damaged or were written for another type.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         let buffer = Array(bytes)
         var reader = ByteReader(bytes: buffer[...])
@@ -13,7 +16,9 @@ public struct BinaryStateDecoder {
 
 /// What went wrong reading checkpoint data.
 public enum StateFormatError: Error, CustomStringConvertible, Equatable {
+    /// The bytes are not a valid encoding (truncated, trailing bytes, a bad tag).
     case corrupt(String)
+    /// The bytes encode another type than the one asked for, at `path`.
     case typeMismatch(expected: String, path: String)
 
     public var description: String {

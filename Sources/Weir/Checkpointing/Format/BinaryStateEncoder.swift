@@ -17,8 +17,10 @@
 /// patched when known, so encoding allocates nothing per value (state is serialized at every
 /// checkpoint, on a thread that shares the cores with the tasks).
 public struct BinaryStateEncoder {
+    /// An encoder (it keeps no state between values).
     public init() {}
 
+    /// The bytes of `value`, for ``BinaryStateDecoder`` to read back.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let buffer = EncodingBuffer()
         try StreamingEncoder(buffer: buffer, depth: 0, pathNode: .root).encodeNode(value)

@@ -7,7 +7,9 @@ import Darwin
 /// Durable, atomic file writes: write a temporary file, fsync it, rename it into place, fsync
 /// the directory. A reader sees the old file or the complete new one, also after a power loss.
 public enum DurableFile {
+    /// A system call that failed, with the file and the error number.
     public enum Failure: Error, CustomStringConvertible {
+        /// `operation` on `path` failed with `errno`.
         case system(operation: String, path: String, errno: Int32)
 
         public var description: String {
@@ -55,6 +57,7 @@ public enum DurableFile {
         try syncDirectory(directory.isEmpty ? "." : directory)
     }
 
+    /// fsyncs a directory, which makes the creations, renames and removals in it durable.
     public static func syncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw Failure.system(operation: "open directory", path: directory, errno: errno) }
