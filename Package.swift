@@ -87,7 +87,7 @@ let package = Package(
             path: "Benchmarks/UserJob/Sources/WeirUserJob"
         ),
         // Every code example of the README, docs/ and the doc comments, as programs that build
-        // and run (Tests/WeirTests/Examples checks that each snippet is in one, and runs them).
+        // and run (Tests/WeirCommandTests/Examples checks that each snippet is in one, and runs them).
         .executableTarget(name: "ClicksPerMinute", dependencies: ["Weir"], path: "Examples/ClicksPerMinute"),
         .executableTarget(name: "ExactlyOnceClicks", dependencies: ["Weir"], path: "Examples/ExactlyOnceClicks"),
         .executableTarget(name: "APITour", dependencies: ["Weir"], path: "Examples/APITour"),
@@ -168,20 +168,61 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests, one target per module under test. The core's (WeirTests) import nothing but
+        // Weir, the reference workload and WeirTestSupport, which links no connector either.
+        // (`swift test` builds every target of the package whatever the filter; with
+        // `--disable-default-traits` nothing of it needs a C library: README, Tests.)
+        .target(
+            name: "WeirTestSupport",
+            dependencies: ["Weir", "WeirReferenceJobs"],
+            path: "Tests/WeirTestSupport"
+        ),
+        .target(
+            name: "WeirKafkaTestSupport",
+            dependencies: ["WeirKafka"],
+            path: "Tests/WeirKafkaTestSupport",
+            // Run by the tests with the Python that has confluent-kafka ($WEIR_KAFKA_PYTHON).
+            exclude: ["Peers"]
+        ),
         .testTarget(
             name: "WeirTests",
+            dependencies: ["Weir", "WeirReferenceJobs", "WeirTestSupport"]
+        ),
+        .testTarget(
+            name: "WeirKafkaTests",
+            dependencies: [
+                "Weir",
+                "WeirReferenceJobs",
+                "WeirKafka",
+                "WeirTestSupport",
+                "WeirKafkaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WeirPostgresTests",
             dependencies: [
                 "Weir",
                 "WeirReferenceJobs",
                 "WeirPostgres",
-                "WeirKafka",
+                "WeirTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The weir command, the conformance matrix (which runs it) and the documentation's
+        // examples: end-to-end tests of built executables.
+        .testTarget(
+            name: "WeirCommandTests",
+            dependencies: [
+                "Weir",
+                "WeirReferenceJobs",
+                "WeirKafka",
+                "WeirTestSupport",
+                "WeirKafkaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            // Run by the tests with the Python that has confluent-kafka ($WEIR_KAFKA_PYTHON).
-            exclude: ["Kafka/Peers"]
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Builds the DocC documentation of Weir, WeirKafka and WeirPostgres with swift-docc-plugin
 # (`swift package generate-documentation`) and fails on any documentation warning — a broken
-# symbol link, an ambiguous reference, a missing article. Archives land in
+# symbol link, an ambiguous reference, a missing article. Default implementations inherited
+# from another module (a connector's `close()` from Weir's protocol extension) show that
+# module's documentation (`--enable-inherited-docs`). It also fails on a public symbol without
+# documentation (scripts/undocumented-symbols.py). Archives land in
 # .build/plugins/Swift-DocC/outputs/<Target>.doccarchive.
 #
-#   scripts/docs.sh [--coverage]    (--coverage also prints how much of each module's public API is documented)
+#   scripts/docs.sh [--coverage]    (--coverage also prints DocC's coverage summary, which counts pages
+#                                    DocC synthesizes; scripts/undocumented-symbols.py says what is missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-coverage=()
-[ "${1:-}" = "--coverage" ] && coverage=(--experimental-documentation-coverage --coverage-summary-level brief)
+summary=false
+[ "${1:-}" = "--coverage" ] && summary=true
+# Coverage data for every build: scripts/undocumented-symbols.py fails on any public symbol
+# without documentation.
+coverage=(--experimental-documentation-coverage --coverage-summary-level brief)
 status=0
 for target in Weir WeirKafka WeirPostgres; do
     log="$(mktemp)"
-    swift package --disable-sandbox generate-documentation --target "$target" "${coverage[@]}" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+    swift package --disable-sandbox generate-documentation --target "$target" --enable-inherited-docs "${coverage[@]}" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
     # DocC's own diagnostics start the line; the compiler's (while it builds symbol graphs) name a file.
     warnings="$(grep -A4 '^warning:' "$log" || true)"
     if [ -n "$warnings" ]; then
@@ -20,7 +27,10 @@ for target in Weir WeirKafka WeirPostgres; do
     else
         echo "== $target: documentation built, no warnings"
     fi
-    [ ${#coverage[@]} -gt 0 ] && grep -E "^(Types|Members|Globals) " "$log"
+    if $summary; then grep -E "^(Types|Members|Globals) " "$log"; fi
     rm -f "$log"
+    if ! scripts/undocumented-symbols.py ".build/plugins/Swift-DocC/outputs/$target.doccarchive"; then
+        echo "== $target: public symbols without documentation (above)"; status=1
+    fi
 done
 exit "$status"

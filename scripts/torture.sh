@@ -2,7 +2,7 @@
 # The whole exactly-once conformance matrix with many kills — too long for CI, run before
 # resolving an issue that touches recovery. Every case (source × sink × parallelism change ×
 # fault) is run by `weir` under the fault and checked by the independent checker of
-# Tests/WeirTests/Conformance against results computed from the raw input.
+# Tests/WeirCommandTests/Conformance against results computed from the raw input.
 #
 #   scripts/torture.sh [KILLS_PER_CASE]    (default 84: 12 random-kill cases × 84 ≈ 1,000 kills,
 #                                           plus the crash-point and damaged-checkpoint cases)

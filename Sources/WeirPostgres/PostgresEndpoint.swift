@@ -3,10 +3,15 @@ import PostgresNIO
 
 /// Where a PostgreSQL server is and who Weir connects as.
 public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The server's host name or IP address. Default 127.0.0.1.
     public var host: String
+    /// The server's port. Default 5432.
     public var port: Int
+    /// The role Weir connects as.
     public var username: String
+    /// The role's password (`nil`: none, e.g. trust or peer authentication).
     public var password: String?
+    /// The database holding the sink's table.
     public var database: String
     /// How long a connection attempt may take. Default 10 s.
     public var connectTimeout: Duration = .seconds(10)
@@ -21,6 +26,7 @@ public struct PostgresEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Default 90 s.
     public var replyTimeout: Duration? = .seconds(90)
 
+    /// An endpoint with the default timeouts.
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil, database: String) {
         self.host = host
         self.port = port

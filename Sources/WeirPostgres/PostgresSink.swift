@@ -30,10 +30,13 @@ import Weir
 /// perMinute.sink(sink, name: "Postgres")
 /// ```
 public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
+    /// The server and the role.
     public let endpoint: PostgresEndpoint
     /// The target table, optionally schema-qualified (`schema.table`).
     public let table: String
+    /// The columns each row fills, in order.
     public let columns: [String]
+    /// Whether rows are appended or upserted.
     public let mode: PostgresWriteMode
     /// The column values of one record, in the order of `columns`.
     public let row: @Sendable (Input) -> [PostgresValue]
@@ -47,6 +50,7 @@ public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
     /// Receives PostgresNIO's log; by default nothing is logged (errors are thrown).
     public var logger = Logger(label: "weir.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// A sink that writes `row(value)` into `columns` of `table`.
     public init(endpoint: PostgresEndpoint, table: String, columns: [String], mode: PostgresWriteMode = .append,
                 row: @escaping @Sendable (Input) -> [PostgresValue]) {
         self.endpoint = endpoint
@@ -67,11 +71,13 @@ public struct PostgresSink<Input: Sendable>: TwoPhaseCommitSink {
     public struct Transaction: Codable, Sendable, Hashable {
         /// The global transaction id (`weir:<job>:<sink>:<subtask>:<checkpoint>`).
         public var gid: String
+        /// The checkpoint whose barrier prepares the transaction.
         public var checkpointID: Int64
         /// Rows written; a transaction without rows is never opened nor prepared.
         public var rows: Int
     }
 
+    /// The writer of one subtask.
     public func makeWriter(_ context: SinkContext) throws -> PostgresSinkWriter<Input> {
         try PostgresSinkWriter(sink: self, context: context)
     }

@@ -14,6 +14,7 @@ public enum PostgresSinkError: PermanentFailure, CustomStringConvertible {
     /// The server refused a statement.
     case statementFailed(statement: String, sqlState: String?, message: String)
 
+    /// What went wrong, and what to do.
     public var description: String {
         switch self {
         case .invalidConfiguration(let message):

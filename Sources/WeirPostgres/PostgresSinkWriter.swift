@@ -15,6 +15,7 @@ import Weir
 /// transaction back (or, if it was prepared, the restarted job rolls it back as unknown) and
 /// the rows are replayed from the last checkpoint.
 public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
+    /// One checkpoint interval's transaction.
     public typealias Transaction = PostgresSink<Input>.Transaction
 
     private let sink: PostgresSink<Input>
@@ -98,12 +99,14 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
     }
 
+    /// Names the transaction of the interval before checkpoint `checkpointID`; it opens with its first row.
     public func beginTransaction(checkpointID: Int64) throws -> Transaction {
         let gid = PreparedTransactionID(prefix: prefix, subtask: subtask, checkpointID: checkpointID).text
         openGID = gid
         return Transaction(gid: gid, checkpointID: checkpointID, rows: 0)
     }
 
+    /// Adds the row of `value` to the batch, inserting a full batch.
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
         try checkNotLost(transaction)
         let values = sink.row(value)
@@ -124,6 +127,7 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         if bufferedRows >= sink.batchSize { try flush(&transaction) }
     }
 
+    /// Inserts the last batch, records the transaction in the commits table and `PREPARE TRANSACTION`s it.
     public func preCommit(_ transaction: inout Transaction) throws {
         try checkNotLost(transaction)
         try flush(&transaction)
@@ -151,6 +155,8 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         oldestUncommittedAt[transaction.checkpointID] = prepared.min()
     }
 
+    /// `COMMIT PREPARED`. One committed before (its row is in the commits table) is fine; one
+    /// rolled back outside Weir fails with `TwoPhaseCommitError.lostTransaction`.
     public func commit(_ transaction: Transaction) throws {
         guard transaction.rows > 0 else { return }
         do {
@@ -179,6 +185,7 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
     }
 
+    /// `ROLLBACK PREPARED`, or a rollback of the open transaction.
     public func abort(_ transaction: Transaction) throws {
         if lostGID == transaction.gid { lostGID = nil }
         if transaction.gid == openGID {
@@ -205,6 +212,7 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         try rollbackPrepared(transaction.gid)
     }
 
+    /// Rolls back the prepared transactions of this job's sink that no restored checkpoint names.
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
         try endSessionsOfEarlierRuns(parallelism: parallelism)
         let knownGIDs = Set(known.map(\.gid))
@@ -228,6 +236,7 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         try control.run(PostgresQuery(unsafeSQL: statements.forgetUnknownCommits, binds: forget), describedAs: "forgetting rows of \(sink.commitsTable) no checkpoint knows")
     }
 
+    /// Closes the connection.
     public func close() {
         data.close()
         control.close()

@@ -6,11 +6,17 @@ import PostgresNIO
 /// A closed set of types (rather than any `PostgresEncodable`) so that rows are plain values:
 /// upsert mode compares their conflict keys within a batch, and tests can compare them.
 public enum PostgresValue: Sendable, Hashable {
+    /// A `bigint` (or any integer column).
     case int(Int64)
+    /// A `double precision`.
     case double(Double)
+    /// A `text` (or `varchar`).
     case text(String)
+    /// A `boolean`.
     case bool(Bool)
+    /// A `timestamptz`.
     case timestamp(Date)
+    /// SQL `NULL`.
     case null
 
     func bind(to bindings: inout PostgresBindings) {
@@ -26,8 +32,12 @@ public enum PostgresValue: Sendable, Hashable {
 }
 
 extension PostgresValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral {
+    /// `.int(value)`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// `.text(value)`.
     public init(stringLiteral value: String) { self = .text(value) }
+    /// `.double(value)`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `.bool(value)`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

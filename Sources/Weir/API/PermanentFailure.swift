@@ -8,5 +8,6 @@ public protocol PermanentFailure: Error {
 }
 
 extension PermanentFailure {
+    /// Every error of a type that conforms is permanent, unless the type says otherwise per case.
     public var isPermanent: Bool { true }
 }

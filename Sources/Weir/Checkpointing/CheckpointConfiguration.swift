@@ -53,7 +53,12 @@ public enum UnusableCheckpointPolicy: Sendable, Hashable {
 
 /// Whether barriers are aligned (see ``CheckpointConfiguration/mode``).
 public enum CheckpointingMode: Sendable, Hashable {
+    /// Barriers are aligned: an operator with several inputs holds back the inputs whose barrier
+    /// arrived until the barrier arrived on all of them, so that a snapshot reflects every record before
+    /// the barrier and none after it (needed for exactly-once results).
     case exactlyOnce
+    /// Barriers are not aligned: records after a barrier may enter a snapshot, so a restore can
+    /// repeat them. Lower latency under backpressure; results may count a record twice.
     case atLeastOnce
 }
 

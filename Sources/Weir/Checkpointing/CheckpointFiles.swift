@@ -131,9 +131,15 @@ public struct CheckpointMetadata: Codable, Sendable {
 
 /// Errors of checkpointing and restoring.
 public enum CheckpointError: Error, CustomStringConvertible {
+    /// A checkpoint file fails its checksum or cannot be decoded.
     case corruptFile(path: String, reason: String)
+    /// The storage could not read, write, rename or sync a file or directory.
     case storage(path: String, reason: String)
+    /// The checkpoint cannot be restored into this job (another job's, another format version,
+    /// or operators that do not match).
     case incompatible(String)
+    /// The job uses something that cannot take part in checkpoints (a source or sink without
+    /// the needed methods).
     case unsupported(String)
     /// Another run of the job claimed the checkpoint directory after this one started: this
     /// run is a zombie (it was paused, or its host was thought dead) and must not complete
@@ -146,6 +152,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
     /// input whose results these sinks may already have committed (they would appear twice).
     case unsafeFallback(directory: String, unusable: [Int64], reasons: [String], older: Int64, sinks: [String])
 
+    /// A message that names the file or operator and what to do.
     public var description: String {
         switch self {
         case let .corruptFile(path, reason): return "checkpoint file '\(path)' is damaged: \(reason)"

@@ -17,6 +17,7 @@ import Foundation
 /// (`assignTimestampsAndWatermarks`) is only exact if every subtask's files follow each other in
 /// time — also after a restore that deals them anew.
 public struct LineFileSource: Source {
+    /// The files, in the order they are dealt to subtasks.
     public let paths: [String]
     /// The directory the files were listed from (`nil` for ``init(paths:)``).
     public let directory: String?
@@ -49,11 +50,13 @@ public struct LineFileSource: Source {
         self.directory = directory
     }
 
+    /// The reader of one subtask: its share of the files, each from its start.
     public func makeReader(_ context: SourceContext) throws -> Reader {
         let mine = paths.enumerated().filter { $0.offset % context.parallelism == context.subtask }
         return Reader(splits: mine.map { Split(file: name(of: $0.element), offset: 0, maxEventTime: nil) }, source: self)
     }
 
+    /// A reader that continues each file of `splits` at the byte offset a checkpoint recorded.
     public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
         Reader(splits: try splits.map(Split.decode), source: self)
     }
@@ -92,6 +95,7 @@ public struct LineFileSource: Source {
         }
     }
 
+    /// One subtask's reader of its files.
     public struct Reader: SourceReader {
         @usableFromInline var splits: [Split]
         @usableFromInline let source: LineFileSource
@@ -122,6 +126,7 @@ public struct LineFileSource: Source {
         /// Byte offset of the next line not handed out, in the file read now (sequential reading).
         public var offset: UInt64 { fileIndex < cursors.count ? cursors[fileIndex]?.offset ?? 0 : 0 }
 
+        /// Each file of this subtask with the byte offset of its next line.
         public func snapshotSplits() throws -> [[UInt8]] {
             let encoder = BinaryStateEncoder()
             return try splits.indices.filter { !done.contains($0) }.map { index in
@@ -132,10 +137,13 @@ public struct LineFileSource: Source {
             }
         }
 
+        /// The least of the files' watermarks (only with ``LineFileSource/watermarks``).
         public var currentWatermark: Watermark? { fileWatermarks?.watermark(now: ProcessingClock.nowMilliseconds()) }
 
+        /// Whether every file of this subtask has been idle for the strategy's idle timeout.
         public var isIdle: Bool { fileWatermarks?.isIdle(now: ProcessingClock.nowMilliseconds()) ?? false }
 
+        /// Appends up to `maxRecords` lines to `batch`.
         public mutating func poll(into batch: inout [StreamRecord<String>], maxRecords: Int) throws -> SourcePoll {
             if fileWatermarks != nil { return try pollByEventTime(into: &batch, maxRecords: maxRecords) }
             while batch.count < maxRecords {
@@ -200,6 +208,7 @@ public struct LineFileSource: Source {
             }
         }
 
+        /// Closes the open files.
         public mutating func close() {
             for index in cursors.indices { cursors[index]?.close() }
         }
@@ -275,8 +284,10 @@ public struct LineFileSource: Source {
 
 /// Errors of sources.
 public enum SourceError: Error, CustomStringConvertible {
+    /// A file could not be opened or read.
     case unreadable(path: String, reason: String)
 
+    /// The file and why it could not be read.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "cannot read '\(path)': \(reason)"

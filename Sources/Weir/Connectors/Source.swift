@@ -1,6 +1,8 @@
 /// A parallel source of records. Each parallel subtask gets its own ``SourceReader``.
 public protocol Source<Output>: Sendable {
+    /// The records produced.
     associatedtype Output: Sendable
+    /// The reader type of one subtask.
     associatedtype Reader: SourceReader where Reader.Output == Output
 
     /// The most subtasks this source can use; `nil` for no limit. A source with a limit runs
@@ -17,8 +19,10 @@ public protocol Source<Output>: Sendable {
 }
 
 extension Source {
+    /// No limit: the job's parallelism.
     @inlinable public var maxParallelism: Int? { nil }
 
+    /// Throws: a source must implement this to be used in a job with checkpoints.
     @inlinable public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> Reader {
         throw CheckpointError.unsupported("source '\(context.operatorName)' cannot resume from a checkpoint; implement restoreReader(_:splits:)")
     }
@@ -26,6 +30,7 @@ extension Source {
 
 /// Reads one subtask's share of a source, a batch at a time, on the task's thread.
 public protocol SourceReader<Output> {
+    /// The records produced.
     associatedtype Output: Sendable
 
     /// Appends up to `maxRecords` records to `batch` (which arrives empty).
@@ -58,18 +63,24 @@ public protocol SourceReader<Output> {
 }
 
 extension SourceReader {
+    /// Throws: a reader must implement this to be used in a job with checkpoints.
     @inlinable public func snapshotSplits() throws -> [[UInt8]] {
         throw CheckpointError.unsupported("\(Self.self) cannot record its position; it cannot be used in a job with checkpoints")
     }
 
+    /// The positions of ``snapshotSplits()``; the checkpoint id is for readers that act on it.
     @inlinable public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] { try snapshotSplits() }
 
+    /// Nothing to do.
     @inlinable public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {}
 
+    /// No watermark from the source.
     @inlinable public var currentWatermark: Watermark? { nil }
 
+    /// Never idle.
     @inlinable public var isIdle: Bool { false }
 
+    /// Nothing to release.
     @inlinable public mutating func close() {}
 }
 
@@ -85,8 +96,11 @@ public enum SourcePoll: Sendable, Equatable {
 
 /// Which subtask a reader or writer runs as.
 public struct SourceContext: Sendable {
+    /// This subtask's index, from 0.
     public let subtask: Int
+    /// How many subtasks the operator runs as.
     public let parallelism: Int
+    /// The operator's name, for messages.
     public let operatorName: String
     /// The name the job was executed with (`execute(_:)`); transactional sinks name their
     /// transactions after it so that a restarted job finds its own.
@@ -98,6 +112,7 @@ public struct SourceContext: Sendable {
     /// keeps records of its commits keeps those that these checkpoints refer to.
     public var retainedCheckpoints: Int = 2
 
+    /// A context for one subtask (Weir makes these; tests and tools may too).
     public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job", checkpointInterval: Duration? = nil,
                 retainedCheckpoints: Int = 2) {
         self.subtask = subtask

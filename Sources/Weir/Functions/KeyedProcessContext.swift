@@ -24,11 +24,13 @@ public final class KeyedProcessContext<Key: StreamKey, Output: Sendable> {
     /// The key being processed.
     @inlinable public var key: Key { keyContext.currentKey }
 
+    /// The wall clock, in milliseconds since 1970.
     @inlinable public var currentProcessingTime: Int64 { ProcessingClock.nowMilliseconds() }
 
     /// Emits `value` with the current timestamp.
     @inlinable public func collect(_ value: Output) throws { try output.emit(value, timestamp: timestamp) }
 
+    /// Emits `value` downstream with an explicit event timestamp.
     @inlinable public func collect(_ value: Output, timestamp: Int64) throws { try output.emit(value, timestamp: timestamp) }
 
     /// Emits `value` to the side output `tag` (dropped if no stream consumes it).
@@ -41,6 +43,7 @@ public final class KeyedProcessContext<Key: StreamKey, Output: Sendable> {
         eventTimers.register(Timer(timestamp: time, key: key, namespace: NoNamespace()))
     }
 
+    /// Removes the current key's event-time timer at `time`, if one is registered.
     @inlinable public func deleteEventTimeTimer(at time: Int64) {
         eventTimers.delete(Timer(timestamp: time, key: key, namespace: NoNamespace()))
     }
@@ -52,6 +55,7 @@ public final class KeyedProcessContext<Key: StreamKey, Output: Sendable> {
         processingTimers.register(Timer(timestamp: time, key: key, namespace: NoNamespace()))
     }
 
+    /// Removes the current key's processing-time timer at `time`, if one is registered.
     @inlinable public func deleteProcessingTimeTimer(at time: Int64) {
         processingTimers.delete(Timer(timestamp: time, key: key, namespace: NoNamespace()))
     }

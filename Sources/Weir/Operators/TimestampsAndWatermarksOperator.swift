@@ -8,70 +8,75 @@
 @usableFromInline final class TimestampsAndWatermarksOperator<Value: Sendable>: OneOutputOperator {
     @usableFromInline let output: Output<Value>
     @usableFromInline let strategy: WatermarkStrategy<Value>
-    @usableFromInline let maxTimestamp = TaskConfined<Int64>(Int64.min)
-    @usableFromInline let emitted = TaskConfined<Watermark>(Watermark.initial)
-    @usableFromInline let recordsSinceEmit = TaskConfined<Int>(0)
-    @usableFromInline let sawRecordSinceTick = TaskConfined<Bool>(false)
-    @usableFromInline let lastRecordAt: TaskConfined<Int64>
-    @usableFromInline let lastEmitAt: TaskConfined<Int64>
-    @usableFromInline let idle = TaskConfined<Bool>(false)
-    @usableFromInline let metrics = TaskConfined<OperatorMetrics?>(nil)
+    /// What changes per record, in one allocation that only the task's thread touches.
+    @usableFromInline struct State {
+        @usableFromInline var maxTimestamp = Int64.min
+        @usableFromInline var emitted = Watermark.initial
+        @usableFromInline var recordsSinceEmit = 0
+        @usableFromInline var sawRecordSinceTick = false
+        @usableFromInline var lastRecordAt: Int64
+        @usableFromInline var lastEmitAt: Int64
+        @usableFromInline var idle = false
+        @usableFromInline var metrics: OperatorMetrics?
 
-    @inlinable func open(_ context: OperatorContext) throws { metrics.value = context.metrics }
+        @inlinable init(now: Int64) { lastRecordAt = now; lastEmitAt = now }
+    }
+    @usableFromInline let state: TaskConfined<State>
+
+    @inlinable func open(_ context: OperatorContext) throws { state.value.metrics = context.metrics }
 
     @inlinable init(output: Output<Value>, strategy: WatermarkStrategy<Value>, now: Int64 = ProcessingClock.nowMilliseconds()) {
         self.strategy = strategy
         self.output = output
-        self.lastRecordAt = TaskConfined(now)
-        self.lastEmitAt = TaskConfined(now)
+        self.state = TaskConfined(State(now: now))
     }
 
     @inlinable func processRecord(_ value: Value, timestamp: Int64) throws {
         let eventTime = strategy.timestampAssigner.map { $0(value, timestamp) } ?? timestamp
-        if idle.value {
-            idle.value = false
+        if state.value.idle {
+            state.value.idle = false
             try output.emitIdleness(false)
         }
-        if eventTime > maxTimestamp.value { maxTimestamp.value = eventTime }
-        sawRecordSinceTick.value = true
+        if eventTime > state.value.maxTimestamp { state.value.maxTimestamp = eventTime }
+        state.value.sawRecordSinceTick = true
         try output.emit(value, timestamp: eventTime)
         if let every = strategy.emitEvery {
-            recordsSinceEmit.value += 1
-            if recordsSinceEmit.value >= every { try emitIfAdvanced() }
+            state.value.recordsSinceEmit += 1
+            if state.value.recordsSinceEmit >= every { try emitIfAdvanced() }
         }
     }
 
     @inlinable func currentWatermark() -> Watermark {
-        guard maxTimestamp.value != Int64.min else { return .initial }
-        return Watermark(maxTimestamp.value &- strategy.outOfOrdernessMilliseconds &- 1)
+        guard state.value.maxTimestamp != Int64.min else { return .initial }
+        return Watermark(state.value.maxTimestamp &- strategy.outOfOrdernessMilliseconds &- 1)
     }
 
     @inlinable func emitIfAdvanced(now: Int64? = nil) throws {
-        recordsSinceEmit.value = 0
-        lastEmitAt.value = now ?? ProcessingClock.nowMilliseconds()
+        state.value.recordsSinceEmit = 0
+        state.value.lastEmitAt = now ?? ProcessingClock.nowMilliseconds()
         let watermark = currentWatermark()
-        if watermark > emitted.value {
-            emitted.value = watermark
-            metrics.value?.observeWatermark(watermark)
+        if watermark > state.value.emitted {
+            state.value.emitted = watermark
+            state.value.metrics?.observeWatermark(watermark)
             try output.emitWatermark(watermark)
         }
     }
 
     @inlinable func advanceProcessingTime(to now: Int64) throws {
-        if sawRecordSinceTick.value {
-            sawRecordSinceTick.value = false
-            lastRecordAt.value = now
-        } else if let timeout = strategy.idleTimeoutMilliseconds, !idle.value, now - lastRecordAt.value >= timeout {
-            idle.value = true
+        if state.value.sawRecordSinceTick {
+            state.value.sawRecordSinceTick = false
+            state.value.lastRecordAt = now
+        } else if let timeout = strategy.idleTimeoutMilliseconds, !state.value.idle, now - state.value.lastRecordAt >= timeout {
+            state.value.idle = true
             try output.emitIdleness(true)
         }
-        if now - lastEmitAt.value >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced(now: now) }
+        if now - state.value.lastEmitAt >= strategy.periodicIntervalMilliseconds { try emitIfAdvanced(now: now) }
         try output.advanceProcessingTime(to: now)
     }
 
     @inlinable func processWatermark(_ watermark: Watermark) throws {
-        if watermark == .endOfTime, emitted.value != .endOfTime {
-            emitted.value = .endOfTime
+        if watermark == .endOfTime, state.value.emitted != .endOfTime {
+            state.value.emitted = .endOfTime
             try output.emitWatermark(watermark)
         }
     }
@@ -81,5 +86,5 @@
     // End of input passes the end-of-time watermark on from the source (or the input task's
     // valve) before finish: nothing to add here — and after a stop there must be none.
 
-    deinit { maxTimestamp.release(); emitted.release(); recordsSinceEmit.release(); sawRecordSinceTick.release(); lastRecordAt.release(); lastEmitAt.release(); idle.release(); metrics.release() }
+    deinit { state.release() }
 }

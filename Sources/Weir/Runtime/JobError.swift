@@ -6,6 +6,7 @@ public enum JobError: Error, CustomStringConvertible {
     /// with `resume: .latest` continues from the latest one.
     case cancelled
 
+    /// What failed, and where.
     public var description: String {
         switch self {
         case .invalidJob(let message): return "invalid job: \(message)"

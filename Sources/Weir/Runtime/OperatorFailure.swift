@@ -1,9 +1,13 @@
 /// Which operator instance something happened in.
 public struct OperatorLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The operator's name in the job.
     public var operatorName: String
+    /// The subtask's index, from 0.
     public var subtask: Int
+    /// How many subtasks the operator ran as.
     public var parallelism: Int
 
+    /// The operator and the subtask, counted from 1 (`'WindowSum' (subtask 2/4)`).
     public var description: String { "'\(operatorName)' (subtask \(subtask + 1)/\(parallelism))" }
 
     /// Wraps `error` unless it already names an operator or only reports cancellation.
@@ -15,9 +19,11 @@ public struct OperatorLocation: Sendable, Hashable, CustomStringConvertible {
 
 /// An error raised by an operator or user function, with the operator and subtask it came from.
 public struct OperatorFailure: Error, CustomStringConvertible {
+    /// Which subtask failed.
     public var location: OperatorLocation
     /// What the operator or user function threw.
     public var underlying: any Error
 
+    /// The subtask and the error it threw.
     public var description: String { "operator \(location) failed: \(underlying)" }
 }

@@ -2,6 +2,7 @@ import Synchronization
 
 /// Counters of one operator, summed over its subtasks.
 public final class OperatorMetrics: Sendable {
+    /// The operator's name in the job.
     public let operatorName: String
     /// Records that reached the operator from another task (counted for the first operator of
     /// a task only; chained operators pass records by direct call).

@@ -9,5 +9,6 @@ public struct RuntimeConfiguration: Sendable, Hashable {
     /// periodic watermarks, processing-time timers). Default 50 ms.
     public var processingTimeTick: Duration = .milliseconds(50)
 
+    /// The defaults.
     public init() {}
 }

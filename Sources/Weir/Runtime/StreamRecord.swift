@@ -6,9 +6,12 @@ public struct StreamRecord<Value: Sendable>: Sendable {
     /// The timestamp of a record that has no event time yet.
     @inlinable public static var noTimestamp: Int64 { Int64.min }
 
+    /// The record's value.
     public var value: Value
+    /// The event time in milliseconds, or ``noTimestamp``.
     public var timestamp: Int64
 
+    /// A record of `value` at event time `timestamp`.
     @inlinable public init(_ value: Value, timestamp: Int64 = StreamRecord.noTimestamp) {
         self.value = value
         self.timestamp = timestamp

@@ -35,8 +35,11 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
         case atLeastOnce
     }
 
+    /// Where the part files become visible.
     public let directory: String
+    /// How a value becomes a line.
     public let encoder: RowEncoder<Input>
+    /// Exactly-once (the default) or at-least-once.
     public let guarantee: Guarantee
     /// First part of every file name (use the job's name). Default `part`.
     public var prefix = "part"
@@ -45,6 +48,7 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
     /// A part file rolls over when it reaches this size. Default 128 MiB.
     public var rollingSizeBytes = 128 << 20
 
+    /// A sink that writes part files into `directory`, which it creates.
     public init(directory: String, encoder: RowEncoder<Input>, guarantee: Guarantee = .exactlyOnce) {
         self.directory = directory
         self.encoder = encoder
@@ -65,10 +69,13 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
             public var finalFile: String
         }
 
+        /// The checkpoint whose barrier pre-commits the transaction.
         public var checkpointID: Int64
+        /// The part files written, in order.
         public var parts: [Part]
     }
 
+    /// The writer of one subtask.
     public func makeWriter(_ context: SinkContext) throws -> FileSinkWriter<Input> {
         try FileSinkWriter(sink: self, subtask: context.subtask)
     }
@@ -107,6 +114,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         buffer.value.reserveCapacity(1 << 16)
     }
 
+    /// Starts the part files of the interval before checkpoint `checkpointID`.
     public func beginTransaction(checkpointID: Int64) throws -> Transaction {
         Transaction(checkpointID: checkpointID, parts: [])
     }
@@ -124,6 +132,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         if bytesInPart.value >= sink.rollingSizeBytes { try closePart() }
     }
 
+    /// Flushes and syncs the open part: durable, still invisible.
     public func preCommit(_ transaction: inout Transaction) throws {
         if descriptor.value >= 0 { try closePart() }
     }
@@ -132,6 +141,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     /// older checkpoint).
     @usableFromInline func path(_ file: String) -> String { file.hasPrefix("/") ? file : sink.directory + "/" + file }
 
+    /// Renames the parts to their final names and syncs the directory; a part already renamed is skipped.
     public func commit(_ transaction: Transaction) throws {
         guard sink.guarantee == .exactlyOnce else { return }
         for part in transaction.parts {
@@ -148,6 +158,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         if !transaction.parts.isEmpty { try DurableFile.syncDirectory(sink.directory) }
     }
 
+    /// Deletes the parts' temporary files.
     public func abort(_ transaction: Transaction) throws {
         if descriptor.value >= 0, transaction.parts.last.map({ path($0.temporaryFile) == currentPath }) ?? false {
             closeDescriptor(descriptor.value)
@@ -178,6 +189,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         try DurableFile.syncDirectory(sink.directory)
     }
 
+    /// Deletes temporary files of this subtask that no restored transaction names (an earlier run's open parts).
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
         guard sink.guarantee == .exactlyOnce else { return }
         let knownPaths = Set(known.flatMap { $0.parts.map { path($0.temporaryFile) } })
@@ -194,6 +206,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
     }
 
+    /// Closes the open part file.
     public func close() {
         if descriptor.value >= 0 { closeDescriptor(descriptor.value) }
         descriptor.value = -1
@@ -245,8 +258,10 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
 
 /// Errors of sinks.
 public enum SinkError: Error, CustomStringConvertible {
+    /// A part file or the directory could not be written, synced or renamed.
     case unwritable(path: String, reason: String)
 
+    /// The path and why it could not be written.
     public var description: String {
         switch self {
         case let .unwritable(path, reason): return "cannot write '\(path)': \(reason)"

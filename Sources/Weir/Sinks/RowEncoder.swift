@@ -5,6 +5,7 @@ public struct RowEncoder<Input>: Sendable {
     /// Appends the value's line (without the line break) as UTF-8.
     @usableFromInline let append: @Sendable (Input, inout [UInt8]) -> Void
 
+    /// An encoder that writes `encode(value)` as a line, and `header` as the first line of every file.
     @inlinable public init(header: String? = nil, encode: @escaping @Sendable (Input) -> String) {
         self.header = header
         self.append = { value, bytes in bytes.append(contentsOf: encode(value).utf8) }

@@ -5,12 +5,15 @@
 /// bookkeeping: which transactions are pre-committed and waiting, committing them when their
 /// checkpoint completes, recovering them after a restore, retrying failed commits.
 public protocol TwoPhaseCommitSink<Input>: Sendable {
+    /// The records written.
     associatedtype Input: Sendable
     /// A handle that holds enough to finish or undo the transaction after a restart, in another
     /// process (for files: the temporary and the final paths).
     associatedtype Transaction: Codable & Sendable
+    /// The writer type of one subtask.
     associatedtype Writer: TwoPhaseCommitWriter where Writer.Input == Input, Writer.Transaction == Transaction
 
+    /// The writer of one subtask.
     func makeWriter(_ context: SinkContext) throws -> Writer
 
     /// What replaying already committed input does to the output (see ``SinkReplay``).
@@ -20,17 +23,21 @@ public protocol TwoPhaseCommitSink<Input>: Sendable {
 }
 
 extension TwoPhaseCommitSink {
+    /// Replayed input duplicates output: the safe assumption.
     @inlinable public var replay: SinkReplay { .duplicates }
 }
 
 /// One subtask's side of a ``TwoPhaseCommitSink``.
 public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
+    /// The records written.
     associatedtype Input: Sendable
+    /// The handle of one transaction (the sink's ``TwoPhaseCommitSink/Transaction``).
     associatedtype Transaction: Codable & Sendable
 
     /// Opens a transaction for the records up to the barrier of `checkpointID` (use it to name
     /// the transaction deterministically).
     func beginTransaction(checkpointID: Int64) throws -> Transaction
+    /// Writes one record into the open transaction.
     func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws
     /// At the barrier: make the transaction durable but not visible.
     func preCommit(_ transaction: inout Transaction) throws
@@ -55,10 +62,15 @@ public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
 }
 
 extension TwoPhaseCommitWriter {
+    /// Commits as in normal operation.
     @inlinable public func recoverAndCommit(_ transaction: Transaction) throws { try commit(transaction) }
+    /// Aborts as in normal operation.
     @inlinable public func recoverAndAbort(_ transaction: Transaction) throws { try abort(transaction) }
+    /// Nothing lingers.
     @inlinable public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
+    /// Nothing to undo.
     @inlinable public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
+    /// Nothing to release.
     @inlinable public func close() {}
 }
 
@@ -76,6 +88,7 @@ public struct TwoPhaseCommitOptions: Sendable {
     /// Called at every protocol step, for crash tests (`nil` in production).
     public var stepObserver: (@Sendable (TwoPhaseCommitStep) -> Void)?
 
+    /// The defaults.
     public init() {}
 }
 

@@ -194,10 +194,14 @@ import Foundation
 
 /// Errors of two-phase-commit sinks.
 public enum TwoPhaseCommitError: Error, CustomStringConvertible {
+    /// A commit failed all its attempts; the job restarts and commits it again.
     case commitFailed(String)
+    /// A transaction outlived ``TwoPhaseCommitOptions/transactionTimeout`` (with ``TwoPhaseCommitOptions/failOnTransactionTimeout``).
     case transactionTimedOut(String)
+    /// The external system no longer has a pre-committed transaction that a checkpoint names: its rows are lost.
     case lostTransaction(String)
 
+    /// What happened to which transaction, and what to do.
     public var description: String {
         switch self {
         case .commitFailed(let message), .transactionTimedOut(let message): return message

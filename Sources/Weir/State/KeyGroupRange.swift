@@ -9,14 +9,18 @@ public struct KeyGroupRange: Sendable, Hashable, Codable, CustomStringConvertibl
     /// Last key group, inclusive (`end < start` for an empty range).
     public var end: Int
 
+    /// The key groups `start...end` (empty if `end < start`).
     public init(start: Int, end: Int) {
         self.start = start
         self.end = end
     }
 
+    /// How many key groups the range holds.
     public var count: Int { Swift.max(0, end - start + 1) }
+    /// Whether `keyGroup` is in the range.
     public func contains(_ keyGroup: Int) -> Bool { keyGroup >= start && keyGroup <= end }
 
+    /// `key groups 0...63`.
     public var description: String { "key groups \(start)...\(end)" }
 
     /// The key group of a key: its stable hash modulo `maxParallelism`.

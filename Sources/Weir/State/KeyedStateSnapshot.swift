@@ -3,7 +3,9 @@
 /// It is a value: reading it from another thread while the task keeps mutating its state is
 /// safe, which is what lets checkpoints serialize state asynchronously.
 public struct KeyedStateSnapshot: Sendable {
+    /// The key groups the snapshot covers.
     public var keyGroups: KeyGroupRange
+    /// Each state table's snapshot, by state name.
     public var tables: [String: any KeyedStateTableSnapshot]
 
     /// The entries of table `name` as a dictionary, or `nil` if there is no such table of
@@ -19,6 +21,7 @@ public struct KeyedStateSnapshot: Sendable {
 /// One keyed part of a snapshot (a state table, an operator's timers): immutable, and
 /// serialized per key group off the task thread.
 public protocol KeyedStateTableSnapshot: Sendable {
+    /// How many keys the snapshot holds.
     var entryCount: Int { get }
     /// The entries, encoded per key group (empty key groups left out).
     func serializeKeyGroups() throws -> [KeyGroupBlob]

@@ -10,6 +10,7 @@
 /// A final class on purpose: operators call it on every record, and only direct calls into a
 /// generic class run specialized code.
 public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
+    /// The state's name (part of the checkpoint format).
     public let name: String
     @usableFromInline let firstKeyGroup: Int
     @usableFromInline let groups: TaskConfined<[[HashedKey<Key>: Value]]>
@@ -27,10 +28,12 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
         return slot
     }
 
+    /// The value of `key`, found at `position` (its key group and hash).
     @inlinable public func get(_ key: Key, at position: KeyPosition) -> Value? {
         groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
     }
 
+    /// Stores `value` for `key` (`nil` removes it).
     @inlinable public func set(_ value: Value?, for key: Key, at position: KeyPosition) {
         groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)] = value
     }
@@ -48,9 +51,10 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
         }
     }
 
+    /// How many keys hold a value, over all key groups of the subtask.
     @inlinable public var count: Int { groups.value.reduce(0) { $0 + $1.count } }
 
-    /// Loads entries of a checkpoint; blobs of key groups.value this subtask does not own are an error.
+    /// Loads entries of a checkpoint; blobs of key groups this subtask does not own are an error.
     @inlinable func restore(_ blobs: [KeyGroupBlob]) throws {
         let decoder = BinaryStateDecoder()
         for blob in blobs {
@@ -79,6 +83,7 @@ public struct KeyPosition: Sendable, Hashable {
     /// The key group of the key (always derived from the key's own stable hash).
     public var keyGroup: Int
 
+    /// A position from a key's stable hash and its key group.
     @inline(__always)
     public init(hash: UInt64, keyGroup: Int) {
         self.hash = hash

@@ -10,14 +10,17 @@
 public struct StableHasher: Sendable {
     @usableFromInline var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
+    /// A hasher in its initial state (always the same: the hash is stable across runs).
     @inlinable
     public init() {}
 
+    /// Mixes 64 bits into the hash.
     @inlinable
     public mutating func combine(_ word: UInt64) {
         state = (state ^ word) &* 0x0000_0100_0000_01b3
     }
 
+    /// Mixes bytes into the hash, and their count (so that `"ab", "c"` and `"a", "bc"` differ).
     @inlinable public mutating func combine(bytes: some Sequence<UInt8>) {
         var count: UInt64 = 0
         for byte in bytes {
@@ -27,6 +30,7 @@ public struct StableHasher: Sendable {
         combine(count)  // so that "ab" + "c" and "a" + "bc" differ
     }
 
+    /// The hash of everything combined.
     @inlinable
     public func finalize() -> UInt64 {
         var h = state
@@ -53,6 +57,7 @@ public struct StableHasher: Sendable {
 /// }
 /// ```
 public protocol StableHashable {
+    /// Combines the value's parts into `hasher`, the same way in every process (no random seed).
     func stableHash(into hasher: inout StableHasher)
 }
 
@@ -70,30 +75,39 @@ extension StableHashable {
 public typealias StreamKey = Hashable & StableHashable & Codable & Sendable
 
 extension Int: StableHashable {
+    /// Combines the value as 64 bits (the same hash on every platform and run).
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(UInt64(bitPattern: Int64(self))) }
 }
 extension Int64: StableHashable {
+    /// Combines the value's 64 bits.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(UInt64(bitPattern: self)) }
 }
 extension Int32: StableHashable {
+    /// Combines the value widened to 64 bits.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(UInt64(bitPattern: Int64(self))) }
 }
 extension UInt64: StableHashable {
+    /// Combines the value's 64 bits.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(self) }
 }
 extension UInt32: StableHashable {
+    /// Combines the value widened to 64 bits.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(UInt64(self)) }
 }
 extension UInt: StableHashable {
+    /// Combines the value as 64 bits.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(UInt64(self)) }
 }
 extension Bool: StableHashable {
+    /// Combines 1 for `true`, 0 for `false`.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(self ? 1 : 0) }
 }
 extension String: StableHashable {
+    /// Combines the string's UTF-8 bytes and their count.
     @inlinable public func stableHash(into hasher: inout StableHasher) { hasher.combine(bytes: utf8) }
 }
 extension Optional: StableHashable where Wrapped: StableHashable {
+    /// Combines whether a value is present, and the value.
     @inlinable public func stableHash(into hasher: inout StableHasher) {
         switch self {
         case .none: hasher.combine(0)

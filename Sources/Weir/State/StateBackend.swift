@@ -15,7 +15,9 @@ public protocol StateBackend: Sendable {
 /// The keyed state of one operator subtask: named tables, each mapping keys to values,
 /// partitioned by key group.
 public protocol KeyedStateStore: AnyObject {
+    /// The key groups this subtask owns.
     var keyGroups: KeyGroupRange { get }
+    /// The number of key groups of the job.
     var maxParallelism: Int { get }
 
     /// The table named `name`, created on first use.
@@ -30,9 +32,12 @@ public protocol KeyedStateStore: AnyObject {
 
 /// Errors of state registration and access.
 public enum StateError: Error, CustomStringConvertible, Equatable {
+    /// Two registrations of state `name` ask for different key or value types.
     case typeMismatch(name: String, existing: String, requested: String)
+    /// A key of a key group another subtask owns reached this one (a key selector that is not deterministic).
     case keyGroupNotOwned(keyGroup: Int, owned: KeyGroupRange)
 
+    /// What is wrong, and what to do.
     public var description: String {
         switch self {
         case let .typeMismatch(name, existing, requested):

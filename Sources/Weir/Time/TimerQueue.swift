@@ -33,6 +33,7 @@ import HeapModule
 
 /// The namespace of timers that belong to no window.
 public struct NoNamespace: Hashable, Codable, Sendable {
+    /// The namespace.
     @inlinable public init() {}
 }
 
@@ -69,7 +70,7 @@ public struct NoNamespace: Hashable, Codable, Sendable {
 
     @inlinable var count: Int { registered.value.count }
 
-    /// A copy of the registered.value timers (copy-on-write: O(1) on the task thread).
+    /// A copy of the registered timers (copy-on-write: O(1) on the task thread).
     @inlinable func snapshot(maxParallelism: Int) -> TimerQueueSnapshot<Key, Namespace> {
         TimerQueueSnapshot(timers: registered.value, maxParallelism: maxParallelism)
     }

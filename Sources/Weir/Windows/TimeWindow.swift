@@ -1,8 +1,11 @@
 /// A window of event time, `[start, end)` in milliseconds.
 public struct TimeWindow: Hashable, Codable, Sendable, CustomStringConvertible {
+    /// The first millisecond in the window.
     public var start: Int64
+    /// The first millisecond after the window (the end is exclusive).
     public var end: Int64
 
+    /// The window `[start, end)`.
     @inlinable
     public init(start: Int64, end: Int64) {
         self.start = start
@@ -22,5 +25,6 @@ public struct TimeWindow: Hashable, Codable, Sendable, CustomStringConvertible {
         TimeWindow(start: min(start, other.start), end: max(end, other.end))
     }
 
+    /// `[start, end)`.
     public var description: String { "[\(start), \(end))" }
 }

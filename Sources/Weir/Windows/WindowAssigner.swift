@@ -41,6 +41,7 @@ public struct WindowAssigner: Sendable, Hashable, CustomStringConvertible {
         return timestamp - (remainder < 0 ? remainder + size : remainder)
     }
 
+    /// The assigner and its sizes in milliseconds, e.g. `tumbling(1000 ms)`.
     public var description: String {
         switch kind {
         case let .tumbling(size, offset): return "tumbling(\(size) ms\(offset == 0 ? "" : ", offset \(offset) ms"))"

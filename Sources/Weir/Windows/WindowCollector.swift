@@ -9,5 +9,6 @@ public final class WindowCollector<Value: Sendable> {
         self.timestamp = timestamp
     }
 
+    /// Emits `value` downstream, at the window's max timestamp.
     @inlinable public func collect(_ value: Value) throws { try output.emit(value, timestamp: timestamp) }
 }

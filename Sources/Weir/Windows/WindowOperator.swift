@@ -20,7 +20,7 @@
         }
 
         /// The table position of a key's window: the key's key group, and a hash of the key's
-        /// stable hash and the window start (a key's windows.value of one assigner differ in their start).
+        /// stable hash and the window start (a key's windows of one assigner differ in their start).
         @inline(__always)
         @inlinable static func position(of key: KeyPosition, window: TimeWindow) -> KeyPosition {
             KeyPosition(hash: key.hash ^ (UInt64(bitPattern: window.start) &* 0x9e37_79b9_7f4a_7c15), keyGroup: key.keyGroup)
@@ -43,13 +43,21 @@
     @usableFromInline let merge: @Sendable (Accumulator, Accumulator) throws -> Accumulator
     @usableFromInline let emit: Emit
 
-    @usableFromInline let windows = TaskConfined<KeyedStateTable<WindowKey, Accumulator>?>(nil)
-    @usableFromInline let sessions = TaskConfined<KeyedStateTable<Key, [Session]>?>(nil)
+    /// What `open` sets and records change, in one allocation that only the task's thread touches.
+    @usableFromInline struct State {
+        /// The accumulators of tumbling and sliding windows (non-merging assigners).
+        @usableFromInline var windows: KeyedStateTable<WindowKey, Accumulator>?
+        /// Each key's live sessions (the merging assigner).
+        @usableFromInline var sessions: KeyedStateTable<Key, [Session]>?
+        @usableFromInline var watermark = Int64.min
+        @usableFromInline var maxParallelism = 0
+        @usableFromInline var lateOutput: Weir.Output<Input>?
+        @usableFromInline var metrics: OperatorMetrics?
+
+        @inlinable init() {}
+    }
+    @usableFromInline let state = TaskConfined(State())
     @usableFromInline let timers = TimerQueue<Key, TimeWindow>()
-    @usableFromInline let watermark = TaskConfined<Int64>(Int64.min)
-    @usableFromInline let maxParallelism = TaskConfined<Int>(0)
-    @usableFromInline let lateOutput = TaskConfined<Weir.Output<Input>?>(nil)
-    @usableFromInline let metrics = TaskConfined<OperatorMetrics?>(nil)
 
     @inlinable init(output: Weir.Output<Output>, keySelector: @escaping @Sendable (Input) -> Key, assigner: WindowAssigner,
          allowedLateness: Int64, lateTag: OutputTag<Input>?,
@@ -67,15 +75,15 @@
     }
 
     @inlinable func open(_ context: OperatorContext) throws {
-        maxParallelism.value = context.maxParallelism
-        metrics.value = context.metrics
-        lateOutput.value = lateTag.flatMap { context.sideOutput($0) }
+        state.value.maxParallelism = context.maxParallelism
+        state.value.metrics = context.metrics
+        state.value.lateOutput = lateTag.flatMap { context.sideOutput($0) }
         let store = context.keyedStateStore()
         try timers.restore(context.takeRestoredPart(Self.timersPart))
         if assigner.isMerging {
-            sessions.value = try store.table(named: "window-sessions.value", key: Key.self, value: [Session].self)
+            state.value.sessions = try store.table(named: "window-sessions", key: Key.self, value: [Session].self)
         } else {
-            windows.value = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
+            state.value.windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
         }
     }
 
@@ -94,7 +102,7 @@
     @inlinable func processRecord(_ value: Input, timestamp: Int64) throws {
         guard timestamp != StreamRecord<Input>.noTimestamp else { throw WindowError.missingTimestamp }
         let key = keySelector(value)
-        let position = KeyPosition(of: key, maxParallelism: maxParallelism.value)
+        let position = KeyPosition(of: key, maxParallelism: state.value.maxParallelism)
         var accepted = false
         switch assigner.kind {
         case let .tumbling(size, offset):
@@ -110,18 +118,18 @@
             accepted = try addToSession(TimeWindow(start: timestamp, end: timestamp + gap), key: key, position: position, value: value)
         }
         if !accepted {
-            metrics.value!.lateRecordsDropped.add()
-            try lateOutput.value?.emit(value, timestamp: timestamp)
+            state.value.metrics!.lateRecordsDropped.add()
+            try state.value.lateOutput?.emit(value, timestamp: timestamp)
         }
     }
 
     /// Adds `value` to a tumbling or sliding window; `false` if the window is past its lateness.
     @inlinable func addToWindow(_ window: TimeWindow, key: Key, position: KeyPosition, value: Input) throws -> Bool {
         let cleanup = cleanupTime(window)
-        if cleanup <= watermark.value { return false }
-        let fireNow = window.maxTimestamp <= watermark.value
+        if cleanup <= state.value.watermark { return false }
+        let fireNow = window.maxTimestamp <= state.value.watermark
         var created = false
-        let updated = try windows.value!.update(WindowKey(key: key, window: window), at: WindowKey.position(of: position, window: window)) { accumulator -> Accumulator? in
+        let updated = try state.value.windows!.update(WindowKey(key: key, window: window), at: WindowKey.position(of: position, window: window)) { accumulator -> Accumulator? in
             created = accumulator == nil
             try add(&accumulator, value)
             return fireNow ? accumulator : nil
@@ -138,7 +146,8 @@
         var merged = window
         var replaced: [TimeWindow] = []
         var late = false
-        let result = try sessions.value!.update(key, at: position) { stored -> Accumulator? in
+        let watermark = state.value.watermark
+        let result = try state.value.sessions!.update(key, at: position) { stored -> Accumulator? in
             var list = stored ?? []
             var accumulator: Accumulator?
             try add(&accumulator, value)
@@ -158,8 +167,8 @@
                     }
                 }
             }
-            // Live sessions.value are never past cleanup, so a late merged window merged with nothing.
-            if cleanupTime(merged) <= watermark.value {
+            // Live sessions are never past cleanup, so a late merged window merged with nothing.
+            if cleanupTime(merged) <= watermark {
                 late = true
                 return nil
             }
@@ -172,7 +181,7 @@
             timers.delete(Timer(timestamp: old.maxTimestamp, key: key, namespace: old))
             timers.delete(Timer(timestamp: cleanupTime(old), key: key, namespace: old))
         }
-        let fireNow = merged.maxTimestamp <= watermark.value
+        let fireNow = merged.maxTimestamp <= watermark
         if !fireNow { timers.register(Timer(timestamp: merged.maxTimestamp, key: key, namespace: merged)) }
         timers.register(Timer(timestamp: cleanupTime(merged), key: key, namespace: merged))
         if fireNow, let result { try emit(key, merged, result, output) }
@@ -180,7 +189,7 @@
     }
 
     @inlinable func processWatermark(_ watermark: Watermark) throws {
-        self.watermark.value = watermark.timestamp
+        state.value.watermark = watermark.timestamp
         while let timer = timers.popDue(at: watermark.timestamp) {
             try onTimer(timer)
         }
@@ -189,27 +198,27 @@
 
     @inlinable func onTimer(_ timer: Timer<Key, TimeWindow>) throws {
         let window = timer.namespace
-        let position = KeyPosition(of: timer.key, maxParallelism: maxParallelism.value)
+        let position = KeyPosition(of: timer.key, maxParallelism: state.value.maxParallelism)
         let fire = timer.timestamp == window.maxTimestamp
         let purge = timer.timestamp == cleanupTime(window)
         if assigner.isMerging {
-            guard let list = sessions.value!.get(timer.key, at: position),
+            guard let list = state.value.sessions!.get(timer.key, at: position),
                   let index = list.firstIndex(where: { $0.window == window }) else { return }
             if fire { try emit(timer.key, window, list[index].accumulator, output) }
             if purge {
                 var remaining = list
                 remaining.remove(at: index)
-                sessions.value!.set(remaining.isEmpty ? nil : remaining, for: timer.key, at: position)
+                state.value.sessions!.set(remaining.isEmpty ? nil : remaining, for: timer.key, at: position)
             }
         } else {
             let windowKey = WindowKey(key: timer.key, window: window)
             let windowPosition = WindowKey.position(of: position, window: window)
-            if fire, let accumulator = windows.value!.get(windowKey, at: windowPosition) {
+            if fire, let accumulator = state.value.windows!.get(windowKey, at: windowPosition) {
                 try emit(timer.key, window, accumulator, output)
             }
-            if purge { windows.value!.set(nil, for: windowKey, at: windowPosition) }
+            if purge { state.value.windows!.set(nil, for: windowKey, at: windowPosition) }
         }
     }
 
-    deinit { windows.release(); sessions.release(); watermark.release(); maxParallelism.release(); lateOutput.release(); metrics.release() }
+    deinit { state.release() }
 }

@@ -2,6 +2,7 @@
 /// broker (reconnecting with backoff when one is gone), knows partition leaders from
 /// metadata and refreshes them when a broker says it is not the leader.
 public actor KafkaClient {
+    /// The settings every connection of the client uses.
     public let configuration: KafkaClientConfiguration
     private let bootstrap: [BrokerAddress]
     /// By "host:port".
@@ -9,6 +10,7 @@ public actor KafkaClient {
     private var brokers: [Int32: BrokerAddress] = [:]
     private var leaders: [TopicPartition: Int32] = [:]
 
+    /// A client that learns the cluster from the `bootstrap` brokers; it connects on first use.
     public init(bootstrap: [BrokerAddress], configuration: KafkaClientConfiguration = KafkaClientConfiguration()) {
         precondition(!bootstrap.isEmpty, "give at least one bootstrap broker")
         self.bootstrap = bootstrap
@@ -26,7 +28,7 @@ public actor KafkaClient {
 
     /// The connection to `broker`, made (again) if there is none or it closed. Connecting
     /// retries with exponential backoff (`connectAttempts`, from `connectBackoff`).
-    public func connection(to broker: BrokerAddress) async throws -> BrokerConnection {
+    package func connection(to broker: BrokerAddress) async throws -> BrokerConnection {
         let key = "\(broker.host):\(broker.port)"
         if let existing = connections[key], existing.isActive { return existing }
         var backoff = configuration.connectBackoff
@@ -50,7 +52,7 @@ public actor KafkaClient {
     }
 
     /// A connection to any broker: a known one, else the bootstrap brokers in turn.
-    public func anyConnection() async throws -> BrokerConnection {
+    package func anyConnection() async throws -> BrokerConnection {
         if let open = connections.values.first(where: \.isActive) { return open }
         var lastError: (any Error)?
         for broker in Array(brokers.values) + bootstrap {
@@ -61,7 +63,7 @@ public actor KafkaClient {
 
     /// Sends `request` to `broker`; a connection that closes or times out is dropped so that
     /// the next request reconnects.
-    public func send<Request: KafkaRequest>(_ request: Request, to broker: BrokerAddress, timeout: Duration? = nil) async throws -> Request.Response {
+    package func send<Request: KafkaRequest>(_ request: Request, to broker: BrokerAddress, timeout: Duration? = nil) async throws -> Request.Response {
         let connection = try await connection(to: broker)
         do {
             return try await connection.send(request, timeout: timeout ?? configuration.requestTimeout)
@@ -78,7 +80,7 @@ public actor KafkaClient {
 
     /// Asks for `topics` (nil: all) and remembers brokers and leaders.
     @discardableResult
-    public func refreshMetadata(topics: [String]?) async throws -> MetadataRequest.Response {
+    package func refreshMetadata(topics: [String]?) async throws -> MetadataRequest.Response {
         let connection = try await anyConnection()
         let metadata = try await send(MetadataRequest(topics: topics), to: connection.broker)
         for broker in metadata.brokers { brokers[broker.nodeID] = broker.address }
@@ -91,7 +93,7 @@ public actor KafkaClient {
     }
 
     /// The leader of a partition, from metadata (asked for when not known).
-    public func leader(of topic: String, partition: Int32) async throws -> BrokerAddress {
+    package func leader(of topic: String, partition: Int32) async throws -> BrokerAddress {
         let key = TopicPartition(topic: topic, partition: partition)
         if let id = leaders[key], let broker = brokers[id] { return broker }
         let metadata = try await refreshMetadata(topics: [topic])
@@ -105,12 +107,12 @@ public actor KafkaClient {
     }
 
     /// Forgets a partition's leader after a broker said it is not (or no longer) the leader.
-    public func forgetLeader(of topic: String, partition: Int32) {
+    package func forgetLeader(of topic: String, partition: Int32) {
         leaders[.init(topic: topic, partition: partition)] = nil
     }
 
     /// The coordinator of a consumer group or transactional id.
-    public func coordinator(of key: String, type: FindCoordinatorRequest.KeyType) async throws -> BrokerAddress {
+    package func coordinator(of key: String, type: FindCoordinatorRequest.KeyType) async throws -> BrokerAddress {
         let connection = try await anyConnection()
         let found = try await send(FindCoordinatorRequest(key: key, keyType: type), to: connection.broker)
         guard found.errorCode == .none else {
@@ -137,7 +139,7 @@ public actor KafkaClient {
     /// A leader that moved is looked up again and the batch retried (`leaderRetries` times);
     /// idempotent and transactional batches keep their sequence numbers, so the broker drops
     /// a duplicate of a batch it already has.
-    public func produce(_ batch: RecordBatch, topic: String, partition: Int32, transactionalID: String? = nil, acks: ProduceRequest.Acks = .all) async throws -> Int64 {
+    package func produce(_ batch: RecordBatch, topic: String, partition: Int32, transactionalID: String? = nil, acks: ProduceRequest.Acks = .all) async throws -> Int64 {
         let request = try ProduceRequest(data: [.init(topic: topic, partition: partition, batch: batch)], acks: acks, transactionalID: transactionalID)
         var attempt = 0
         while true {
@@ -158,7 +160,7 @@ public actor KafkaClient {
     }
 
     /// One fetch from a partition's leader.
-    public func fetch(topic: String, partition: Int32, offset: Int64, isolationLevel: FetchRequest.IsolationLevel = .readCommitted,
+    package func fetch(topic: String, partition: Int32, offset: Int64, isolationLevel: FetchRequest.IsolationLevel = .readCommitted,
                       maxWait: Duration = .milliseconds(500), maxBytes: Int32 = 1 << 20) async throws -> FetchRequest.PartitionData {
         let leader = try await leader(of: topic, partition: partition)
         let request = FetchRequest(partitions: [.init(topic: topic, partition: partition, offset: offset, maxBytes: maxBytes)], isolationLevel: isolationLevel, maxWait: maxWait)
@@ -172,7 +174,7 @@ public actor KafkaClient {
     }
 
     /// The earliest, latest or first-at-timestamp offset of a partition.
-    public func offset(of topic: String, partition: Int32, at position: ListOffsetsRequest.Position,
+    package func offset(of topic: String, partition: Int32, at position: ListOffsetsRequest.Position,
                        isolationLevel: FetchRequest.IsolationLevel = .readCommitted) async throws -> Int64 {
         let leader = try await leader(of: topic, partition: partition)
         let results = try await send(ListOffsetsRequest(queries: [.init(topic: topic, partition: partition, position: position)], isolationLevel: isolationLevel), to: leader)
@@ -185,7 +187,7 @@ public actor KafkaClient {
 
     /// Stores positions for `groupID` at its coordinator (for monitoring; Weir's checkpoints
     /// hold the positions that count).
-    public func commitOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
+    package func commitOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
         let coordinator = try await coordinator(of: groupID, type: .group)
         let results = try await send(OffsetCommitRequest(groupID: groupID, offsets: offsets), to: coordinator)
         for result in results where result.errorCode != .none {

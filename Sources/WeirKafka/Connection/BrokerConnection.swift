@@ -5,13 +5,13 @@ import NIOPosix
 /// One TCP connection to one broker. Requests may be pipelined; the broker answers them in
 /// order and correlation ids pair them. Every request has a timeout, after which the
 /// connection is closed (its state is unknown) and the caller reconnects.
-public final class BrokerConnection: Sendable {
-    public let broker: BrokerAddress
+package final class BrokerConnection: Sendable {
+    package let broker: BrokerAddress
     private let channel: any Channel
     private let clientID: String
     private let correlationIDs = NIOLockedValueBox<Int32>(0)
     /// The versions the broker supports, from ApiVersions at connect.
-    public let brokerVersions: [APIKey: ClosedRange<Int16>]
+    package let brokerVersions: [APIKey: ClosedRange<Int16>]
 
     private init(broker: BrokerAddress, channel: any Channel, clientID: String, brokerVersions: [APIKey: ClosedRange<Int16>]) {
         self.broker = broker
@@ -21,7 +21,7 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Connects and negotiates versions (ApiVersions).
-    public static func connect(to broker: BrokerAddress, configuration: KafkaClientConfiguration) async throws -> BrokerConnection {
+    package static func connect(to broker: BrokerAddress, configuration: KafkaClientConfiguration) async throws -> BrokerConnection {
         let maxResponseSize = configuration.maxResponseSize
         let bootstrap = ClientBootstrap(group: configuration.eventLoopGroup)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
@@ -48,14 +48,14 @@ public final class BrokerConnection: Sendable {
         }
     }
 
-    public var isActive: Bool { channel.isActive }
+    package var isActive: Bool { channel.isActive }
 
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 
     /// The highest version of `Request` both sides speak.
-    public func version<Request: KafkaRequest>(of _: Request.Type) throws -> Int16 {
+    package func version<Request: KafkaRequest>(of _: Request.Type) throws -> Int16 {
         guard let supported = brokerVersions[Request.api], supported.overlaps(Request.versions) else {
             throw KafkaError.noCommonVersion(api: Request.api, broker: broker, brokerVersions: brokerVersions[Request.api], clientVersions: Request.versions)
         }
@@ -63,7 +63,7 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Sends `request` at the highest common version and waits for its response.
-    public func send<Request: KafkaRequest>(_ request: Request, timeout: Duration) async throws -> Request.Response {
+    package func send<Request: KafkaRequest>(_ request: Request, timeout: Duration) async throws -> Request.Response {
         try await send(request, version: try version(of: Request.self), timeout: timeout)
     }
 

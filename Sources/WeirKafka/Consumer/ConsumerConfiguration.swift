@@ -2,7 +2,7 @@
 public struct ConsumerConfiguration: Sendable {
     /// `.readCommitted` (the default) delivers only records of committed transactions, in
     /// offset order, and a transaction's records only after its commit marker.
-    public var isolationLevel: FetchRequest.IsolationLevel = .readCommitted
+    public var isolationLevel: KafkaIsolationLevel = .readCommitted
     /// How long a broker may hold a fetch when it has no new data; also how long a partition
     /// waits before it is fetched again while its next records wait for a transaction marker.
     public var maxWait: Duration = .milliseconds(500)
@@ -15,11 +15,14 @@ public struct ConsumerConfiguration: Sendable {
     public var partitionMaxBytesLimit: Int32 = 32 << 20
     /// Bytes asked for per fetch request (all partitions of one broker).
     public var fetchMaxBytes: Int32 = 50 << 20
+    /// What to do when a partition's position is no longer in the log (retention deleted it). Default: fail.
     public var offsetReset: OffsetResetPolicy = .fail
     /// Consecutive failed fetches from one broker (connection lost, timed out, leader moved)
     /// before the consumer gives up, waiting `retryBackoff`, then twice as long, and so on.
     public var fetchRetries: Int = 5
+    /// The wait after the first failed fetch from a broker (doubled after each further one).
     public var retryBackoff: Duration = .milliseconds(200)
 
+    /// The defaults.
     public init() {}
 }

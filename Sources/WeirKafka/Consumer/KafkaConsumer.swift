@@ -7,13 +7,15 @@ import NIOCore
 /// Each ``poll()`` sends one fetch to each leader of the ready partitions, in parallel, and
 /// returns what they delivered, so a poll holds at most ``ConsumerConfiguration/partitionMaxBytes``
 /// per partition (and a first batch larger than that). Under read_committed the records go
-/// through ``ReadCommittedFilter``: only committed transactions, in offset order, each after
+/// through a read_committed filter: only committed transactions, in offset order, each after
 /// its commit marker. A partition whose next records wait for a marker is paused for
 /// ``ConsumerConfiguration/maxWait`` rather than fetched again at once; when a transaction
 /// fills a whole fetch without its marker, that partition's fetch size doubles (up to
 /// ``ConsumerConfiguration/partitionMaxBytesLimit``).
 public struct KafkaConsumer: Sendable {
+    /// The client the consumer fetches through.
     public let client: KafkaClient
+    /// How the consumer fetches.
     public let configuration: ConsumerConfiguration
     /// In assignment order, so fetches list partitions the same way every time.
     private var order: [TopicPartition] = []
@@ -23,6 +25,7 @@ public struct KafkaConsumer: Sendable {
     /// Assigned partitions not fetched until resumed (their reader has enough of them).
     public private(set) var paused: Set<TopicPartition> = []
 
+    /// A consumer with no partitions assigned yet.
     public init(client: KafkaClient, configuration: ConsumerConfiguration = ConsumerConfiguration()) {
         self.client = client
         self.configuration = configuration
@@ -47,6 +50,7 @@ public struct KafkaConsumer: Sendable {
         paused.subtract(partitions)
     }
 
+    /// The assigned partitions, in the order they were assigned.
     public var assignment: [TopicPartition] { order }
 
     /// The offset of the next record each partition delivers: what to store to resume exactly here.
@@ -63,6 +67,7 @@ public struct KafkaConsumer: Sendable {
     /// Stops fetching `partitions` (they stay assigned, their positions kept) until resumed.
     public mutating func pause(_ partitions: some Sequence<TopicPartition>) { paused.formUnion(partitions) }
 
+    /// Fetches paused `partitions` again.
     public mutating func resume(_ partitions: some Sequence<TopicPartition>) { paused.subtract(partitions) }
 
     /// Moves a partition's position (it must be assigned).
@@ -95,7 +100,7 @@ public struct KafkaConsumer: Sendable {
     /// there (read_uncommitted, so that it is near the end on every broker) and reads the
     /// partition's marks from the response. (With no wait at all, Tansu leaves the partition
     /// out of its answer; it is asked again, up to five times, waiting longer each time.)
-    public static func end(of partition: TopicPartition, client: KafkaClient, isolationLevel: FetchRequest.IsolationLevel) async throws -> Int64 {
+    public static func end(of partition: TopicPartition, client: KafkaClient, isolationLevel: KafkaIsolationLevel) async throws -> Int64 {
         let listed = try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: .readUncommitted)
         var wait = Duration.milliseconds(100)
         for attempt in 1...5 {

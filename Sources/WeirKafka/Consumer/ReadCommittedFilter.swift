@@ -14,15 +14,15 @@ import DequeModule
 ///   drops it;
 /// - records are delivered in offset order, so nothing after a waiting batch is delivered
 ///   either, and the next fetch starts at the first waiting batch (``Result/nextOffset``).
-public struct ReadCommittedFilter: Sendable {
-    public struct Result: Sendable {
+package struct ReadCommittedFilter: Sendable {
+    package struct Result: Sendable {
         /// The deliverable data records, in offset order.
-        public var records: [KafkaRecord]
+        package var records: [KafkaRecord]
         /// Where the next fetch starts: after everything decided, at the first batch whose
         /// transaction has no marker yet.
-        public var nextOffset: Int64
+        package var nextOffset: Int64
         /// Whether batches are held for a marker that was not in this fetch.
-        public var isWaitingForMarker: Bool
+        package var isWaitingForMarker: Bool
     }
 
     private struct Held {
@@ -31,7 +31,7 @@ public struct ReadCommittedFilter: Sendable {
     }
 
     /// Filters `batches` (one partition's, in offset order, as fetched from `fetchOffset`).
-    public static func filter(_ batches: [RecordBatch], abortedTransactions: [FetchRequest.AbortedTransaction], fetchOffset: Int64) throws -> Result {
+    package static func filter(_ batches: [RecordBatch], abortedTransactions: [FetchRequest.AbortedTransaction], fetchOffset: Int64) throws -> Result {
         var listed = abortedTransactions.sorted { $0.firstOffset < $1.firstOffset }[...]
         var abortedProducers: Set<Int64> = []
         // Decided batches leave from the front as soon as nothing undecided is before them.

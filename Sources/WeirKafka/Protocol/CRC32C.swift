@@ -2,7 +2,7 @@
 ///
 /// Table-driven, eight bytes at a time ("slicing-by-8"): a record batch is checksummed once
 /// when produced and once when fetched, so this is on the record path.
-public struct CRC32C: Sendable {
+package struct CRC32C: Sendable {
     private static let tables: [[UInt32]] = {
         let polynomial: UInt32 = 0x82F6_3B78  // reflected Castagnoli polynomial
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
@@ -22,9 +22,9 @@ public struct CRC32C: Sendable {
 
     private var state: UInt32 = 0xFFFF_FFFF
 
-    public init() {}
+    package init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         let tables = Self.tables
         var crc = state
         var index = 0
@@ -45,15 +45,15 @@ public struct CRC32C: Sendable {
         state = crc
     }
 
-    public var value: UInt32 { state ^ 0xFFFF_FFFF }
+    package var value: UInt32 { state ^ 0xFFFF_FFFF }
 
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc = CRC32C()
         crc.update(bytes)
         return crc.value
     }
 
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         Array(bytes).withUnsafeBytes { checksum($0) }
     }
 }

@@ -1,9 +1,11 @@
 /// What went wrong talking to Kafka, naming the broker, the request and, where there is one,
 /// the topic and partition.
 public enum KafkaError: Error, Sendable, CustomStringConvertible {
+    /// No connection to `broker` after the configured attempts.
     case connectionFailed(broker: BrokerAddress, reason: String)
     /// The connection closed with requests in flight: the broker may or may not have acted on them.
     case connectionClosed(broker: BrokerAddress, api: APIKey)
+    /// No response to an `api` request within the request timeout.
     case timedOut(broker: BrokerAddress, api: APIKey, after: Duration)
     /// The broker answered with an error code.
     case broker(KafkaErrorCode, api: APIKey, broker: BrokerAddress, topic: String? = nil, partition: Int32? = nil, message: String? = nil)
@@ -12,6 +14,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case fenced(transactionalID: String, producerEpoch: Int16, code: KafkaErrorCode, api: APIKey)
     /// Neither side has a version of `api` the other speaks.
     case noCommonVersion(api: APIKey, broker: BrokerAddress, brokerVersions: ClosedRange<Int16>?, clientVersions: ClosedRange<Int16>)
+    /// A response that does not follow the protocol.
     case protocolViolation(broker: BrokerAddress, api: APIKey, KafkaProtocolError)
     /// The records at `offset` did not fit in the largest fetch the consumer may make
     /// (``ConsumerConfiguration/partitionMaxBytesLimit``) together with what decides them (a
@@ -20,6 +23,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     /// A response bigger than the client accepts (``KafkaClientConfiguration/maxResponseSize``).
     case responseTooLarge(broker: BrokerAddress, size: Int, limit: Int)
 
+    /// The broker, the request and what went wrong.
     public var description: String {
         switch self {
         case .connectionFailed(let broker, let reason): "cannot connect to Kafka broker \(broker): \(reason)"
@@ -45,11 +49,14 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
 
 /// A broker's host and port.
 public struct BrokerAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The broker's host name or IP address.
     public var host: String
+    /// The broker's port.
     public var port: Int
     /// The broker's node id, once metadata named it.
     public var nodeID: Int32?
 
+    /// A broker at `host:port`.
     public init(host: String, port: Int, nodeID: Int32? = nil) {
         self.host = host
         self.port = port
@@ -64,5 +71,6 @@ public struct BrokerAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(text[..<colon]), port: port)
     }
 
+    /// `host:port`, and the node id once known.
     public var description: String { "\(host):\(port)" + (nodeID.map { " (node \($0))" } ?? "") }
 }

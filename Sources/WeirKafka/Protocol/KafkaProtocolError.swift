@@ -2,15 +2,18 @@
 public enum KafkaProtocolError: Error, Hashable, CustomStringConvertible {
     /// The buffer ended inside `what`.
     case truncated(String)
+    /// A field whose value the protocol does not allow.
     case malformed(String)
     /// A record batch whose CRC-32C does not match its bytes: corrupted in transit or on disk.
     case checksumMismatch(baseOffset: Int64, stored: UInt32, computed: UInt32)
     /// Batches older than the v2 format (Kafka < 0.11) carry no producer ids or headers.
     case unsupportedMagic(Int8, baseOffset: Int64)
+    /// A batch compressed with a codec this client does not decode (snappy, lz4, zstd).
     case unsupportedCompression(CompressionCodec, baseOffset: Int64)
     /// A gzip batch, in a build of WeirKafka without zlib (the package trait `Gzip` off).
     case compressionNotBuilt(CompressionCodec, baseOffset: Int64)
 
+    /// What is wrong, and where.
     public var description: String {
         switch self {
         case .truncated(let what): "the Kafka message ended inside \(what)"

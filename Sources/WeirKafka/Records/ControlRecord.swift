@@ -5,22 +5,22 @@ import NIOCore
 ///
 /// A control batch holds one control record: key = version (int16) + type (int16: 0 abort,
 /// 1 commit); value = version (int16) + coordinator epoch (int32).
-public struct ControlRecord: Sendable, Hashable {
-    public enum Kind: Int16, Sendable, Hashable {
+package struct ControlRecord: Sendable, Hashable {
+    package enum Kind: Int16, Sendable, Hashable {
         case abort = 0
         case commit = 1
     }
 
-    public var kind: Kind
-    public var coordinatorEpoch: Int32
+    package var kind: Kind
+    package var coordinatorEpoch: Int32
 
-    public init(kind: Kind, coordinatorEpoch: Int32 = 0) {
+    package init(kind: Kind, coordinatorEpoch: Int32 = 0) {
         self.kind = kind
         self.coordinatorEpoch = coordinatorEpoch
     }
 
     /// Reads the marker of a record from a control batch.
-    public init(_ record: KafkaRecord) throws {
+    package init(_ record: KafkaRecord) throws {
         guard var key = record.key else { throw KafkaProtocolError.malformed("control record without a key at offset \(record.offset)") }
         _ = try key.readKafka("control record key version", as: Int16.self)
         let type: Int16 = try key.readKafka("control record type")
@@ -38,7 +38,7 @@ public struct ControlRecord: Sendable, Hashable {
     }
 
     /// The record that carries this marker (for tests and tools that write logs).
-    public func record(offset: Int64 = 0, timestamp: Int64) -> KafkaRecord {
+    package func record(offset: Int64 = 0, timestamp: Int64) -> KafkaRecord {
         var key = ByteBuffer()
         key.writeInteger(Int16(0))
         key.writeInteger(kind.rawValue)

@@ -11,31 +11,31 @@ import NIOCore
 /// uint32 (CRC-32C of everything after it), attributes int16, lastOffsetDelta int32,
 /// baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
 /// baseSequence int32, record count int32, records.
-public struct RecordBatch: Sendable, Hashable {
-    public enum TimestampType: Sendable, Hashable {
+package struct RecordBatch: Sendable, Hashable {
+    package enum TimestampType: Sendable, Hashable {
         /// The producer's timestamps.
         case createTime
         /// The broker's append time, the batch's `maxTimestamp` for every record.
         case logAppendTime
     }
 
-    public var baseOffset: Int64
-    public var partitionLeaderEpoch: Int32
-    public var compression: CompressionCodec
-    public var timestampType: TimestampType
+    package var baseOffset: Int64
+    package var partitionLeaderEpoch: Int32
+    package var compression: CompressionCodec
+    package var timestampType: TimestampType
     /// Written by a transactional producer: invisible to read_committed consumers until the
     /// producer's commit marker follows.
-    public var isTransactional: Bool
+    package var isTransactional: Bool
     /// Holds a ``ControlRecord`` (commit or abort marker), not user data.
-    public var isControl: Bool
-    public var lastOffsetDelta: Int32
-    public var baseTimestamp: Int64
-    public var maxTimestamp: Int64
-    public var producerID: Int64
-    public var producerEpoch: Int16
-    public var baseSequence: Int32
+    package var isControl: Bool
+    package var lastOffsetDelta: Int32
+    package var baseTimestamp: Int64
+    package var maxTimestamp: Int64
+    package var producerID: Int64
+    package var producerEpoch: Int16
+    package var baseSequence: Int32
     /// With absolute offsets and timestamps.
-    public var records: [KafkaRecord]
+    package var records: [KafkaRecord]
 
     static let headerSize = 61
     /// The most a compressed batch may expand to (no unbounded buffers): brokers cap a batch
@@ -45,7 +45,7 @@ public struct RecordBatch: Sendable, Hashable {
 
     /// A batch to produce: offsets are assigned by the broker, so the records' offsets are
     /// ignored and numbered from 0.
-    public init(records: [KafkaRecord], producerID: Int64 = -1, producerEpoch: Int16 = -1, baseSequence: Int32 = -1,
+    package init(records: [KafkaRecord], producerID: Int64 = -1, producerEpoch: Int16 = -1, baseSequence: Int32 = -1,
                 isTransactional: Bool = false, isControl: Bool = false, compression: CompressionCodec = .none) {
         precondition(!records.isEmpty, "a record batch holds at least one record")
         self.baseOffset = 0
@@ -69,12 +69,12 @@ public struct RecordBatch: Sendable, Hashable {
 
     /// The offset of the batch's last record (records may have been removed by compaction;
     /// the next batch starts after this).
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
+    package var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
 
     // MARK: Encoding
 
     /// Appends the batch in wire format; the CRC is computed over the written bytes.
-    public func write(to buffer: inout ByteBuffer) throws {
+    package func write(to buffer: inout ByteBuffer) throws {
         guard compression == .none || compression == .gzip else { throw KafkaProtocolError.unsupportedCompression(compression, baseOffset: baseOffset) }
         let start = buffer.writerIndex
         buffer.writeInteger(baseOffset)
@@ -161,7 +161,7 @@ public struct RecordBatch: Sendable, Hashable {
 
     /// Reads the batches of a fetch response's record set. A fetch may end inside a batch (the
     /// broker cuts at the byte limit): that trailing part is left unread, not an error.
-    public static func readAll(from buffer: inout ByteBuffer) throws -> [RecordBatch] {
+    package static func readAll(from buffer: inout ByteBuffer) throws -> [RecordBatch] {
         var batches: [RecordBatch] = []
         while buffer.readableBytes >= 12,
               let length = buffer.getInteger(at: buffer.readerIndex + 8, as: Int32.self),
@@ -176,7 +176,7 @@ public struct RecordBatch: Sendable, Hashable {
     }
 
     /// Reads one whole batch (`buffer` holds exactly its bytes).
-    public init(reading buffer: inout ByteBuffer) throws {
+    package init(reading buffer: inout ByteBuffer) throws {
         baseOffset = try buffer.readKafka("baseOffset")
         let length: Int32 = try buffer.readKafka("batchLength")
         guard buffer.readableBytes >= Int(length) else { throw KafkaProtocolError.truncated("record batch at offset \(baseOffset)") }

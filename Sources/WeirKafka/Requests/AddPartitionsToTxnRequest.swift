@@ -2,37 +2,37 @@ import NIOCore
 
 /// Registers partitions with the open transaction before the first write to them, so that the
 /// coordinator writes its commit or abort marker there (versions 0–2).
-public struct AddPartitionsToTxnRequest: KafkaRequest {
-    public struct PartitionResult: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var errorCode: KafkaErrorCode
+package struct AddPartitionsToTxnRequest: KafkaRequest {
+    package struct PartitionResult: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var errorCode: KafkaErrorCode
     }
 
-    public static let api = APIKey.addPartitionsToTxn
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.addPartitionsToTxn
+    package static let versions: ClosedRange<Int16> = 0...2
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var transactionalID: String
-    public var producerID: Int64
-    public var producerEpoch: Int16
-    public var partitions: [TopicPartition]
+    package var transactionalID: String
+    package var producerID: Int64
+    package var producerEpoch: Int16
+    package var partitions: [TopicPartition]
 
-    public init(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: [TopicPartition]) {
+    package init(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: [TopicPartition]) {
         self.transactionalID = transactionalID
         self.producerID = producerID
         self.producerEpoch = producerEpoch
         self.partitions = partitions
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(transactionalID)
         buffer.writeInteger(producerID)
         buffer.writeInteger(producerEpoch)
         buffer.writeGroupedByTopic(partitions, topic: \.topic) { buffer, partition in buffer.writeInteger(partition.partition) }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         var results: [PartitionResult] = []
         for _ in 0..<(try buffer.readArrayCount("results")) {

@@ -1,27 +1,27 @@
 import NIOCore
 
 /// Which versions of which requests the broker speaks (sent first on every connection).
-public struct ApiVersionsRequest: KafkaRequest {
-    public struct Response: Sendable {
-        public var errorCode: KafkaErrorCode
+package struct ApiVersionsRequest: KafkaRequest {
+    package struct Response: Sendable {
+        package var errorCode: KafkaErrorCode
         /// Only the requests this client knows.
-        public var versions: [APIKey: ClosedRange<Int16>]
+        package var versions: [APIKey: ClosedRange<Int16>]
     }
 
-    public static let api = APIKey.apiVersions
-    public static let versions: ClosedRange<Int16> = 0...3
-    public static let firstFlexibleVersion: Int16? = 3
+    package static let api = APIKey.apiVersions
+    package static let versions: ClosedRange<Int16> = 0...3
+    package static let firstFlexibleVersion: Int16? = 3
 
-    public init() {}
+    package init() {}
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         guard version >= 3 else { return }
         buffer.writeCompactString("weir")  // client_software_name
         buffer.writeCompactString("0.1")  // client_software_version
         buffer.writeEmptyTaggedFields()
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         let errorCode = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
         // An UNSUPPORTED_VERSION answer is always in v0, whatever was asked.
         let flexible = version >= 3 && errorCode != .unsupportedVersion

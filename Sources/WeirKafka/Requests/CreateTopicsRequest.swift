@@ -1,14 +1,14 @@
 import NIOCore
 
 /// Creates topics (for tests and tooling; versions 2–4, before the flexible encoding).
-public struct CreateTopicsRequest: KafkaRequest {
-    public struct Topic: Sendable, Hashable {
-        public var name: String
-        public var partitions: Int32
-        public var replicationFactor: Int16
-        public var configs: [String: String]
+package struct CreateTopicsRequest: KafkaRequest {
+    package struct Topic: Sendable, Hashable {
+        package var name: String
+        package var partitions: Int32
+        package var replicationFactor: Int16
+        package var configs: [String: String]
 
-        public init(name: String, partitions: Int32, replicationFactor: Int16 = 1, configs: [String: String] = [:]) {
+        package init(name: String, partitions: Int32, replicationFactor: Int16 = 1, configs: [String: String] = [:]) {
             self.name = name
             self.partitions = partitions
             self.replicationFactor = replicationFactor
@@ -16,25 +16,25 @@ public struct CreateTopicsRequest: KafkaRequest {
         }
     }
 
-    public struct Result: Sendable, Hashable {
-        public var name: String
-        public var errorCode: KafkaErrorCode
-        public var message: String?
+    package struct Result: Sendable, Hashable {
+        package var name: String
+        package var errorCode: KafkaErrorCode
+        package var message: String?
     }
 
-    public static let api = APIKey.createTopics
-    public static let versions: ClosedRange<Int16> = 2...4
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.createTopics
+    package static let versions: ClosedRange<Int16> = 2...4
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var topics: [Topic]
-    public var timeout: Duration
+    package var topics: [Topic]
+    package var timeout: Duration
 
-    public init(topics: [Topic], timeout: Duration = .seconds(30)) {
+    package init(topics: [Topic], timeout: Duration = .seconds(30)) {
         self.topics = topics
         self.timeout = timeout
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeInteger(Int32(topics.count))
         for topic in topics {
             buffer.writeKafkaString(topic.name)
@@ -51,7 +51,7 @@ public struct CreateTopicsRequest: KafkaRequest {
         buffer.writeInteger(UInt8(0))  // validate_only
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [Result] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [Result] {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         var results: [Result] = []
         for _ in 0..<(try buffer.readArrayCount("topics")) {

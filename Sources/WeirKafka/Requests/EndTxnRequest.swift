@@ -4,31 +4,31 @@ import NIOCore
 /// Any connection may send it with the transactional id, producer id and epoch — the
 /// capability that lets a restarted job finish a transaction its previous run pre-committed
 /// (versions 0–2).
-public struct EndTxnRequest: KafkaRequest {
-    public static let api = APIKey.endTxn
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = nil
+package struct EndTxnRequest: KafkaRequest {
+    package static let api = APIKey.endTxn
+    package static let versions: ClosedRange<Int16> = 0...2
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var transactionalID: String
-    public var producerID: Int64
-    public var producerEpoch: Int16
-    public var commit: Bool
+    package var transactionalID: String
+    package var producerID: Int64
+    package var producerEpoch: Int16
+    package var commit: Bool
 
-    public init(transactionalID: String, producerID: Int64, producerEpoch: Int16, commit: Bool) {
+    package init(transactionalID: String, producerID: Int64, producerEpoch: Int16, commit: Bool) {
         self.transactionalID = transactionalID
         self.producerID = producerID
         self.producerEpoch = producerEpoch
         self.commit = commit
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(transactionalID)
         buffer.writeInteger(producerID)
         buffer.writeInteger(producerEpoch)
         buffer.writeInteger(UInt8(commit ? 1 : 0))
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> KafkaErrorCode {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> KafkaErrorCode {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         return KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
     }

@@ -3,21 +3,16 @@ import NIOCore
 /// Reads record batches from partition leaders (versions 4–11: isolation level and the
 /// aborted-transactions list, before the flexible encoding). No fetch sessions: every request
 /// names its partitions (session id 0, epoch -1).
-public struct FetchRequest: KafkaRequest {
-    public enum IsolationLevel: Int8, Sendable {
-        /// Everything up to the high watermark, open and aborted transactions included.
-        case readUncommitted = 0
-        /// Up to the last stable offset; the client filters aborted transactions.
-        case readCommitted = 1
-    }
+package struct FetchRequest: KafkaRequest {
+    package typealias IsolationLevel = KafkaIsolationLevel
 
-    public struct PartitionFetch: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var offset: Int64
-        public var maxBytes: Int32
+    package struct PartitionFetch: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var offset: Int64
+        package var maxBytes: Int32
 
-        public init(topic: String, partition: Int32, offset: Int64, maxBytes: Int32 = 1 << 20) {
+        package init(topic: String, partition: Int32, offset: Int64, maxBytes: Int32 = 1 << 20) {
             self.topic = topic
             self.partition = partition
             self.offset = offset
@@ -25,35 +20,35 @@ public struct FetchRequest: KafkaRequest {
         }
     }
 
-    public struct AbortedTransaction: Sendable, Hashable {
-        public var producerID: Int64
-        public var firstOffset: Int64
+    package struct AbortedTransaction: Sendable, Hashable {
+        package var producerID: Int64
+        package var firstOffset: Int64
     }
 
-    public struct PartitionData: Sendable {
-        public var topic: String
-        public var partition: Int32
-        public var errorCode: KafkaErrorCode
-        public var highWatermark: Int64
-        public var lastStableOffset: Int64
-        public var logStartOffset: Int64
+    package struct PartitionData: Sendable {
+        package var topic: String
+        package var partition: Int32
+        package var errorCode: KafkaErrorCode
+        package var highWatermark: Int64
+        package var lastStableOffset: Int64
+        package var logStartOffset: Int64
         /// What the broker says was aborted in the fetched range; some brokers leave it empty
         /// and only the abort markers in the log tell.
-        public var abortedTransactions: [AbortedTransaction]
-        public var records: ByteBuffer
+        package var abortedTransactions: [AbortedTransaction]
+        package var records: ByteBuffer
     }
 
-    public static let api = APIKey.fetch
-    public static let versions: ClosedRange<Int16> = 4...11
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.fetch
+    package static let versions: ClosedRange<Int16> = 4...11
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var partitions: [PartitionFetch]
-    public var isolationLevel: IsolationLevel
-    public var maxWait: Duration
-    public var minBytes: Int32
-    public var maxBytes: Int32
+    package var partitions: [PartitionFetch]
+    package var isolationLevel: IsolationLevel
+    package var maxWait: Duration
+    package var minBytes: Int32
+    package var maxBytes: Int32
 
-    public init(partitions: [PartitionFetch], isolationLevel: IsolationLevel = .readCommitted, maxWait: Duration = .milliseconds(500),
+    package init(partitions: [PartitionFetch], isolationLevel: IsolationLevel = .readCommitted, maxWait: Duration = .milliseconds(500),
                 minBytes: Int32 = 1, maxBytes: Int32 = 50 << 20) {
         self.partitions = partitions
         self.isolationLevel = isolationLevel
@@ -62,7 +57,7 @@ public struct FetchRequest: KafkaRequest {
         self.maxBytes = maxBytes
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeInteger(Int32(-1))  // replica_id: a consumer
         buffer.writeInteger(Int32(clamping: maxWait.wholeMilliseconds))
         buffer.writeInteger(minBytes)
@@ -83,7 +78,7 @@ public struct FetchRequest: KafkaRequest {
         if version >= 11 { buffer.writeKafkaString("") }  // rack_id
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionData] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionData] {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         if version >= 7 {
             let code = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))

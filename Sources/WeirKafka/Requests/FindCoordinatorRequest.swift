@@ -1,36 +1,36 @@
 import NIOCore
 
 /// Which broker coordinates a consumer group or a transactional id (versions 1–2).
-public struct FindCoordinatorRequest: KafkaRequest {
-    public enum KeyType: Int8, Sendable {
+package struct FindCoordinatorRequest: KafkaRequest {
+    package enum KeyType: Int8, Sendable {
         case group = 0
         case transaction = 1
     }
 
-    public struct Response: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var message: String?
-        public var coordinator: BrokerAddress
+    package struct Response: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var message: String?
+        package var coordinator: BrokerAddress
     }
 
-    public static let api = APIKey.findCoordinator
-    public static let versions: ClosedRange<Int16> = 1...2
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.findCoordinator
+    package static let versions: ClosedRange<Int16> = 1...2
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var key: String
-    public var keyType: KeyType
+    package var key: String
+    package var keyType: KeyType
 
-    public init(key: String, keyType: KeyType) {
+    package init(key: String, keyType: KeyType) {
         self.key = key
         self.keyType = keyType
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(key)
         buffer.writeInteger(keyType.rawValue)
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         let code = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
         let message = try buffer.readKafkaString("error_message")

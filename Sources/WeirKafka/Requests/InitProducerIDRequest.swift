@@ -5,26 +5,26 @@ import NIOCore
 /// transaction — which is why a resumed transaction is committed without this request
 /// (versions 0–4; 2 and later are flexible — Tansu 0.6 answers only those). From version 3
 /// the request may name the producer id and epoch it had; this client sends none (-1).
-public struct InitProducerIDRequest: KafkaRequest {
-    public struct Response: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var producerID: Int64
-        public var producerEpoch: Int16
+package struct InitProducerIDRequest: KafkaRequest {
+    package struct Response: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var producerID: Int64
+        package var producerEpoch: Int16
     }
 
-    public static let api = APIKey.initProducerID
-    public static let versions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 2
+    package static let api = APIKey.initProducerID
+    package static let versions: ClosedRange<Int16> = 0...4
+    package static let firstFlexibleVersion: Int16? = 2
 
-    public var transactionalID: String?
-    public var transactionTimeout: Duration
+    package var transactionalID: String?
+    package var transactionTimeout: Duration
 
-    public init(transactionalID: String?, transactionTimeout: Duration = .seconds(60)) {
+    package init(transactionalID: String?, transactionTimeout: Duration = .seconds(60)) {
         self.transactionalID = transactionalID
         self.transactionTimeout = transactionTimeout
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         if Self.isFlexible(version) { buffer.writeCompactString(transactionalID) } else { buffer.writeKafkaString(transactionalID) }
         buffer.writeInteger(Int32(clamping: transactionTimeout.wholeMilliseconds))
         if version >= 3 {
@@ -34,7 +34,7 @@ public struct InitProducerIDRequest: KafkaRequest {
         if Self.isFlexible(version) { buffer.writeEmptyTaggedFields() }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         let code = KafkaErrorCode(rawValue: try buffer.readKafka("error_code"))
         let response = Response(errorCode: code, producerID: try buffer.readKafka("producer_id"), producerEpoch: try buffer.readKafka("producer_epoch"))

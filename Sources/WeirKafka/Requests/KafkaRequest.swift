@@ -2,7 +2,7 @@ import NIOCore
 
 /// A request type of the Kafka protocol: how its body is written and its response read, for
 /// the versions this client implements.
-public protocol KafkaRequest: Sendable {
+package protocol KafkaRequest: Sendable {
     associatedtype Response: Sendable
     static var api: APIKey { get }
     /// The versions this client can write and read.

@@ -2,8 +2,8 @@ import NIOCore
 
 /// The offset of the first record at or after a timestamp, or the earliest or latest offset
 /// (versions 2–5, before the flexible encoding).
-public struct ListOffsetsRequest: KafkaRequest {
-    public enum Position: Sendable, Hashable {
+package struct ListOffsetsRequest: KafkaRequest {
+    package enum Position: Sendable, Hashable {
         case earliest
         /// The next offset to be written (read_uncommitted) or the last stable offset (read_committed).
         case latest
@@ -19,40 +19,40 @@ public struct ListOffsetsRequest: KafkaRequest {
         }
     }
 
-    public struct PartitionQuery: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var position: Position
+    package struct PartitionQuery: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var position: Position
 
-        public init(topic: String, partition: Int32, position: Position) {
+        package init(topic: String, partition: Int32, position: Position) {
             self.topic = topic
             self.partition = partition
             self.position = position
         }
     }
 
-    public struct PartitionOffset: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var errorCode: KafkaErrorCode
+    package struct PartitionOffset: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var errorCode: KafkaErrorCode
         /// -1 when no record is at or after the timestamp.
-        public var offset: Int64
-        public var timestamp: Int64
+        package var offset: Int64
+        package var timestamp: Int64
     }
 
-    public static let api = APIKey.listOffsets
-    public static let versions: ClosedRange<Int16> = 2...5
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.listOffsets
+    package static let versions: ClosedRange<Int16> = 2...5
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var queries: [PartitionQuery]
-    public var isolationLevel: FetchRequest.IsolationLevel
+    package var queries: [PartitionQuery]
+    package var isolationLevel: FetchRequest.IsolationLevel
 
-    public init(queries: [PartitionQuery], isolationLevel: FetchRequest.IsolationLevel = .readCommitted) {
+    package init(queries: [PartitionQuery], isolationLevel: FetchRequest.IsolationLevel = .readCommitted) {
         self.queries = queries
         self.isolationLevel = isolationLevel
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeInteger(Int32(-1))  // replica_id
         buffer.writeInteger(isolationLevel.rawValue)
         buffer.writeGroupedByTopic(queries, topic: \.topic) { buffer, query in
@@ -62,7 +62,7 @@ public struct ListOffsetsRequest: KafkaRequest {
         }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionOffset] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionOffset] {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         var results: [PartitionOffset] = []
         for _ in 0..<(try buffer.readArrayCount("topics")) {

@@ -1,45 +1,45 @@
 import NIOCore
 
 /// Brokers, topics, partitions and their leaders (versions 1–8, before the flexible encoding).
-public struct MetadataRequest: KafkaRequest {
-    public struct Broker: Sendable, Hashable {
-        public var nodeID: Int32
-        public var address: BrokerAddress
+package struct MetadataRequest: KafkaRequest {
+    package struct Broker: Sendable, Hashable {
+        package var nodeID: Int32
+        package var address: BrokerAddress
     }
 
-    public struct Partition: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var index: Int32
-        public var leaderID: Int32
-        public var leaderEpoch: Int32
+    package struct Partition: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var index: Int32
+        package var leaderID: Int32
+        package var leaderEpoch: Int32
     }
 
-    public struct Topic: Sendable, Hashable {
-        public var errorCode: KafkaErrorCode
-        public var name: String
-        public var partitions: [Partition]
+    package struct Topic: Sendable, Hashable {
+        package var errorCode: KafkaErrorCode
+        package var name: String
+        package var partitions: [Partition]
     }
 
-    public struct Response: Sendable {
-        public var brokers: [Broker]
-        public var controllerID: Int32
-        public var topics: [Topic]
+    package struct Response: Sendable {
+        package var brokers: [Broker]
+        package var controllerID: Int32
+        package var topics: [Topic]
     }
 
-    public static let api = APIKey.metadata
-    public static let versions: ClosedRange<Int16> = 1...8
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.metadata
+    package static let versions: ClosedRange<Int16> = 1...8
+    package static let firstFlexibleVersion: Int16? = nil
 
     /// `nil`: every topic.
-    public var topics: [String]?
-    public var allowAutoTopicCreation: Bool
+    package var topics: [String]?
+    package var allowAutoTopicCreation: Bool
 
-    public init(topics: [String]?, allowAutoTopicCreation: Bool = false) {
+    package init(topics: [String]?, allowAutoTopicCreation: Bool = false) {
         self.topics = topics
         self.allowAutoTopicCreation = allowAutoTopicCreation
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         if let topics {
             buffer.writeInteger(Int32(topics.count))
             for topic in topics { buffer.writeKafkaString(topic) }
@@ -53,7 +53,7 @@ public struct MetadataRequest: KafkaRequest {
         }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         if version >= 3 { _ = try buffer.readKafka("throttle_time_ms", as: Int32.self) }
         var brokers: [Broker] = []
         for _ in 0..<(try buffer.readArrayCount("brokers")) {

@@ -2,15 +2,15 @@ import NIOCore
 
 /// Stores a consumer group's positions (versions 2–7). Weir's sources commit offsets only for
 /// monitoring (the checkpoint is the truth), as a standalone member: generation -1, no member id.
-public struct OffsetCommitRequest: KafkaRequest {
-    public struct PartitionOffset: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
+package struct OffsetCommitRequest: KafkaRequest {
+    package struct PartitionOffset: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
         /// The next offset to read.
-        public var offset: Int64
-        public var metadata: String?
+        package var offset: Int64
+        package var metadata: String?
 
-        public init(topic: String, partition: Int32, offset: Int64, metadata: String? = nil) {
+        package init(topic: String, partition: Int32, offset: Int64, metadata: String? = nil) {
             self.topic = topic
             self.partition = partition
             self.offset = offset
@@ -18,25 +18,25 @@ public struct OffsetCommitRequest: KafkaRequest {
         }
     }
 
-    public struct PartitionResult: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var errorCode: KafkaErrorCode
+    package struct PartitionResult: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var errorCode: KafkaErrorCode
     }
 
-    public static let api = APIKey.offsetCommit
-    public static let versions: ClosedRange<Int16> = 2...7
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.offsetCommit
+    package static let versions: ClosedRange<Int16> = 2...7
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var groupID: String
-    public var offsets: [PartitionOffset]
+    package var groupID: String
+    package var offsets: [PartitionOffset]
 
-    public init(groupID: String, offsets: [PartitionOffset]) {
+    package init(groupID: String, offsets: [PartitionOffset]) {
         self.groupID = groupID
         self.offsets = offsets
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(groupID)
         buffer.writeInteger(Int32(-1))  // generation_id: not a group member
         buffer.writeKafkaString("")  // member_id
@@ -50,7 +50,7 @@ public struct OffsetCommitRequest: KafkaRequest {
         }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
         if version >= 3 { _ = try buffer.readKafka("throttle_time_ms", as: Int32.self) }
         return try readPartitionErrors(from: &buffer)
     }

@@ -1,39 +1,39 @@
 import NIOCore
 
 /// A consumer group's stored positions (versions 1–5), for starting a source at them.
-public struct OffsetFetchRequest: KafkaRequest {
-    public struct PartitionOffset: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
+package struct OffsetFetchRequest: KafkaRequest {
+    package struct PartitionOffset: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
         /// -1: the group has no position for this partition.
-        public var offset: Int64
-        public var metadata: String?
-        public var errorCode: KafkaErrorCode
+        package var offset: Int64
+        package var metadata: String?
+        package var errorCode: KafkaErrorCode
     }
 
-    public struct Response: Sendable {
-        public var errorCode: KafkaErrorCode
-        public var offsets: [PartitionOffset]
+    package struct Response: Sendable {
+        package var errorCode: KafkaErrorCode
+        package var offsets: [PartitionOffset]
     }
 
-    public static let api = APIKey.offsetFetch
-    public static let versions: ClosedRange<Int16> = 1...5
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.offsetFetch
+    package static let versions: ClosedRange<Int16> = 1...5
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var groupID: String
-    public var partitions: [TopicPartition]
+    package var groupID: String
+    package var partitions: [TopicPartition]
 
-    public init(groupID: String, partitions: [TopicPartition]) {
+    package init(groupID: String, partitions: [TopicPartition]) {
         self.groupID = groupID
         self.partitions = partitions
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(groupID)
         buffer.writeGroupedByTopic(partitions, topic: \.topic) { buffer, partition in buffer.writeInteger(partition.partition) }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> Response {
         if version >= 3 { _ = try buffer.readKafka("throttle_time_ms", as: Int32.self) }
         var offsets: [PartitionOffset] = []
         for _ in 0..<(try buffer.readArrayCount("topics")) {

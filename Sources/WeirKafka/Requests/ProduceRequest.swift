@@ -2,48 +2,48 @@ import NIOCore
 
 /// Writes record batches to partition leaders (versions 3–8: record batches v2, before the
 /// flexible encoding).
-public struct ProduceRequest: KafkaRequest {
-    public struct PartitionData: Sendable {
-        public var topic: String
-        public var partition: Int32
-        public var batch: RecordBatch
+package struct ProduceRequest: KafkaRequest {
+    package struct PartitionData: Sendable {
+        package var topic: String
+        package var partition: Int32
+        package var batch: RecordBatch
 
-        public init(topic: String, partition: Int32, batch: RecordBatch) {
+        package init(topic: String, partition: Int32, batch: RecordBatch) {
             self.topic = topic
             self.partition = partition
             self.batch = batch
         }
     }
 
-    public struct PartitionResult: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var errorCode: KafkaErrorCode
+    package struct PartitionResult: Sendable, Hashable {
+        package var topic: String
+        package var partition: Int32
+        package var errorCode: KafkaErrorCode
         /// The offset the broker gave the batch's first record.
-        public var baseOffset: Int64
-        public var message: String?
+        package var baseOffset: Int64
+        package var message: String?
     }
 
-    public enum Acks: Int16, Sendable {
+    package enum Acks: Int16, Sendable {
         case none = 0
         case leader = 1
         /// Required for idempotent and transactional producers.
         case all = -1
     }
 
-    public static let api = APIKey.produce
-    public static let versions: ClosedRange<Int16> = 3...8
-    public static let firstFlexibleVersion: Int16? = nil
+    package static let api = APIKey.produce
+    package static let versions: ClosedRange<Int16> = 3...8
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var transactionalID: String?
-    public var acks: Acks
-    public var timeout: Duration
-    public let data: [PartitionData]
+    package var transactionalID: String?
+    package var acks: Acks
+    package var timeout: Duration
+    package let data: [PartitionData]
     /// The batches in wire format, encoded once when the request is made.
     private let encoded: [ByteBuffer]
 
     /// Encodes the batches: a batch that cannot be encoded fails here, before anything is sent.
-    public init(data: [PartitionData], acks: Acks = .all, timeout: Duration = .seconds(30), transactionalID: String? = nil) throws {
+    package init(data: [PartitionData], acks: Acks = .all, timeout: Duration = .seconds(30), transactionalID: String? = nil) throws {
         self.data = data
         self.acks = acks
         self.timeout = timeout
@@ -55,7 +55,7 @@ public struct ProduceRequest: KafkaRequest {
         }
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(transactionalID)
         buffer.writeInteger(acks.rawValue)
         buffer.writeInteger(Int32(clamping: timeout.wholeMilliseconds))
@@ -65,7 +65,7 @@ public struct ProduceRequest: KafkaRequest {
         }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [PartitionResult] {
         var results: [PartitionResult] = []
         for _ in 0..<(try buffer.readArrayCount("responses")) {
             let topic = try buffer.readKafkaString("topic name") ?? ""

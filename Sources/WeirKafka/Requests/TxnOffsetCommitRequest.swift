@@ -2,18 +2,18 @@ import NIOCore
 
 /// A consumer group's positions, committed inside a transaction: visible only if the
 /// transaction commits (versions 0–2; sent to the group's coordinator).
-public struct TxnOffsetCommitRequest: KafkaRequest {
-    public static let api = APIKey.txnOffsetCommit
-    public static let versions: ClosedRange<Int16> = 0...2
-    public static let firstFlexibleVersion: Int16? = nil
+package struct TxnOffsetCommitRequest: KafkaRequest {
+    package static let api = APIKey.txnOffsetCommit
+    package static let versions: ClosedRange<Int16> = 0...2
+    package static let firstFlexibleVersion: Int16? = nil
 
-    public var transactionalID: String
-    public var groupID: String
-    public var producerID: Int64
-    public var producerEpoch: Int16
-    public var offsets: [OffsetCommitRequest.PartitionOffset]
+    package var transactionalID: String
+    package var groupID: String
+    package var producerID: Int64
+    package var producerEpoch: Int16
+    package var offsets: [OffsetCommitRequest.PartitionOffset]
 
-    public init(transactionalID: String, groupID: String, producerID: Int64, producerEpoch: Int16, offsets: [OffsetCommitRequest.PartitionOffset]) {
+    package init(transactionalID: String, groupID: String, producerID: Int64, producerEpoch: Int16, offsets: [OffsetCommitRequest.PartitionOffset]) {
         self.transactionalID = transactionalID
         self.groupID = groupID
         self.producerID = producerID
@@ -21,7 +21,7 @@ public struct TxnOffsetCommitRequest: KafkaRequest {
         self.offsets = offsets
     }
 
-    public func write(to buffer: inout ByteBuffer, version: Int16) {
+    package func write(to buffer: inout ByteBuffer, version: Int16) {
         buffer.writeKafkaString(transactionalID)
         buffer.writeKafkaString(groupID)
         buffer.writeInteger(producerID)
@@ -34,7 +34,7 @@ public struct TxnOffsetCommitRequest: KafkaRequest {
         }
     }
 
-    public static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [OffsetCommitRequest.PartitionResult] {
+    package static func readResponse(from buffer: inout ByteBuffer, version: Int16) throws -> [OffsetCommitRequest.PartitionResult] {
         _ = try buffer.readKafka("throttle_time_ms", as: Int32.self)
         return try OffsetCommitRequest.readPartitionErrors(from: &buffer)
     }

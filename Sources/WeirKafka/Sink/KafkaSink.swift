@@ -19,8 +19,10 @@ import Weir
 /// Readers of the topic should read read_committed: under read_uncommitted they also see the
 /// records of transactions that a crash aborted.
 public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
+    /// What the sink writes: the serializer's input.
     public typealias Input = Serializer.Input
 
+    /// What a crash does to the topic's records.
     public enum DeliveryGuarantee: String, Sendable, Hashable, CaseIterable {
         /// Records are sent as they come; a crash may lose or repeat some.
         case none
@@ -30,9 +32,13 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
         case exactlyOnce
     }
 
+    /// Brokers to learn the cluster from.
     public var bootstrap: [BrokerAddress]
+    /// The topic written to (it must exist).
     public var topic: String
+    /// How an element becomes a Kafka record.
     public let serializer: Serializer
+    /// Exactly-once (the default), at-least-once or none.
     public var guarantee: DeliveryGuarantee
     /// Names this sink's transactions; default: the job's and the sink operator's names.
     public var transactionalIDPrefix: String?
@@ -56,8 +62,10 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
     public var restartAllowance: Duration = .seconds(300)
     /// Records per partition sent in one batch (the rest at the barrier). Default 1,000.
     public var batchSize = 1_000
+    /// The client's connection settings.
     public var client = KafkaClientConfiguration()
 
+    /// A sink that writes into `topic`.
     public init(bootstrap: [BrokerAddress], topic: String, serializer: Serializer, guarantee: DeliveryGuarantee = .exactlyOnce) {
         self.bootstrap = bootstrap
         self.topic = topic
@@ -67,14 +75,17 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
 
     /// One subtask's transaction of one checkpoint interval.
     public struct Transaction: Codable, Sendable, Hashable {
+        /// The checkpoint whose barrier pre-commits the transaction.
         public var checkpointID: Int64
         /// The id from the pool (`nil` without `.exactlyOnce`).
         public var transactionalID: String?
         /// The producer id and epoch once something was written (nothing to finish before).
         public var state: TransactionState?
+        /// Records written in the transaction.
         public var records: Int
     }
 
+    /// The writer of one subtask.
     public func makeWriter(_ context: SinkContext) throws -> KafkaSinkWriter<Serializer> {
         try KafkaSinkWriter(sink: self, context: context)
     }

@@ -3,7 +3,9 @@ import Weir
 /// One subtask's side of a ``KafkaSink``. Called on the sink task's thread; every request to
 /// Kafka is awaited there.
 public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseCommitWriter {
+    /// What the writer writes.
     public typealias Input = Serializer.Input
+    /// One checkpoint interval's transaction.
     public typealias Transaction = KafkaSink<Serializer>.Transaction
 
     private let sink: KafkaSink<Serializer>
@@ -55,6 +57,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
 
     // MARK: The two phases
 
+    /// Takes a transactional id from the pool for the interval before checkpoint `checkpointID` (`InitProducerId` when the first record comes).
     public func beginTransaction(checkpointID: Int64) throws -> Transaction {
         guard sink.guarantee == .exactlyOnce else { return Transaction(checkpointID: checkpointID, transactionalID: nil, state: nil, records: 0) }
         for step in 0..<sink.transactionalIDPoolSize {
@@ -68,6 +71,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         throw KafkaSinkError.poolExhausted(prefix: prefix, subtask: subtask, size: sink.transactionalIDPoolSize)
     }
 
+    /// Sends the record of `value` inside the transaction.
     public func write(_ value: Input, timestamp: Int64, to transaction: inout Transaction) throws {
         let record = try sink.serializer.serialize(value)
         let partition = record.partition ?? partitioner.partition(for: record.key, partitions: partitionCount)
@@ -87,11 +91,13 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         }
     }
 
+    /// `EndTxn(commit)`; a transaction that ended already is fine.
     public func commit(_ transaction: Transaction) throws {
         defer { release(transaction) }
         if let state = transaction.state { try finish(state, commit: true) }
     }
 
+    /// `EndTxn(abort)`.
     public func abort(_ transaction: Transaction) throws {
         defer { release(transaction) }
         buffers.removeAll()
@@ -152,6 +158,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         try finishRecovered(transaction, commit: true)
     }
 
+    /// Aborts a transaction of an earlier run from its saved state.
     public func recoverAndAbort(_ transaction: Transaction) throws {
         try finishRecovered(transaction, commit: false)
     }
@@ -206,6 +213,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         }
     }
 
+    /// Closes the producers and the client.
     public func close() {
         let client = self.client
         _ = try? awaitOnTaskThread { await client.close() }

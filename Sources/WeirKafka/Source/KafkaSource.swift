@@ -19,6 +19,7 @@ import Weir
 /// let lines = env.addSource(source, name: "Kafka")
 /// ```
 public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
+    /// What the source emits: the deserializer's output.
     public typealias Output = Deserializer.Output
 
     /// When a source stops reading.
@@ -30,11 +31,15 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
         case latestAtStart
     }
 
+    /// Brokers to learn the cluster from.
     public var bootstrap: [BrokerAddress]
+    /// The topics read; their partitions are dealt to the subtasks.
     public var topics: [String]
+    /// How a Kafka record becomes an element.
     public let deserializer: Deserializer
     /// Where a partition without a checkpointed offset starts. Default: earliest.
     public var startPosition: StartPosition = .earliest
+    /// Whether the source ends (`.latestAtStart`: at the partitions' ends when the job started) or reads on. Default: unbounded.
     public var boundedness: Boundedness = .unbounded
     /// Watermarks made in the source, per partition: each partition's watermark trails the
     /// largest event time read from it by the strategy's out-of-orderness, and the source's is
@@ -59,14 +64,17 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
         configuration.maxWait = .milliseconds(100)
         return configuration
     }()
+    /// The client's connection settings.
     public var client = KafkaClientConfiguration()
 
+    /// A source of the records of `topics`.
     public init(bootstrap: [BrokerAddress], topics: [String], deserializer: Deserializer) {
         self.bootstrap = bootstrap
         self.topics = topics
         self.deserializer = deserializer
     }
 
+    /// The reader of one subtask: its share of the partitions, from ``startPosition``.
     public func makeReader(_ context: SourceContext) throws -> KafkaSourceReader<Deserializer> {
         let (topics, bootstrap, clientConfiguration, start) = (self.topics, self.bootstrap, self.client, startPosition)
         let kafka = KafkaClient(bootstrap: bootstrap, configuration: clientConfiguration)
@@ -86,6 +94,7 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
         return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }), restoredEventTimes: [:])
     }
 
+    /// A reader that continues each partition of `splits` at the offset a checkpoint recorded.
     public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> KafkaSourceReader<Deserializer> {
         let restored = try splits.map(KafkaPartitionSplit.decode)
         let kafka = KafkaClient(bootstrap: bootstrap, configuration: client)

@@ -7,6 +7,7 @@ import Weir
 /// is its first record not handed out yet (or, with none buffered, the consumer's position,
 /// which may lie past markers and aborted records).
 public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceReader {
+    /// What the reader emits.
     public typealias Output = Deserializer.Output
 
     private let deserializer: Deserializer
@@ -129,8 +130,10 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
 
     // MARK: Watermarks per partition
 
+    /// The least of the partitions' watermarks (with ``KafkaSource/watermarks``).
     public var currentWatermark: Watermark? { partitionWatermarks?.watermark(now: ProcessingClock.nowMilliseconds()) }
 
+    /// Whether every partition of this subtask has been idle for the strategy's idle timeout.
     public var isIdle: Bool { partitionWatermarks?.isIdle(now: ProcessingClock.nowMilliseconds()) ?? false }
 
     /// A bounded partition read to its end.
@@ -150,6 +153,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         return positions
     }
 
+    /// Each partition with the offset of its next record (and its largest event time).
     public func snapshotSplits() throws -> [[UInt8]] {
         let encoder = BinaryStateEncoder()
         let positions = self.positions
@@ -159,11 +163,13 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         }
     }
 
+    /// The positions, kept for ``KafkaSource/offsetCommitGroup`` until the checkpoint completes.
     public func snapshotSplits(checkpointID: Int64) throws -> [[UInt8]] {
         if offsetCommitGroup != nil { checkpointPositions.byCheckpoint[checkpointID] = positions }
         return try snapshotSplits()
     }
 
+    /// Commits the checkpoint's positions for ``KafkaSource/offsetCommitGroup`` (failures are ignored).
     public mutating func notifyCheckpointComplete(_ checkpointID: Int64) throws {
         guard let group = offsetCommitGroup, let positions = checkpointPositions.byCheckpoint[checkpointID] else { return }
         checkpointPositions.byCheckpoint = checkpointPositions.byCheckpoint.filter { $0.key > checkpointID }
@@ -172,6 +178,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         _ = try? awaitOnTaskThread { try await client.commitOffsets(offsets, groupID: group) }
     }
 
+    /// Closes the client.
     public mutating func close() {
         let client = self.client
         _ = try? awaitOnTaskThread { await client.close() }

@@ -2,8 +2,11 @@
 /// transaction is pre-committed, given to ``TransactionalProducer/finish(_:commit:client:)``
 /// after a restart.
 public struct TransactionState: Codable, Sendable, Hashable {
+    /// The transactional id.
     public var transactionalID: String
+    /// The producer id `InitProducerId` gave.
     public var producerID: Int64
+    /// The epoch `InitProducerId` gave: `EndTxn` with it ends this transaction, and no newer one.
     public var producerEpoch: Int16
     /// The partitions written in this transaction (registered with the coordinator).
     public var partitions: [TopicPartition]
@@ -13,6 +16,7 @@ public struct TransactionState: Codable, Sendable, Hashable {
     /// Weir recorded it.
     public var firstOffsets: [TopicPartition: Int64]
 
+    /// The state of a transaction.
     public init(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: [TopicPartition] = [],
                 firstOffsets: [TopicPartition: Int64] = [:]) {
         self.transactionalID = transactionalID
@@ -26,6 +30,7 @@ public struct TransactionState: Codable, Sendable, Hashable {
         case transactionalID, producerID, producerEpoch, partitions, firstOffsets
     }
 
+    /// Decodes a state, also one saved before ``firstOffsets`` existed.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         transactionalID = try container.decode(String.self, forKey: .transactionalID)
@@ -37,6 +42,7 @@ public struct TransactionState: Codable, Sendable, Hashable {
         firstOffsets = Dictionary(offsets.map { ($0.partition, $0.offset) }, uniquingKeysWith: min)
     }
 
+    /// Encodes the state.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(transactionalID, forKey: .transactionalID)

@@ -7,9 +7,11 @@
 /// therefore finished with ``finish(_:commit:client:)`` from its saved ``TransactionState`` —
 /// `EndTxn` with the saved producer id and epoch, and no `InitProducerId`.
 public actor TransactionalProducer {
+    /// Where the producer is in its transaction.
     public enum Phase: Sendable, Hashable {
         /// No partition written since the last commit or abort.
         case idle
+        /// Partitions written: a transaction is open.
         case open
         /// Committed or aborted; the next write opens a new transaction.
         case ended
@@ -19,7 +21,9 @@ public actor TransactionalProducer {
 
     private let client: KafkaClient
     private let coordinator: BrokerAddress
+    /// The producer's id, epoch and the current transaction's partitions.
     public private(set) var state: TransactionState
+    /// Where the producer is.
     public private(set) var phase: Phase = .idle
     private var sequences: [TopicPartition: Int32] = [:]
 
@@ -63,7 +67,7 @@ public actor TransactionalProducer {
 
     /// Commits a consumer group's positions with the transaction (read-process-write jobs):
     /// they become the group's positions only if the transaction commits.
-    public func sendOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
+    package func sendOffsets(_ offsets: [OffsetCommitRequest.PartitionOffset], groupID: String) async throws {
         try openTransaction(for: .addOffsetsToTxn)
         let added = try await client.send(AddOffsetsToTxnRequest(transactionalID: state.transactionalID, producerID: state.producerID,
                                                                  producerEpoch: state.producerEpoch, groupID: groupID), to: coordinator)
@@ -126,7 +130,9 @@ public actor TransactionalProducer {
 
     /// How a transaction ended, as its partitions' logs say.
     public enum Outcome: Sendable, Hashable {
+        /// A commit marker.
         case committed
+        /// An abort marker.
         case aborted
         /// No marker found (a state saved before first offsets were recorded, a partition
         /// whose log no longer holds the transaction, or a transaction still open).

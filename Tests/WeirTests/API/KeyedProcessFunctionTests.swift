@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirTestSupport
 
 /// Flink's classic example: count per key, and emit the count once a key has been quiet for a
 /// minute of event time.

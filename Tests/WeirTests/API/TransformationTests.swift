@@ -1,6 +1,7 @@
 import XCTest
 @testable import Weir
 import WeirReferenceJobs
+import WeirTestSupport
 
 final class TransformationTests: XCTestCase {
     func testMapFilterFlatMapAreTypedEndToEnd() throws {

@@ -2,34 +2,7 @@ import XCTest
 import Synchronization
 @testable import Weir
 import WeirReferenceJobs
-
-/// Fails a job a given number of times: attempt *k* throws after `thresholds[k]` records.
-final class FailureInjector: Sendable {
-    let thresholds: [Int]
-    private let attempt = Atomic<Int>(0)
-    private let seen = Atomic<Int>(0)
-
-    init(_ thresholds: [Int]) { self.thresholds = thresholds }
-
-    var failures: Int { attempt.load(ordering: .relaxed) }
-
-    func check() throws {
-        let current = attempt.load(ordering: .relaxed)
-        guard current < thresholds.count else { return }
-        if seen.add(1, ordering: .relaxed).newValue == thresholds[current] {
-            attempt.store(current + 1, ordering: .relaxed)
-            seen.store(0, ordering: .relaxed)
-            throw InjectedFailure(message: "injected failure \(current + 1)")
-        }
-    }
-}
-
-/// Collects warnings of the environment.
-final class Warnings: Sendable {
-    private let messages = Mutex<[String]>([])
-    var all: [String] { messages.withLock { $0 } }
-    func add(_ message: String) { messages.withLock { $0.append(message) } }
-}
+import WeirTestSupport
 
 final class CheckpointRecoveryTests: XCTestCase {
     private var directory = ""

@@ -2,6 +2,7 @@ import XCTest
 import Synchronization
 @testable import Weir
 import WeirReferenceJobs
+import WeirTestSupport
 
 /// Window contents and timers, and line-file positions, survive failures and restores.
 final class OperatorStateRecoveryTests: XCTestCase {
@@ -52,6 +53,52 @@ final class OperatorStateRecoveryTests: XCTestCase {
         let unexpected = latest.keys.filter { expected[$0] == nil }.sorted()
         XCTAssertTrue(missing.isEmpty && wrong.isEmpty && unexpected.isEmpty,
                       "\(missing.count) windows missing (\(missing.prefix(3))), \(wrong.count) wrong (\(wrong.prefix(3))), \(unexpected.count) unexpected (\(unexpected.prefix(3)))")
+    }
+
+    /// Session windows (the merging assigner, whose state is a list of sessions per key) come
+    /// back from a checkpoint whole, and under the state name that checkpoints already written
+    /// carry: "window-sessions" is part of the checkpoint format (a rename would leave a restored
+    /// job with empty sessions).
+    func testSessionWindowsAreExactAcrossRestartsAndKeepTheirStateName() throws {
+        // 20 keys; each key's events 10 ms apart in bursts of 40, bursts 1 s apart; gap 100 ms:
+        // one session of 40 events per key and burst, [1400 b, 1400 b + 490).
+        let keys = 20, bursts: Int64 = 20, gap: Int64 = 100
+        let env = StreamEnvironment(parallelism: 2)
+        env.checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(30))
+        env.restartStrategy = .fixedDelay(attempts: 5, delay: .zero)
+        env.warningHandler = { _ in }
+        let injector = FailureInjector([5_000, 4_000])
+        let sink = ImmediateCollectSink<String>()
+        env.addSource(GeneratorSource(count: Int64(keys) * 40 * bursts, ratePerSecond: 20_000) { index in
+            let step = index / Int64(keys)
+            let time = step * 10 + (step / 40) * 1_000
+            return StreamRecord(ReferenceEvent(key: Int(index) % keys, value: 1), timestamp: time)
+        }, name: "Generator")
+            .map(name: "Inject") { event in
+                try injector.check()
+                return event
+            }
+            .assignTimestampsAndWatermarks(.boundedOutOfOrderness(.milliseconds(5)))
+            .keyBy { $0.key }
+            .window(.session(gap: .milliseconds(gap)))
+            .aggregate(name: "Sessions", SumAggregate()) { key, window, total in
+                "\(key) [\(window.start),\(window.end)) \(total.count)"
+            }
+            .sink(sink)
+        let result = try env.execute("sessions")
+        XCTAssertEqual(result.restarts, 2)
+        var expected: Set<String> = []
+        for key in 0..<keys {
+            for burst in 0..<bursts { expected.insert("\(key) [\(1_400 * burst),\(1_400 * burst + 490)) 40") }
+        }
+        // A restart may emit a session again (the sink is not transactional), never a different one.
+        XCTAssertEqual(Set(sink.values), expected)
+
+        // The retained checkpoints before the final one hold open sessions.
+        let retained = try CheckpointInspector.list(directory: directory).filter { $0.metadata != nil }
+        XCTAssertFalse(retained.isEmpty)
+        let names = Set(try retained.flatMap { try CheckpointInspector.load($0.path).states.flatMap { $0.keyedParts.map(\.name) } })
+        XCTAssertTrue(names.contains("window-sessions"), "state names in the checkpoint: \(names.sorted())")
     }
 
     func testLineFilePositionsAreRestoredAfterFailures() throws {

@@ -1,6 +1,7 @@
 import XCTest
 @testable import Weir
 import WeirReferenceJobs
+import WeirTestSupport
 
 /// The whole process is killed with SIGKILL at random moments and started again with
 /// `--resume` until it finishes; its final per-key counts must equal the input's exactly.

@@ -1,6 +1,7 @@
 import XCTest
 import Synchronization
 @testable import Weir
+import WeirTestSupport
 
 final class FailurePropagationTests: XCTestCase {
     /// A user function throws in the middle of an unbounded parallel job: `execute()` ends with

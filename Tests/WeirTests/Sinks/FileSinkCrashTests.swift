@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirTestSupport
 
 /// The exactly-once file sink under SIGKILL at random moments and at each protocol step: the
 /// committed files must hold every input row exactly once. The at-least-once mode under the

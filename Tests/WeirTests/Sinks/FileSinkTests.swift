@@ -1,6 +1,7 @@
 import XCTest
 import Synchronization
 @testable import Weir
+import WeirTestSupport
 
 /// The rows committed into a file sink's directory (hidden entries are not final).
 func committedRows(in directory: String) throws -> [Int64] {

@@ -1,6 +1,7 @@
 import XCTest
 @testable import Weir
 import WeirReferenceJobs
+import WeirTestSupport
 
 final class WatermarkPropagationTests: XCTestCase {
     /// Two inputs of a union advance event time at very different speeds. The window after

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirTestSupport
 
 /// Late records: dropped and counted, or sent to a side output, or — within the allowed
 /// lateness — added to the window, which fires again. One subtask and a watermark after every

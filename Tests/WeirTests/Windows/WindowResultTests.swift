@@ -1,6 +1,7 @@
 import XCTest
 @testable import Weir
 import WeirReferenceJobs
+import WeirTestSupport
 
 /// Window results against expectations computed here, without the engine, from the same
 /// seeded input: out of order, many keys, and the same at every parallelism.

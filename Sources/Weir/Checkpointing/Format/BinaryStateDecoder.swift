@@ -21,6 +21,7 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     /// The bytes encode another type than the one asked for, at `path`.
     case typeMismatch(expected: String, path: String)
 
+    /// What could not be decoded, and where.
     public var description: String {
         switch self {
         case .corrupt(let detail): return "corrupt state data: \(detail)"

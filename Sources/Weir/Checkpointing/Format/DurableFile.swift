@@ -12,6 +12,7 @@ public enum DurableFile {
         /// `operation` on `path` failed with `errno`.
         case system(operation: String, path: String, errno: Int32)
 
+        /// The path and the system call that failed, with its error.
         public var description: String {
             switch self {
             case let .system(operation, path, code): return "\(operation) '\(path)' failed: \(String(cString: strerror(code)))"

@@ -1,0 +1,37 @@
+import NIOCore
+import WeirKafka
+
+extension KafkaClient {
+    /// Every value of a topic as Weir's consumer delivers it, read until each partition's
+    /// position reached its end (under read_committed: the last stable offset, so an open
+    /// transaction left behind would stop the read short of the records after it) and nothing
+    /// came for half a second.
+    package func readAllValues(topic: String, partitions: Int32, isolation: FetchRequest.IsolationLevel) async throws -> [String] {
+        var configuration = ConsumerConfiguration()
+        configuration.isolationLevel = isolation
+        configuration.maxWait = .milliseconds(50)
+        var consumer = KafkaConsumer(client: self, configuration: configuration)
+        let all = (0..<partitions).map { TopicPartition(topic: topic, partition: $0) }
+        try await consumer.assign(Dictionary(uniqueKeysWithValues: all.map { ($0, StartPosition.earliest) }))
+        var values: [String] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        var lastRecords = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            let polled = try await consumer.poll()
+            values += polled.compactMap { $0.record.value.map { String(buffer: $0) } }
+            if !polled.isEmpty { lastRecords = .now }
+            // At the end by the broker's marks, and quiet for a moment: Tansu's marks lag
+            // behind its log right after transactions end (a read stopped at 4,096 of 20,000).
+            if polled.isEmpty, all.allSatisfy({ consumer.lag(of: $0) == 0 }), ContinuousClock.now - lastRecords >= .milliseconds(500) { break }
+        }
+        return values
+    }
+
+    /// Writes `values` (key = value) round robin over the partitions in batches of 1,000.
+    package func fill(topic: String, partitions: Int32, with values: [String], timestamp: Int64) async throws {
+        for (index, start) in stride(from: 0, to: values.count, by: 1_000).enumerated() {
+            let records = values[start..<min(start + 1_000, values.count)].map { KafkaRecord(timestamp: timestamp, key: nil, value: ByteBuffer(string: $0)) }
+            _ = try await produce(RecordBatch(records: records), topic: topic, partition: Int32(index) % partitions)
+        }
+    }
+}
