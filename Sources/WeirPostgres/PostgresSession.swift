@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Weir
 
 /// One connection to the server, used synchronously from a task's thread (sink writers are
 /// called on the task's thread, never on an event loop, so waiting on a future is safe there).
@@ -78,7 +79,8 @@ final class PostgresSession {
             }
         }
         defer { deadline?.cancel() }
-        return try outcome.futureResult.wait()
+        let reply = outcome.futureResult
+        return try awaitOnTaskThread { try await reply.get() }
     }
 
     /// Whether `error` means the connection is gone (the server may or may not have executed
@@ -98,7 +100,7 @@ final class PostgresSession {
     func close() {
         guard let connection else { return }
         self.connection = nil
-        try? connection.close().wait()
+        _ = try? awaitOnTaskThread { try await connection.close().get() }
     }
 
     private func connected() throws -> PostgresConnection {
@@ -107,7 +109,8 @@ final class PostgresSession {
         nextConnectionID += 1
         do {
             let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-            let fresh = try PostgresConnection.connect(on: eventLoop, configuration: endpoint.configuration(applicationName: applicationName), id: nextConnectionID, logger: logger).wait()
+            let connecting = PostgresConnection.connect(on: eventLoop, configuration: endpoint.configuration(applicationName: applicationName), id: nextConnectionID, logger: logger)
+            let fresh = try awaitOnTaskThread { try await connecting.get() }
             connection = fresh
             return fresh
         } catch let error as PSQLError {

@@ -3,6 +3,10 @@ import Foundation
 /// Drives checkpoints for one run of a job: a thread that feeds time, acknowledgements and
 /// declines into ``CheckpointCoordinatorStateMachine`` and carries out its actions — telling
 /// source tasks to inject barriers, writing metadata, notifying every task.
+///
+/// The machine's time is `clock`, monotonic milliseconds (intervals, pauses, timeouts and
+/// durations); the wall clock only stamps what users read (a checkpoint's trigger time, the
+/// barrier's timestamp).
 @usableFromInline final class CheckpointCoordinator: @unchecked Sendable {
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
     @usableFromInline struct Acknowledgement: Sendable {
@@ -35,19 +39,23 @@ import Foundation
     @usableFromInline let sources: Set<TaskID>
     @usableFromInline let failJob: @Sendable (any Error) -> Void
     @usableFromInline let warn: @Sendable (String) -> Void
+    /// Monotonic milliseconds: the machine's time.
+    @usableFromInline let clock: @Sendable () -> Int64
 
     @usableFromInline let condition = NSCondition()
     @usableFromInline var events: [Event] = []
     @usableFromInline var stopped = false
     @usableFromInline var finishedSources: Set<TaskID> = []
     @usableFromInline var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
-    @usableFromInline var triggeredAt: [Int64: Int64] = [:]
+    /// When each checkpoint in flight was triggered: on the wall clock (for its metadata) and on `clock`.
+    @usableFromInline var triggeredAt: [Int64: (wall: Int64, monotonic: Int64)] = [:]
     @usableFromInline var statistics: [CheckpointStatistics] = []
     @usableFromInline var thread: JoinableThread?
 
     @usableFromInline init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
          operators: [CheckpointMetadata.Operator], mailboxes: [TaskID: TaskMailbox], sources: Set<TaskID>, firstCheckpointID: Int64,
-         failJob: @escaping @Sendable (any Error) -> Void, warn: @escaping @Sendable (String) -> Void) {
+         failJob: @escaping @Sendable (any Error) -> Void, warn: @escaping @Sendable (String) -> Void,
+         clock: @escaping @Sendable () -> Int64 = { ProcessingClock.monotonicMilliseconds() }) {
         self.configuration = configuration
         self.storage = storage
         self.jobName = jobName
@@ -57,13 +65,14 @@ import Foundation
         self.sources = sources
         self.failJob = failJob
         self.warn = warn
+        self.clock = clock
         let timing = CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>.Timing(
             intervalMilliseconds: max(1, configuration.interval.wholeMilliseconds),
             minPauseMilliseconds: configuration.minPauseBetweenCheckpoints.wholeMilliseconds,
             timeoutMilliseconds: max(1, configuration.timeout.wholeMilliseconds),
             tolerableConsecutiveFailures: configuration.tolerableConsecutiveFailures)
         machine = CheckpointCoordinatorStateMachine(timing: timing, tasks: Set(mailboxes.keys), firstCheckpointID: firstCheckpointID,
-                                                    now: ProcessingClock.nowMilliseconds())
+                                                    now: clock())
     }
 
     // MARK: - Reports from tasks (any thread)
@@ -122,14 +131,14 @@ import Foundation
         condition.lock()
         defer { condition.unlock() }
         if events.isEmpty && !stopped {
-            let now = ProcessingClock.nowMilliseconds()
+            let now = clock()
             let deadline = min(machine.nextDeadline(), now + 100)
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(0, deadline - now)) / 1_000))
         }
         if stopped { return nil }
         let pending = events
         events.removeAll()
-        let now = ProcessingClock.nowMilliseconds()
+        let now = clock()
         var actions: [Action] = []
         for event in pending {
             switch event {
@@ -149,20 +158,21 @@ import Foundation
             let action = queue.removeFirst()
             switch action {
             case .trigger(let id):
-                let now = ProcessingClock.nowMilliseconds()
+                let now = clock()
+                let wall = ProcessingClock.nowMilliseconds()
                 do {
                     try storage.createCheckpointDirectory(id)
                 } catch {
                     queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
                     continue
                 }
-                locked { _ in triggeredAt[id] = now }
-                for task in sources { mailboxes[task]?.post(.trigger(CheckpointBarrier(checkpointID: id, timestampMilliseconds: now))) }
+                locked { _ in triggeredAt[id] = (wall, now) }
+                for task in sources { mailboxes[task]?.post(.trigger(CheckpointBarrier(checkpointID: id, timestampMilliseconds: wall))) }
             case let .writeMetadata(id, acknowledgements, isFinal):
-                let now = ProcessingClock.nowMilliseconds()
-                let started = locked { _ in triggeredAt[id] } ?? now
+                let now = clock()
+                let started: (wall: Int64, monotonic: Int64) = locked { _ in triggeredAt.removeValue(forKey: id) } ?? (ProcessingClock.nowMilliseconds(), now)
                 let metadata = CheckpointMetadata(
-                    checkpointID: id, jobName: jobName, triggeredAt: started, durationMilliseconds: now - started,
+                    checkpointID: id, jobName: jobName, triggeredAt: started.wall, durationMilliseconds: now - started.monotonic,
                     maxParallelism: maxParallelism, isFinal: isFinal, operators: operators,
                     files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
                 do {
@@ -170,9 +180,9 @@ import Foundation
                     let pause = acknowledgements.values.map(\.timings.pauseNanoseconds).max() ?? 0
                     let copy = acknowledgements.values.map(\.timings.snapshotNanoseconds).max() ?? 0
                     let alignment = acknowledgements.values.map(\.timings.alignmentNanoseconds).max() ?? 0
-                    let done = ProcessingClock.nowMilliseconds()
+                    let done = clock()
                     queue += locked { machine in
-                        statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started, stateSize: metadata.stateSize,
+                        statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started.monotonic, stateSize: metadata.stateSize,
                                                                maxTaskPauseMicroseconds: Int64(pause / 1_000), maxSnapshotMicroseconds: Int64(copy / 1_000),
                                                                maxAlignmentMicroseconds: Int64(alignment / 1_000),
                                                                isFinal: isFinal))

@@ -111,6 +111,9 @@ public struct SourceContext: Sendable {
     /// How many completed checkpoints the job keeps (any of them may be restored): a sink that
     /// keeps records of its commits keeps those that these checkpoints refer to.
     public var retainedCheckpoints: Int = 2
+    /// The parallelism of the run whose checkpoint this one restored (`nil` on a fresh start):
+    /// a sink that names its transactions by subtask finds those of an earlier, larger run.
+    public var restoredParallelism: Int?
 
     /// A context for one subtask (Weir makes these; tests and tools may too).
     public init(subtask: Int, parallelism: Int, operatorName: String, jobName: String = "Weir job", checkpointInterval: Duration? = nil,

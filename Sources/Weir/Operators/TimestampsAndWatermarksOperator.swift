@@ -47,8 +47,7 @@
     }
 
     @inlinable func currentWatermark() -> Watermark {
-        guard state.value.maxTimestamp != Int64.min else { return .initial }
-        return Watermark(state.value.maxTimestamp &- strategy.outOfOrdernessMilliseconds &- 1)
+        strategy.bound.watermark(afterLargest: state.value.maxTimestamp)
     }
 
     @inlinable func emitIfAdvanced(now: Int64? = nil) throws {
@@ -66,7 +65,7 @@
         if state.value.sawRecordSinceTick {
             state.value.sawRecordSinceTick = false
             state.value.lastRecordAt = now
-        } else if let timeout = strategy.idleTimeoutMilliseconds, !state.value.idle, now - state.value.lastRecordAt >= timeout {
+        } else if !state.value.idle, strategy.bound.isIdle(lastActive: state.value.lastRecordAt, now: now) {
             state.value.idle = true
             try output.emitIdleness(true)
         }

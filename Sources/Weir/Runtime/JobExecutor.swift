@@ -188,14 +188,15 @@ import Foundation
         let all = files.flatMap(\.splits)
         let metadata = checkpointing!.restore!.metadata
         let splits: [[UInt8]]
-        if metadata.operators.first(where: { $0.operatorID == Self.operatorID(of: node) })?.parallelism == node.parallelism {
+        let earlierParallelism = metadata.operators.first(where: { $0.operatorID == Self.operatorID(of: node) })?.parallelism
+        if earlierParallelism == node.parallelism {
             // Same parallelism: every subtask gets back its own splits (and with them the order
             // in which it read them).
             splits = files.filter { $0.subtask == subtask }.flatMap(\.splits)
         } else {
             splits = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
         }
-        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all)
+        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all, parallelism: earlierParallelism)
     }
 
     // MARK: - One task

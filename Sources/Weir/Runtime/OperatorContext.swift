@@ -90,6 +90,8 @@
     /// Every split of the operator, of all subtasks (for state every subtask must see, such as
     /// the transactions a sink may not treat as lingering).
     @usableFromInline var allSplits: [[UInt8]] = []
+    /// The operator's parallelism in the run that took the checkpoint.
+    @usableFromInline var parallelism: Int?
 }
 
 /// What an operator keeps besides its keyed state store: timers, positions.

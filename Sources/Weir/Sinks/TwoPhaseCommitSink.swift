@@ -58,6 +58,13 @@ public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
     /// checkpoints (their input is about to be replayed). Called after recovery, before the
     /// first new transaction. Default: nothing.
     func prepareReplay(after checkpointID: Int64, parallelism: Int) throws
+    /// No checkpoint that a restore could pick names `transaction` any more (it was committed,
+    /// and the checkpoints that listed it are no longer retained): whatever the writer keeps
+    /// to finish it again — a name it may now reuse, a record of its commit — can go. Called
+    /// at most once per transaction, on the task thread; a crash may skip it, so a writer that
+    /// keeps such records also cleans up what restored runs leave. Default: nothing.
+    func releaseTransaction(_ transaction: Transaction)
+    /// Release resources; called once, also after a failure.
     func close()
 }
 
@@ -70,6 +77,8 @@ extension TwoPhaseCommitWriter {
     @inlinable public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {}
     /// Nothing to undo.
     @inlinable public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
+    /// Keeps nothing per transaction.
+    @inlinable public func releaseTransaction(_ transaction: Transaction) {}
     /// Nothing to release.
     @inlinable public func close() {}
 }

@@ -1,15 +1,18 @@
 import Foundation
 
-/// Runs a ``TwoPhaseCommitSink``: the writer does the I/O, ``TwoPhaseCommitStateMachine``
-/// decides what happens when, and this operator connects them to barriers, checkpoint
-/// notifications and restores.
+/// Runs a ``TwoPhaseCommitSink``: the writer does the I/O, ``TransactionLifecycle`` holds the
+/// transactions and decides what happens to them when, and this operator connects the two to
+/// barriers, checkpoint notifications, the clock and restores.
 ///
-/// Its operator state (in every checkpoint) is the list of pre-committed transactions waiting
-/// for their checkpoint and the open one. A commit that fails is retried with backoff; when the
-/// attempts are used up the job fails, and the restart commits the transaction from the
-/// checkpoint — it is never dropped.
+/// Its operator state (in every checkpoint) is the list of pre-committed transactions not yet
+/// committed and the open one. A commit that fails is retried with backoff on later ticks of
+/// the task's clock (records keep flowing; the task thread never sleeps for it), and at the end
+/// of input the sink waits for outstanding retries before it ends; when the attempts are used
+/// up the job fails, and the restart commits the transaction from the checkpoint — it is never
+/// dropped.
 @usableFromInline final class TwoPhaseCommitSinkOperator<Sink: TwoPhaseCommitSink>: StreamOperator {
     @usableFromInline typealias Input = Sink.Input
+    @usableFromInline typealias Lifecycle = TransactionLifecycle<Sink.Transaction>
 
     /// One transaction in the operator state.
     @usableFromInline struct Record: Codable {
@@ -25,158 +28,152 @@ import Foundation
     @usableFromInline let options: TwoPhaseCommitOptions
     @usableFromInline var writer: Sink.Writer!
     @usableFromInline var context: OperatorContext!
-    @usableFromInline var machine = TwoPhaseCommitStateMachine()
-    @usableFromInline var current: Sink.Transaction?
-    @usableFromInline var currentOpenedFor: Int64 = 0
-    @usableFromInline var currentOpenedAt: Int64 = 0
-    /// Pre-committed transactions by the checkpoint they wait for, with when they were opened.
-    @usableFromInline var waiting: [Int64: [(transaction: Sink.Transaction, openedFor: Int64, openedAt: Int64)]] = [:]
+    @usableFromInline var lifecycle: Lifecycle
 
     @inlinable init(sink: Sink, options: TwoPhaseCommitOptions) {
         self.sink = sink
         self.options = options
+        lifecycle = Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
+                                                         commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
+                                                         retainedCheckpoints: 2))
     }
 
     @inlinable func open(_ context: OperatorContext) throws {
         self.context = context
         let location = context.location
-        writer = try sink.makeWriter(SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName,
-                                             checkpointInterval: context.checkpointInterval, retainedCheckpoints: context.retainedCheckpoints))
+        var sinkContext = SinkContext(subtask: location.subtask, parallelism: location.parallelism, operatorName: location.operatorName, jobName: context.jobName,
+                                      checkpointInterval: context.checkpointInterval, retainedCheckpoints: context.retainedCheckpoints)
+        sinkContext.restoredParallelism = context.restored?.parallelism
+        writer = try sink.makeWriter(sinkContext)
+        lifecycle = Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
+                                                         commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
+                                                         retainedCheckpoints: context.retainedCheckpoints))
         let decoder = BinaryStateDecoder()
-        let restoredCheckpoint = context.restored?.checkpointID
-        let all = try (context.restored?.allSplits ?? []).map { try decoder.decode(Record.self, from: $0) }
-        let mine = try (context.takeRestoredSplits() ?? []).map { try decoder.decode(Record.self, from: $0) }
-        if let restoredCheckpoint { options.stepObserver?(.beforeRecovery(checkpointID: restoredCheckpoint)) }
-        let actions = machine.start(restoredCheckpoint: restoredCheckpoint,
-                                    waiting: mine.compactMap(\.waitingFor),
-                                    open: mine.filter { $0.waitingFor == nil }.map(\.openedFor))
-        for action in actions {
-            switch action {
-            case .recoverAndCommit(let checkpointID):
-                for record in mine where record.waitingFor == checkpointID {
-                    try withRetries("recovering and committing the transaction of checkpoint \(checkpointID)") { try writer.recoverAndCommit(record.transaction) }
-                }
-            case .recoverAndAbort(let openedFor):
-                for record in mine where record.waitingFor == nil && record.openedFor == openedFor {
-                    try writer.recoverAndAbort(record.transaction)
-                }
-            case .abortLingering:
-                try writer.abortLingeringTransactions(known: all.map(\.transaction), parallelism: location.parallelism)
-            case .prepareReplay(let checkpointID):
-                try writer.prepareReplay(after: checkpointID, parallelism: location.parallelism)
-            case .begin(let checkpointID):
-                try begin(checkpointID)
-            case .preCommit, .commit:
-                preconditionFailure("not an action of start")
-            }
+        var restored: Lifecycle.Restored?
+        if let state = context.restored {
+            let all = try state.allSplits.map { try decoder.decode(Record.self, from: $0) }
+            let mine = try (context.takeRestoredSplits() ?? []).map { try decoder.decode(Record.self, from: $0) }
+            restored = Lifecycle.Restored(checkpointID: state.checkpointID,
+                                          pending: mine.compactMap { record in record.waitingFor.map { ($0, record.openedFor, record.transaction) } },
+                                          open: mine.filter { $0.waitingFor == nil }.map { ($0.openedFor, $0.transaction) },
+                                          all: all.map(\.transaction))
+            options.stepObserver?(.beforeRecovery(checkpointID: state.checkpointID))
         }
+        try perform(lifecycle.start(restored: restored, now: ProcessingClock.nowMilliseconds()))
     }
 
-    @inlinable func begin(_ checkpointID: Int64) throws {
-        current = try writer.beginTransaction(checkpointID: checkpointID)
-        currentOpenedFor = checkpointID
-        currentOpenedAt = ProcessingClock.nowMilliseconds()
+    /// Does what the lifecycle asked for, reporting each outcome back to it.
+    @inlinable func perform(_ actions: [Lifecycle.Action]) throws {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .commit(let id, let transaction, let recovered):
+                let outcome: [Lifecycle.Action]
+                do {
+                    if recovered { try writer.recoverAndCommit(transaction) } else { try writer.commit(transaction) }
+                    context.metrics.transactionsCommitted.add()
+                    outcome = lifecycle.commitSucceeded(id)
+                } catch let error as TwoPhaseCommitError {
+                    // A lost transaction: retrying cannot bring back its records.
+                    context.metrics.commitFailures.add()
+                    _ = lifecycle.commitFailed(id, retriable: false, error: error.description, now: ProcessingClock.nowMilliseconds())
+                    throw error
+                } catch {
+                    context.metrics.commitFailures.add()
+                    outcome = lifecycle.commitFailed(id, retriable: true, error: "\(error)", now: ProcessingClock.nowMilliseconds())
+                }
+                queue.append(contentsOf: outcome)
+            case .abortRecovered(let transaction):
+                try writer.recoverAndAbort(transaction)
+            case .abortLingering(let known):
+                try writer.abortLingeringTransactions(known: known, parallelism: context.location.parallelism)
+            case .prepareReplay(let checkpointID):
+                try writer.prepareReplay(after: checkpointID, parallelism: context.location.parallelism)
+            case .begin(let checkpointID):
+                lifecycle.opened(try writer.beginTransaction(checkpointID: checkpointID), for: checkpointID, now: ProcessingClock.nowMilliseconds())
+            case .release(let transaction):
+                writer.releaseTransaction(transaction)
+            case .retryScheduled(let checkpointID, let attempt, let delay, let error):
+                context.warn("committing the transaction of checkpoint \(checkpointID) failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay) ms: \(error)")
+            case .fail(let message):
+                throw TwoPhaseCommitError.commitFailed(message)
+            }
+        }
     }
 
     @inlinable func processRecord(_ value: Input, timestamp: Int64) throws {
-        try writer.write(value, timestamp: timestamp, to: &current!)
+        try lifecycle.withOpenTransaction { try writer.write(value, timestamp: timestamp, to: &$0) }
     }
 
     @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
-        for action in machine.barrier(checkpointID) {
-            switch action {
-            case .preCommit:
-                options.stepObserver?(.beforePreCommit(checkpointID: checkpointID))
-                do {
-                    try writer.preCommit(&current!)
-                } catch {
-                    // What the external system holds of the transaction is unknown: replay
-                    // its records from the last checkpoint rather than commit it later.
-                    throw TaskFailingSnapshotError(underlying: context.location.attribute(error))
-                }
-                waiting[checkpointID, default: []].append((current!, currentOpenedFor, currentOpenedAt))
-                options.stepObserver?(.afterPreCommit(checkpointID: checkpointID))
-            case .begin(let next):
-                try begin(next)
-            default:
-                preconditionFailure("not an action of a barrier")
+        if var transaction = lifecycle.openTransaction {
+            options.stepObserver?(.beforePreCommit(checkpointID: checkpointID))
+            do {
+                try writer.preCommit(&transaction)
+            } catch {
+                // What the external system holds of the transaction is unknown: replay
+                // its records from the last checkpoint rather than commit it later.
+                throw TaskFailingSnapshotError(underlying: context.location.attribute(error))
             }
+            let next = lifecycle.preCommitted(transaction, at: checkpointID)
+            options.stepObserver?(.afterPreCommit(checkpointID: checkpointID))
+            try perform([next])
         }
         try checkTransactionAges()
+        let snapshot = lifecycle.snapshot(checkpointID)
+        var records = snapshot.pending.map { Record(waitingFor: $0.checkpoint, openedFor: $0.openedFor, transaction: $0.transaction) }
+        if let open = snapshot.open { records.append(Record(waitingFor: nil, openedFor: open.openedFor, transaction: open.transaction)) }
         let encoder = BinaryStateEncoder()
-        var records: [Record] = []
-        for (checkpoint, transactions) in waiting.sorted(by: { $0.key < $1.key }) {
-            for entry in transactions { records.append(Record(waitingFor: checkpoint, openedFor: entry.openedFor, transaction: entry.transaction)) }
-        }
-        if let current { records.append(Record(waitingFor: nil, openedFor: currentOpenedFor, transaction: current)) }
         return OperatorExtras(splits: try records.map { try encoder.encode($0) })
     }
 
     @inlinable func notifyCheckpointComplete(_ checkpointID: Int64) throws {
-        let actions = machine.complete(checkpointID)
-        guard !actions.isEmpty else { return }
+        let actions = lifecycle.checkpointCompleted(checkpointID)
+        guard actions.contains(where: { if case .commit = $0 { true } else { false } }) else { return try perform(actions) }
         options.stepObserver?(.beforeCommit(checkpointID: checkpointID))
-        for case .commit(let due) in actions {
-            for entry in waiting[due] ?? [] {
-                try withRetries("committing the transaction of checkpoint \(due)") { try writer.commit(entry.transaction) }
-                context.metrics.transactionsCommitted.add()
-                options.stepObserver?(.afterCommitOfOne(checkpointID: checkpointID))
-            }
-            machine.committed(due)
-            waiting[due] = nil
+        for action in actions {
+            try perform([action])
+            if case .commit = action { options.stepObserver?(.afterCommitOfOne(checkpointID: checkpointID)) }
         }
     }
 
     @inlinable func notifyCheckpointAborted(_ checkpointID: Int64) {
-        // The waiting transactions stay: a later completion covers them.
-        _ = machine.aborted(checkpointID)
+        // The pending transactions stay: a later completion covers them.
     }
 
     /// Warns about (or fails on) transactions older than the timeout: the external system may
     /// abort them on its own, and then their records are lost.
     @inlinable func checkTransactionAges() throws {
+        guard let oldest = lifecycle.oldestUncommittedOpenedAt else { return }
         let now = ProcessingClock.nowMilliseconds()
         let limit = options.transactionTimeout.wholeMilliseconds
-        var oldest = current == nil ? Int64.max : currentOpenedAt
-        for entries in waiting.values { for entry in entries { oldest = min(oldest, entry.openedAt) } }
-        guard oldest != Int64.max, now - oldest > limit else { return }
+        guard now - oldest > limit else { return }
         let message = "a transaction of sink \(context.location) is \(now - oldest) ms old, older than the transaction timeout of \(limit) ms; checkpoints may be failing or too rare, and the external system may abort it"
         if options.failOnTransactionTimeout { throw TwoPhaseCommitError.transactionTimedOut(message) }
         context.warn(message)
     }
 
-    @inlinable func withRetries(_ what: String, _ body: () throws -> Void) throws {
-        var delay = options.commitRetryDelay
-        for attempt in 1...max(1, options.commitAttempts) {
-            do {
-                try body()
-                return
-            } catch let error as TwoPhaseCommitError {
-                // Retrying cannot bring back a lost transaction's records.
-                guard case .lostTransaction = error else { throw error }
-                context.metrics.commitFailures.add()
-                throw error
-            } catch {
-                context.metrics.commitFailures.add()
-                guard attempt < options.commitAttempts else {
-                    throw TwoPhaseCommitError.commitFailed("\(what) failed \(attempt) times: \(error); the job fails so that a restart commits it from the checkpoint")
-                }
-                context.warn("\(what) failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay): \(error)")
-                Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
-                delay = delay * 2
-            }
-        }
-    }
-
     @inlinable func processWatermark(_ watermark: Watermark) throws {}
     @inlinable func processIdleness(_ idle: Bool) throws {}
     @inlinable func processBarrier(_ barrier: CheckpointBarrier) throws {}
-    @inlinable func advanceProcessingTime(to now: Int64) throws {}
     @inlinable func flush() throws {}
 
+    /// The task's clock: commits whose retry is due.
+    @inlinable func advanceProcessingTime(to now: Int64) throws {
+        guard lifecycle.nextRetryDue.map({ $0 <= now }) == true else { return }
+        try perform(lifecycle.tick(now: now))
+    }
+
     @inlinable func finish() throws {
-        guard let open = current else { return }
-        current = nil
+        // A completed checkpoint's transaction whose commit is being retried must be committed
+        // before the sink ends: no records are left, so the task waits for the retry here.
+        while lifecycle.hasCommitsOutstanding {
+            guard let due = lifecycle.nextRetryDue else { break }
+            let wait = due - ProcessingClock.nowMilliseconds()
+            if wait > 0 { Thread.sleep(forTimeInterval: Double(wait) / 1_000) }
+            try perform(lifecycle.tick(now: ProcessingClock.nowMilliseconds()))
+        }
+        guard let open = lifecycle.endOfInput() else { return }
         if context.checkpointingEnabled {
             // Opened after the final checkpoint's barrier: nothing can be in it.
             try writer.abort(open)
@@ -185,7 +182,29 @@ import Foundation
             // (exactly-once needs checkpoints).
             var transaction = open
             try writer.preCommit(&transaction)
-            try withRetries("committing the last transaction") { try writer.commit(transaction) }
+            try commitWithRetries(transaction)
+        }
+    }
+
+    /// The last transaction of a job without checkpoints: nothing else is left to do, so the
+    /// task waits between attempts.
+    @inlinable func commitWithRetries(_ transaction: Sink.Transaction) throws {
+        var delay = options.commitRetryDelay
+        for attempt in 1...max(1, options.commitAttempts) {
+            do {
+                return try writer.commit(transaction)
+            } catch let error as TwoPhaseCommitError {
+                context.metrics.commitFailures.add()
+                throw error
+            } catch {
+                context.metrics.commitFailures.add()
+                guard attempt < options.commitAttempts else {
+                    throw TwoPhaseCommitError.commitFailed("committing the last transaction failed \(attempt) times: \(error)")
+                }
+                context.warn("committing the last transaction failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay): \(error)")
+                Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
+                delay = delay * 2
+            }
         }
     }
 

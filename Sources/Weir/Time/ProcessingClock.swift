@@ -14,6 +14,10 @@ public enum ProcessingClock {
         return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// Monotonic milliseconds (from an arbitrary origin): for intervals and timeouts, which a
+    /// change of the wall clock must not stretch or cut short.
+    public static func monotonicMilliseconds() -> Int64 { Int64(monotonicNanoseconds() / 1_000_000) }
+
     /// Monotonic nanoseconds, for measuring durations and pacing.
     public static func monotonicNanoseconds() -> UInt64 {
         var ts = timespec()

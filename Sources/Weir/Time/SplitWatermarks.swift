@@ -19,10 +19,9 @@
 /// (``maxEventTime(of:)``, ``assign(_:restoredMaxEventTime:now:)``), so that after a restore a
 /// split does not start over from the beginning of time.
 public struct SplitWatermarks<SplitID: Hashable & Sendable>: Sendable {
-    /// How far behind its largest timestamp a split's watermark trails.
-    @usableFromInline let outOfOrdernessMilliseconds: Int64
-    /// After this long without records a split stops holding the watermark back; `nil`: never.
-    @usableFromInline let idleTimeoutMilliseconds: Int64?
+    /// How far behind its largest timestamp a split's watermark trails, and after how long
+    /// without records a split stops holding the watermark back.
+    @usableFromInline let bound: WatermarkBound
 
     @usableFromInline var maxEventTimes: [SplitID: Int64] = [:]
     @usableFromInline var lastActive: [SplitID: Int64] = [:]
@@ -31,8 +30,7 @@ public struct SplitWatermarks<SplitID: Hashable & Sendable>: Sendable {
 
     /// Per-split watermarks following `strategy`'s out-of-orderness and idleness.
     @inlinable public init<Value>(strategy: WatermarkStrategy<Value>) {
-        self.outOfOrdernessMilliseconds = strategy.outOfOrdernessMilliseconds
-        self.idleTimeoutMilliseconds = strategy.idleTimeoutMilliseconds
+        self.bound = strategy.bound
     }
 
     /// Starts tracking `split`; `restoredMaxEventTime` is what a checkpoint recorded for it.
@@ -69,17 +67,16 @@ public struct SplitWatermarks<SplitID: Hashable & Sendable>: Sendable {
             least = min(least ?? latest, latest)
         }
         guard let least else { return nil }
-        return Watermark(least &- outOfOrdernessMilliseconds &- 1)
+        return bound.watermark(afterLargest: least)
     }
 
     /// Every unfinished split has been idle for the timeout (and at least one is assigned).
     @inlinable public func isIdle(now: Int64) -> Bool {
-        guard idleTimeoutMilliseconds != nil else { return false }
+        guard bound.idleTimeoutMilliseconds != nil else { return false }
         return assigned.allSatisfy { finished.contains($0) || isIdle($0, now: now) }
     }
 
     @inlinable func isIdle(_ split: SplitID, now: Int64) -> Bool {
-        guard let timeout = idleTimeoutMilliseconds else { return false }
-        return now - (lastActive[split] ?? now) >= timeout
+        bound.isIdle(lastActive: lastActive[split] ?? now, now: now)
     }
 }

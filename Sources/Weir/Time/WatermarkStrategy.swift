@@ -31,6 +31,10 @@ public struct WatermarkStrategy<Value: Sendable>: Sendable {
     @inlinable public var idleTimeout: Duration? { idleTimeoutMilliseconds.map { .milliseconds($0) } }
     /// How often the advanced watermark is generated, in processing time.
     @inlinable public var periodicInterval: Duration { .milliseconds(periodicIntervalMilliseconds) }
+    /// The bound and the idle timeout, as every generator applies them.
+    @inlinable var bound: WatermarkBound {
+        WatermarkBound(outOfOrdernessMilliseconds: outOfOrdernessMilliseconds, idleTimeoutMilliseconds: idleTimeoutMilliseconds)
+    }
 
     @inlinable init(outOfOrdernessMilliseconds: Int64) {
         self.outOfOrdernessMilliseconds = outOfOrdernessMilliseconds

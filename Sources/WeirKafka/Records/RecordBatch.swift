@@ -2,6 +2,7 @@
 import CompressNIO
 #endif
 import NIOCore
+import Weir
 
 /// A record batch in Kafka's v2 format (magic 2): the unit in which producers write, brokers
 /// store and consumers fetch records, and which carries the producer id, epoch and sequence of

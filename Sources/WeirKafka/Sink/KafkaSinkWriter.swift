@@ -10,6 +10,8 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
 
     private let sink: KafkaSink<Serializer>
     private let subtask: Int
+    /// The parallelism of the run whose checkpoint was restored (its subtasks' pool ids may linger).
+    private let restoredParallelism: Int
     private let prefix: String
     private let client: KafkaClient
     private let partitionCount: Int32
@@ -39,6 +41,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         }
         self.sink = sink
         subtask = context.subtask
+        restoredParallelism = context.restoredParallelism ?? 0
         prefix = sink.transactionalIDPrefix ?? "\(context.jobName)-\(context.operatorName)"
         partitioner = KafkaPartitioner(subtask: context.subtask)
         let client = KafkaClient(bootstrap: sink.bootstrap, configuration: sink.client)
@@ -201,11 +204,8 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         let knownIDs = Set(known.compactMap(\.transactionalID))
         for id in knownIDs { retiring[id] = .some(nil) }
         guard sink.guarantee == .exactlyOnce else { return }
-        let earlierParallelism = knownIDs.compactMap { id -> Int? in
-            guard id.hasPrefix(prefix + "-") else { return nil }
-            return id.dropFirst(prefix.count + 1).split(separator: "-").first.flatMap { Int($0) }.map { $0 + 1 }
-        }.max() ?? 0
-        for owner in stride(from: subtask, to: max(parallelism, earlierParallelism), by: parallelism) {
+        // The earlier run's parallelism comes from the checkpoint's metadata, not from the ids' names.
+        for owner in stride(from: subtask, to: max(parallelism, restoredParallelism), by: parallelism) {
             for index in 0..<sink.transactionalIDPoolSize {
                 let id = poolID(subtask: owner, index: index)
                 if !knownIDs.contains(id) { _ = try startProducer(id) }

@@ -167,7 +167,9 @@ final class FileSinkTests: XCTestCase {
         options.commitRetryDelay = .milliseconds(1)
         env.addSource(GeneratorSource(count: 20_000, ratePerSecond: 100_000) { StreamRecord($0) }).sink(sink, options: options)
         let result = try env.execute("files")
-        XCTAssertEqual(result.restarts, 2, "each failed commit (2 attempts) failed the job once")
+        // Retries are scheduled on the clock, so while one transaction waits for its second
+        // attempt another checkpoint's commit may fail too: 4 failures end 1 or 2 runs.
+        XCTAssertTrue((1...2).contains(result.restarts), "a transaction whose 2 attempts failed failed the job (\(result.restarts) restarts)")
         XCTAssertTrue(warnings.all.contains { $0.contains("the job fails so that a restart commits it") }, "\(warnings.all)")
         XCTAssertEqual(try committedRows(in: output).sorted(), Array(0..<20_000), "nothing dropped, nothing twice")
     }
