@@ -45,7 +45,6 @@ import Foundation
     @usableFromInline let condition = NSCondition()
     @usableFromInline var events: [Event] = []
     @usableFromInline var stopped = false
-    @usableFromInline var finishedSources: Set<TaskID> = []
     @usableFromInline var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
     /// When each checkpoint in flight was triggered: on the wall clock (for its metadata) and on `clock`.
     @usableFromInline var triggeredAt: [Int64: (wall: Int64, monotonic: Int64)] = [:]
@@ -71,7 +70,7 @@ import Foundation
             minPauseMilliseconds: configuration.minPauseBetweenCheckpoints.wholeMilliseconds,
             timeoutMilliseconds: max(1, configuration.timeout.wholeMilliseconds),
             tolerableConsecutiveFailures: configuration.tolerableConsecutiveFailures)
-        machine = CheckpointCoordinatorStateMachine(timing: timing, tasks: Set(mailboxes.keys), firstCheckpointID: firstCheckpointID,
+        machine = CheckpointCoordinatorStateMachine(timing: timing, tasks: Set(mailboxes.keys), sources: sources, firstCheckpointID: firstCheckpointID,
                                                     now: clock())
     }
 
@@ -144,9 +143,7 @@ import Foundation
             switch event {
             case let .acknowledge(id, task, acknowledgement): actions += machine.acknowledge(id, from: task, acknowledgement)
             case let .decline(id, task, reason): actions += machine.decline(id, from: task, reason: reason, now: now)
-            case .sourceFinished(let task):
-                finishedSources.insert(task)
-                if finishedSources == sources { machine.allSourcesFinished() }
+            case .sourceFinished(let task): machine.sourceFinished(task)
             }
         }
         return actions + machine.tick(now: now)

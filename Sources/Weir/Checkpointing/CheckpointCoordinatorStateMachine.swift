@@ -40,6 +40,9 @@
 
     @usableFromInline let timing: Timing
     @usableFromInline let tasks: Set<TaskID>
+    /// The source tasks; once all of them reported the end of their input, the final checkpoint is due.
+    @usableFromInline let sources: Set<TaskID>
+    @usableFromInline var finishedSources: Set<TaskID> = []
     @usableFromInline var pending: Pending?
     @usableFromInline var lastTriggerAt: Int64
     @usableFromInline var lastEndedAt: Int64?
@@ -49,9 +52,10 @@
     @usableFromInline var lastCompletedID: Int64?
     @usableFromInline var finalCheckpointCompleted = false
 
-    @usableFromInline init(timing: Timing, tasks: Set<TaskID>, firstCheckpointID: Int64, now: Int64) {
+    @usableFromInline init(timing: Timing, tasks: Set<TaskID>, sources: Set<TaskID>, firstCheckpointID: Int64, now: Int64) {
         self.timing = timing
         self.tasks = tasks
+        self.sources = sources
         self.nextCheckpointID = firstCheckpointID
         self.lastTriggerAt = now
     }
@@ -83,8 +87,13 @@
         return [.trigger(checkpointID: id)]
     }
 
-    /// Every source has read all its input: the next checkpoint is the final one, now.
-    @usableFromInline mutating func allSourcesFinished() { sourcesFinished = true }
+    /// Source task `task` has read all its input; once every source has, the next checkpoint is
+    /// the final one, now. (Repeated reports, and reports of tasks that are not sources, change nothing.)
+    @usableFromInline mutating func sourceFinished(_ task: TaskID) {
+        guard sources.contains(task) else { return }
+        finishedSources.insert(task)
+        if finishedSources == sources { sourcesFinished = true }
+    }
 
     @usableFromInline mutating func acknowledge(_ checkpointID: Int64, from task: TaskID, _ acknowledgement: Acknowledgement) -> [Action] {
         guard var current = pending, current.checkpointID == checkpointID, current.waitingFor.remove(task) != nil else {

@@ -6,7 +6,7 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
 
     private func machine(interval: Int64 = 1_000, minPause: Int64 = 0, timeout: Int64 = 5_000, tolerable: Int = 0) -> Machine {
         Machine(timing: .init(intervalMilliseconds: interval, minPauseMilliseconds: minPause, timeoutMilliseconds: timeout, tolerableConsecutiveFailures: tolerable),
-                tasks: ["source", "window", "sink"], firstCheckpointID: 1, now: 0)
+                tasks: ["source", "window", "sink"], sources: ["source"], firstCheckpointID: 1, now: 0)
     }
 
     func testTriggerAcknowledgeWriteMetadataNotify() {
@@ -74,7 +74,9 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
 
     func testFinalCheckpointIsTriggeredAtOnceWhenSourcesFinish() {
         var coordinator = machine(interval: 60_000)
-        coordinator.allSourcesFinished()
+        coordinator.sourceFinished("window")
+        XCTAssertEqual(coordinator.tick(now: 10), [], "a task that is not a source does not end the input")
+        coordinator.sourceFinished("source")
         XCTAssertEqual(coordinator.tick(now: 10), [.trigger(checkpointID: 1)])
         for task in ["source", "window"] { _ = coordinator.acknowledge(1, from: task, 0) }
         XCTAssertEqual(coordinator.acknowledge(1, from: "sink", 0), [.writeMetadata(checkpointID: 1, acknowledgements: ["source": 0, "window": 0, "sink": 0], isFinal: true)])
@@ -83,9 +85,19 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
         XCTAssertEqual(coordinator.tick(now: 100_000), [], "nothing after the final checkpoint")
     }
 
+    func testTheFinalCheckpointWaitsForEverySource() {
+        var coordinator = Machine(timing: .init(intervalMilliseconds: 60_000, minPauseMilliseconds: 0, timeoutMilliseconds: 5_000, tolerableConsecutiveFailures: 0),
+                                  tasks: ["files", "kafka", "sink"], sources: ["files", "kafka"], firstCheckpointID: 1, now: 0)
+        coordinator.sourceFinished("files")
+        coordinator.sourceFinished("files")
+        XCTAssertEqual(coordinator.tick(now: 10), [], "one source still reads")
+        coordinator.sourceFinished("kafka")
+        XCTAssertEqual(coordinator.tick(now: 11), [.trigger(checkpointID: 1)])
+    }
+
     func testFinalCheckpointRetriesAfterAnAbort() {
         var coordinator = machine(interval: 60_000, tolerable: 5)
-        coordinator.allSourcesFinished()
+        coordinator.sourceFinished("source")
         _ = coordinator.tick(now: 10)
         _ = coordinator.tick(now: 5_010)
         XCTAssertEqual(coordinator.tick(now: 5_010), [.trigger(checkpointID: 2)])
