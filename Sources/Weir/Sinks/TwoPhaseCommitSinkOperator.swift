@@ -33,9 +33,14 @@ import Foundation
     @inlinable init(sink: Sink, options: TwoPhaseCommitOptions) {
         self.sink = sink
         self.options = options
-        lifecycle = Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
-                                                         commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
-                                                         retainedCheckpoints: 2))
+        lifecycle = Self.lifecycle(options, retainedCheckpoints: 2)  // replaced in open, when the job's retention is known
+    }
+
+    /// A lifecycle with the sink's commit settings.
+    @inlinable static func lifecycle(_ options: TwoPhaseCommitOptions, retainedCheckpoints: Int) -> Lifecycle {
+        Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
+                                             commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
+                                             retainedCheckpoints: retainedCheckpoints))
     }
 
     @inlinable func open(_ context: OperatorContext) throws {
@@ -45,9 +50,7 @@ import Foundation
                                       checkpointInterval: context.checkpointInterval, retainedCheckpoints: context.retainedCheckpoints)
         sinkContext.restoredParallelism = context.restored?.parallelism
         writer = try sink.makeWriter(sinkContext)
-        lifecycle = Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
-                                                         commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
-                                                         retainedCheckpoints: context.retainedCheckpoints))
+        lifecycle = Self.lifecycle(options, retainedCheckpoints: context.retainedCheckpoints)
         let decoder = BinaryStateDecoder()
         var restored: Lifecycle.Restored?
         if let state = context.restored {
