@@ -37,7 +37,7 @@ struct PipelineBench: AsyncParsableCommand {
         var exactlyOnce: [Double] = [], atLeastOnce: [Double] = []
         for round in 1...rounds {
             // Alternate which goes first, so that neither always meets a warmer broker.
-            let order: [KafkaSink<KafkaClosureSerializer<WindowSum>>.DeliveryGuarantee] = round % 2 == 1 ? [.exactlyOnce, .atLeastOnce] : [.atLeastOnce, .exactlyOnce]
+            let order: [DeliveryGuarantee] = round % 2 == 1 ? [.exactlyOnce, .atLeastOnce] : [.atLeastOnce, .exactlyOnce]
             for guarantee in order {
                 let output = "weir-pipeline-out-\(UUID().uuidString.prefix(8))"
                 try await client.createTopic(output, partitions: Int32(parallelism))
@@ -63,7 +63,7 @@ struct PipelineBench: AsyncParsableCommand {
     }
 
     /// Runs the job once; its run time in seconds.
-    private func runJob(broker: BrokerAddress, input: String, output: String, guarantee: KafkaSink<KafkaClosureSerializer<WindowSum>>.DeliveryGuarantee) async throws -> Double {
+    private func runJob(broker: BrokerAddress, input: String, output: String, guarantee: DeliveryGuarantee) async throws -> Double {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-pipeline-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let env = StreamEnvironment(parallelism: parallelism)

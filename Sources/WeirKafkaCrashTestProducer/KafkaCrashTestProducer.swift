@@ -6,7 +6,7 @@ import WeirKafka
 /// For crash tests of Kafka transactions: starts a transactional producer, writes records in
 /// a transaction to one partition, flushes them (the pre-commit of Weir's Kafka sink), saves
 /// the transaction's state as JSON, prints "pre-committed" and waits to be killed. A test then
-/// finishes the transaction from the saved state in another process.
+/// ends the transaction from the saved state in another process.
 @main
 struct KafkaCrashTestProducer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

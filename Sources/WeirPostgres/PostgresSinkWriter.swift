@@ -38,21 +38,8 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
     /// The open transaction lost its connection: the server rolled back what it held, so it
     /// must never be prepared; only `abort` clears this.
     private var lostGID: String?
-    /// Checkpoints whose transaction is prepared and not yet committed.
-    private var prepared: Set<Int64> = []
-    /// For each prepared checkpoint: the oldest checkpoint that was prepared and uncommitted
-    /// when it was taken. Once it commits, rows in the commits table older than that are not
-    /// referred to by any checkpoint a restart could restore.
-    private var oldestUncommittedAt: [Int64: Int64] = [:]
-    /// The oldest-uncommitted bound of each of the latest commits, newest last: rows are forgotten
-    /// only below the bound of the commit `retainedCheckpoints` back, because every retained
-    /// checkpoint — not only the newest — may be restored (when a newer one is damaged).
-    private var recentBounds: [Int64] = []
-    private let retainedCheckpoints: Int
-
     init(sink: PostgresSink<Input>, context: SinkContext) throws {
         self.sink = sink
-        self.retainedCheckpoints = max(1, context.retainedCheckpoints)
         self.subtask = context.subtask
         self.jobName = context.jobName
         self.sinkName = sink.name ?? context.operatorName
@@ -151,8 +138,6 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
         inTransaction = false
         openGID = nil
-        prepared.insert(transaction.checkpointID)
-        oldestUncommittedAt[transaction.checkpointID] = prepared.min()
     }
 
     /// `COMMIT PREPARED`. One committed before (its row is in the commits table) is fine; one
@@ -171,17 +156,21 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
                 throw TwoPhaseCommitError.lostTransaction("prepared transaction '\(transaction.gid)' (checkpoint \(transaction.checkpointID), \(transaction.rows) rows) is neither prepared on \(sink.endpoint) nor recorded as committed in \(sink.commitsTable): it was rolled back outside Weir and its rows are lost")
             }
         }
-        prepared.remove(transaction.checkpointID)
-        if let oldest = oldestUncommittedAt[transaction.checkpointID] {
-            recentBounds.append(oldest)
-            if recentBounds.count > retainedCheckpoints { recentBounds.removeFirst(recentBounds.count - retainedCheckpoints) }
-            var binds = PostgresBindings(capacity: 4)
-            binds.append(jobName)
-            binds.append(sinkName)
-            binds.append(subtask)
-            binds.append(recentBounds[0])
-            try control.run(PostgresQuery(unsafeSQL: statements.forgetCommitsBefore, binds: binds), describedAs: "forgetting old rows of \(sink.commitsTable)")
-            oldestUncommittedAt = oldestUncommittedAt.filter { $0.key > transaction.checkpointID }
+    }
+
+    /// No restorable checkpoint names the transaction any more: its row in the commits table,
+    /// which told a restored job that a missing prepared transaction was committed, can go.
+    /// (Another subtask's transaction keeps its row: that subtask releases it.) Bookkeeping
+    /// only: if the row cannot be deleted now, the next start of the job deletes it with every
+    /// row no restored checkpoint names, so a failure is logged and the job goes on.
+    public func releaseTransaction(_ transaction: Transaction, endedHere: Bool) {
+        guard endedHere, transaction.rows > 0 else { return }
+        var binds = PostgresBindings()
+        binds.append(transaction.gid)
+        do {
+            try control.run(PostgresQuery(unsafeSQL: statements.forgetCommit, binds: binds), describedAs: "forgetting \(transaction.gid) in \(sink.commitsTable)")
+        } catch {
+            sink.logger.warning("could not forget committed transaction \(transaction.gid) in \(sink.commitsTable) (the next start of the job does): \(error)")
         }
     }
 
@@ -202,7 +191,6 @@ public final class PostgresSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         }
         guard transaction.rows > 0 else { return }
         try rollbackPrepared(transaction.gid)
-        prepared.remove(transaction.checkpointID)
     }
 
     /// The transaction that was open when the restored checkpoint was taken may have been

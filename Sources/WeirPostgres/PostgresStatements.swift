@@ -65,11 +65,8 @@ struct PostgresStatements {
 
     var findCommit: String { "SELECT 1 FROM \(commitsTable) WHERE gid = $1" }
 
-    /// Forgets the commits of one subtask older than a checkpoint (no restorable checkpoint
-    /// refers to them any more).
-    var forgetCommitsBefore: String {
-        "DELETE FROM \(commitsTable) WHERE job = $1 AND sink = $2 AND subtask = $3 AND checkpoint_id < $4"
-    }
+    /// Forgets one commit (no restorable checkpoint names its transaction any more).
+    var forgetCommit: String { "DELETE FROM \(commitsTable) WHERE gid = $1" }
 
     /// Forgets the commits of the subtasks a writer owns after a restart, but those of `known`.
     var forgetUnknownCommits: String {

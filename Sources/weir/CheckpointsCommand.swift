@@ -78,7 +78,7 @@ struct CheckpointsCommand: ParsableCommand {
                 print("  operator \(op.operatorID) ×\(op.parallelism): \(mine.isEmpty ? "no state" : CheckpointsCommand.bytes(size))")
                 for state in mine {
                     var parts = state.keyedParts.map { "\($0.name): \($0.keyGroups) key groups, \(CheckpointsCommand.bytes($0.bytes))" }
-                    if state.splits > 0 { parts.append("\(state.splits) splits (source positions or sink transactions)") }
+                    if state.listStateEntries > 0 { parts.append("\(state.listStateEntries) list-state entries (source splits or sink transactions)") }
                     print("    subtask \(state.subtask): " + parts.joined(separator: "; "))
                 }
             }

@@ -39,7 +39,7 @@ final class FencedTransactionOutcomeTests: XCTestCase {
         try await client.fill(topic: "fenced", partitions: 2, with: (0..<2_000).map { "after-\($0)" }, timestamp: 0)
 
         do {
-            try await TransactionalProducer.finish(state, commit: true, client: client)
+            try await TransactionalProducer.endTransaction(state, commit: true, client: client)
             XCTFail("EndTxn with the old epoch must be fenced")
         } catch KafkaError.fenced {
         } catch KafkaError.connectionClosed where kind == .tansu {

@@ -96,6 +96,25 @@ final class KafkaPipelineTests: XCTestCase {
         XCTAssertTrue(failure.contains("transactionTimeout (60.0 seconds) must be at least twice the checkpoint interval (10.0 seconds) plus restartAllowance (300.0 seconds)"), failure)
     }
 
+    /// A pool too small for the retained checkpoints (each committed transaction keeps its
+    /// id while a retained checkpoint lists it) is refused at start, naming the setting.
+    func testTransactionalIDPoolSmallerThanTheRetainedCheckpointsNeedIsRefused() async throws {
+        let env = StreamEnvironment(parallelism: 1)
+        var checkpoints = CheckpointConfiguration(directory: directory, interval: .seconds(1))
+        checkpoints.retainedCheckpoints = 3
+        env.checkpointing = checkpoints
+        env.restartStrategy = .none
+        // Refused before any connection: no broker is needed (nothing listens on port 9).
+        var sink = KafkaSink(bootstrap: [BrokerAddress(host: "127.0.0.1", port: 9)], topic: "weir-out",
+                             serializer: KafkaClosureSerializer { KafkaProducerRecord(value: ByteBuffer(string: $0)) })
+        sink.transactionalIDPoolSize = 4
+        env.fromCollection(["a"]).sink(sink, name: "KafkaOut")
+        let failure = await Task.detached { () -> String in
+            do { _ = try env.execute("pool"); return "" } catch { return "\(error)" }
+        }.value
+        XCTAssertTrue(failure.contains("transactionalIDPoolSize (4) must be at least 5"), failure)
+    }
+
     private struct Outcome {
         var input: [String]
         var committed: [String]
@@ -103,7 +122,7 @@ final class KafkaPipelineTests: XCTestCase {
         var restarts: Int
     }
 
-    private func pipeline(guarantee: KafkaSink<KafkaClosureSerializer<String>>.DeliveryGuarantee, parallelism: Int, failures: [Int],
+    private func pipeline(guarantee: DeliveryGuarantee, parallelism: Int, failures: [Int],
                           broker kind: KafkaTestBroker.Kind = .noida) async throws -> Outcome {
         let broker = try KafkaTestBroker.start(kind)
         defer { broker.stop() }

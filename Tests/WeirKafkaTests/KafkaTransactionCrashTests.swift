@@ -44,10 +44,10 @@ final class KafkaTransactionCrashTests: XCTestCase {
         let pending = try await values(client, topic, 0, .readCommitted)
         XCTAssertEqual(pending, [])
 
-        try await TransactionalProducer.finish(states[0], commit: true, client: client)
-        try await TransactionalProducer.finish(states[1], commit: false, client: client)
+        try await TransactionalProducer.endTransaction(states[0], commit: true, client: client)
+        try await TransactionalProducer.endTransaction(states[1], commit: false, client: client)
         // Finishing again is harmless (Weir's sink commits again after a crash inside commit).
-        try await TransactionalProducer.finish(states[0], commit: true, client: client)
+        try await TransactionalProducer.endTransaction(states[0], commit: true, client: client)
 
         let committed = try await values(client, topic, 0, .readCommitted)
         XCTAssertEqual(committed, (0..<10).map { "committed-\($0)" }, "every record once, in order")

@@ -113,6 +113,29 @@ final class PostgresSinkTests: XCTestCase {
         XCTAssertFalse(warnings.all.contains { $0.contains("restart") }, "\(warnings.all)")
     }
 
+    /// The commits table keeps a row only while a retained checkpoint names its transaction:
+    /// the sink's transaction lifecycle releases the rest, and the writer deletes their rows.
+    func testCommitRowsAreForgottenOnceNoRetainedCheckpointNamesThem() throws {
+        try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
+        let job = "forgetting-\(UUID().uuidString.prefix(8))"
+        let env = StreamEnvironment(parallelism: 2)
+        var checkpoints = CheckpointConfiguration(directory: directory, interval: .milliseconds(40))
+        checkpoints.retainedCheckpoints = 2
+        env.checkpointing = checkpoints
+        env.addSource(GeneratorSource(count: 20_000, ratePerSecond: 20_000) { StreamRecord($0) }, name: "Generator")
+            .map { $0 }
+            .sink(eventSink(), name: "Postgres")
+        let result = try env.execute(job)
+        XCTAssertEqual(try client.integer("SELECT count(*) FROM \(table)"), 20_000)
+        let committed = result.checkpoints.count
+        XCTAssertGreaterThan(committed, 10, "enough checkpoints to tell retained rows from all rows")
+        let rows = try client.integer("SELECT count(*) FROM weir_commits WHERE job = '\(job)'")
+        // Per subtask: the transactions the last retained checkpoints name (and, at most, the
+        // one whose release the end of the job cut short) — not one row per checkpoint.
+        XCTAssertGreaterThan(rows, 0)
+        XCTAssertLessThanOrEqual(rows, Int64(2 * (checkpoints.retainedCheckpoints + 1)), "\(rows) rows after \(committed) checkpoints")
+    }
+
     func testAbortDiscardsOpenAndPreparedTransactions() throws {
         try client.execute("CREATE TABLE \(table) (id bigint, key bigint)")
         let writer = try started(eventSink(), job: "abort")

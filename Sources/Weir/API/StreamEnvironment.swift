@@ -106,10 +106,7 @@ public final class StreamEnvironment {
             }
         }
         let restoredFrom = restore?.metadata.checkpointID
-        var restarts = 0
-        /// Restarts since the strategy last reset its count (after a quiet period).
-        var attempt = 0
-        var lastFailure = ProcessingClock.monotonicNanoseconds()
+        var restarts = RestartTracker(strategy: restartStrategy, now: ProcessingClock.monotonicNanoseconds())
         var checkpoints: [CheckpointStatistics] = []
         let reporter = progressHandler.map { ProgressReporter(handler: $0, interval: progressInterval, metrics: plan.metrics, started: started) }
         defer { reporter?.stop() }
@@ -117,7 +114,7 @@ public final class StreamEnvironment {
             let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
                 JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
             }, jobName: jobName, warn: warningHandler)
-            reporter?.watch(executor, restarts: restarts)
+            reporter?.watch(executor, restarts: restarts.total)
             guard running.start(executor) else { throw JobError.cancelled }
             defer { running.finish() }
             do {
@@ -126,20 +123,17 @@ public final class StreamEnvironment {
                 break
             } catch {
                 checkpoints += executor.completedCheckpoints
-                let now = ProcessingClock.monotonicNanoseconds()
-                if let quiet = restartStrategy.resetAfter, now - lastFailure >= UInt64(quiet.wholeMilliseconds) * 1_000_000 { attempt = 0 }
-                lastFailure = now
-                guard let delay = restartStrategy.delay(beforeAttempt: attempt + 1), !(error is JobError), Self.isRestartable(checkpointError: error), !Self.isDataLoss(error),
-                      !running.isCancelled, !running.isStopping else {
-                    if attempt > 0, !(error is JobError) { warningHandler("job '\(jobName)' gives up after \(attempt) restarts in a row (restart strategy \(restartStrategy))") }
+                let decision = restarts.failed(error, now: ProcessingClock.monotonicNanoseconds())
+                guard case .restart(let delay) = decision, !running.isCancelled, !running.isStopping else {
+                    if case .giveUp(let inARow) = decision, inARow > 0 {
+                        warningHandler("job '\(jobName)' gives up after \(inARow) restarts in a row (restart strategy \(restartStrategy))")
+                    }
                     throw error
                 }
-                attempt += 1
                 // A run that another run superseded while it was failing must not restart: its
                 // recovery would fence the newer run's transactions.
                 try storage?.checkStillOwned()
-                restarts += 1
-                warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts) in \(delay)")
+                warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts.total) in \(delay)")
                 // The delay gives way to a cancel or stop (Ctrl-C during a long backoff).
                 let resumeAt = ProcessingClock.monotonicNanoseconds() + UInt64(max(0, delay.wholeMilliseconds)) * 1_000_000
                 while ProcessingClock.monotonicNanoseconds() < resumeAt, !running.isCancelled, !running.isStopping { Thread.sleep(forTimeInterval: 0.02) }
@@ -149,13 +143,13 @@ public final class StreamEnvironment {
             }
         }
         // Late records after a restore mean the restore broke event time somewhere: say so, by operator.
-        if restoredFrom != nil || restarts > 0 {
+        if restoredFrom != nil || restarts.total > 0 {
             for op in plan.metrics where op.lateRecordsDropped.value > 0 {
                 warningHandler("operator '\(op.operatorName)' dropped \(op.lateRecordsDropped.value) late records in a run that was restored from a checkpoint")
             }
         }
         let seconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
-        return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts,
+        return JobExecutionResult(jobName: jobName, durationSeconds: seconds, operators: plan.metrics, restarts: restarts.total,
                                   restoredFrom: restoredFrom, checkpoints: checkpoints, stopped: running.isStopping)
     }
 
@@ -176,23 +170,6 @@ public final class StreamEnvironment {
             throw CheckpointError.unsafeFallback(directory: checkpointing.directory, unusable: unusable.map(\.checkpointID), reasons: unusable.map(\.reason),
                                                  older: older, sinks: atRisk)
         }
-    }
-
-    /// Checkpoint errors a restart can mend: only too many failed checkpoints in a row (a full
-    /// disk that is freed, a store that comes back). A damaged or foreign checkpoint, a refused
-    /// fallback, a newer run owning the directory stay as they are.
-    @usableFromInline static func isRestartable(checkpointError error: any Error) -> Bool {
-        guard let checkpointError = error as? CheckpointError else { return true }
-        if case .tooManyFailures = checkpointError { return true }
-        return false
-    }
-
-    /// A restart would meet the same loss or the same error again (the sink's transaction is
-    /// gone for good; a ``PermanentFailure``): fail the job loudly instead of restarting it.
-    @usableFromInline static func isDataLoss(_ error: any Error) -> Bool {
-        let underlying = (error as? OperatorFailure)?.underlying ?? error
-        if case TwoPhaseCommitError.lostTransaction = underlying { return true }
-        return (underlying as? any PermanentFailure)?.isPermanent ?? false
     }
 
     /// Stops the job that `execute` is running (from any thread, e.g. a signal handler):
@@ -229,134 +206,5 @@ public final class StreamEnvironment {
                 }
             }.start()
         }
-    }
-}
-
-/// Hands the environment to the thread that runs the job; the caller is suspended meanwhile,
-/// so the environment is used by one thread at a time.
-@usableFromInline struct UncheckedEnvironment: @unchecked Sendable {
-    @usableFromInline let environment: StreamEnvironment
-}
-
-/// Calls a progress handler periodically from a thread of its own while a job runs.
-@usableFromInline final class ProgressReporter: @unchecked Sendable {
-    @usableFromInline let handler: @Sendable (JobProgress) -> Void
-    @usableFromInline let interval: Duration
-    @usableFromInline let metrics: [OperatorMetrics]
-    @usableFromInline let started: UInt64
-    @usableFromInline let condition = NSCondition()
-    @usableFromInline var executor: JobExecutor?
-    @usableFromInline var restarts = 0
-    @usableFromInline var stopped = false
-    @usableFromInline var thread: JoinableThread?
-
-    @usableFromInline init(handler: @escaping @Sendable (JobProgress) -> Void, interval: Duration, metrics: [OperatorMetrics], started: UInt64) {
-        self.handler = handler
-        self.interval = interval
-        self.metrics = metrics
-        self.started = started
-        thread = JoinableThread(name: "weir: progress") { [self] in run() }
-    }
-
-    @usableFromInline func watch(_ executor: JobExecutor, restarts: Int) {
-        condition.lock()
-        self.executor = executor
-        self.restarts = restarts
-        condition.unlock()
-    }
-
-    @usableFromInline func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-        thread?.join()
-    }
-
-    @usableFromInline func run() {
-        condition.lock()
-        while !stopped {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(1, interval.wholeMilliseconds)) / 1_000))
-            if stopped { break }
-            let progress = JobProgress(
-                elapsedSeconds: Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9,
-                sourceRecords: metrics.reduce(0) { $0 + $1.recordsOut.value },
-                lateRecordsDropped: metrics.reduce(0) { $0 + $1.lateRecordsDropped.value },
-                checkpoints: executor?.completedCheckpoints ?? [], restarts: restarts, operators: metrics)
-            condition.unlock()
-            handler(progress)
-            condition.lock()
-        }
-        condition.unlock()
-    }
-}
-
-/// Cancels a job from any thread (see ``StreamEnvironment/cancellation``).
-public struct JobCancellation: Sendable {
-    @usableFromInline let running: RunningExecutor
-
-    /// Same as ``StreamEnvironment/cancel()``.
-    public func cancel() { running.cancel() }
-
-    /// Same as ``StreamEnvironment/stop()``.
-    public func stop() { running.stop() }
-}
-
-/// The executor of the current run, so that `cancel()` can reach it from another thread.
-@usableFromInline final class RunningExecutor: @unchecked Sendable {
-    @usableFromInline let lock = NSLock()
-    @usableFromInline var executor: JobExecutor?
-    @usableFromInline var cancelled = false
-    @usableFromInline var stopping = false
-
-    @usableFromInline var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
-
-    /// Registers the executor of a run; `false` if the job was cancelled already.
-    @usableFromInline func start(_ executor: JobExecutor) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        self.executor = executor
-        if stopping { executor.stopWithFinalCheckpoint() }
-        return !cancelled
-    }
-
-    @usableFromInline func finish() {
-        lock.lock()
-        executor = nil
-        lock.unlock()
-    }
-
-    /// A new `execute` begins: an earlier cancellation does not apply to it.
-    @usableFromInline func reset() {
-        lock.lock()
-        cancelled = false
-        stopping = false
-        lock.unlock()
-    }
-
-    @usableFromInline func cancel() {
-        lock.lock()
-        cancelled = true
-        let current = executor
-        lock.unlock()
-        current?.cancelFromOutside()
-    }
-
-    @usableFromInline func stop() {
-        lock.lock()
-        stopping = true
-        let current = executor
-        lock.unlock()
-        current?.stopWithFinalCheckpoint()
-    }
-
-    @usableFromInline var isStopping: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopping
     }
 }

@@ -33,13 +33,19 @@ public struct WindowedStream<Key: StreamKey, Value: Sendable> {
         name: String,
         add: @escaping @Sendable (inout Accumulator?, Value) throws -> Void,
         merge: @escaping @Sendable (Accumulator, Accumulator) throws -> Accumulator,
-        emit: @escaping WindowOperator<Key, Value, Accumulator, Output>.Emit
+        emit: @escaping WindowEmit<Key, Accumulator, Output>
     ) -> DataStream<Output> {
         let keySelector = keyed.keySelector, assigner = assigner, lateness = lateness, lateTag = lateTag
         let stream = keyed.stream
+        if case .session(let gap) = assigner.kind {
+            return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
+                SessionWindowOperator(output: output, keySelector: keySelector, gap: gap, allowedLateness: lateness,
+                                      lateTag: lateTag, add: add, merge: merge, emit: emit)
+            }
+        }
         return stream.addOperator(name: name, inputs: stream.keyedEdges(keySelector)) { output in
             WindowOperator(output: output, keySelector: keySelector, assigner: assigner, allowedLateness: lateness,
-                           lateTag: lateTag, add: add, merge: merge, emit: emit)
+                           lateTag: lateTag, add: add, emit: emit)
         }
     }
 

@@ -9,19 +9,9 @@ import Foundation
 /// barrier's timestamp).
 @usableFromInline final class CheckpointCoordinator: @unchecked Sendable {
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
-    @usableFromInline struct Acknowledgement: Sendable {
+    @usableFromInline struct Acknowledgement: CheckpointAcknowledgement {
         @usableFromInline var files: [CheckpointMetadata.StateFile]
-        @usableFromInline var timings: TaskTimings
-    }
-
-    /// How long a task spent on a checkpoint.
-    @usableFromInline struct TaskTimings: Sendable {
-        /// Snapshot copy plus forwarding the barrier.
-        @usableFromInline var pauseNanoseconds: UInt64
-        /// The snapshot copy alone.
-        @usableFromInline var snapshotNanoseconds: UInt64
-        /// From the first barrier to the last (alignment); 0 for a task with one input or a source.
-        @usableFromInline var alignmentNanoseconds: UInt64
+        @usableFromInline var timings: CheckpointTaskTimings
     }
 
     @usableFromInline enum Event {
@@ -46,9 +36,6 @@ import Foundation
     @usableFromInline var events: [Event] = []
     @usableFromInline var stopped = false
     @usableFromInline var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
-    /// When each checkpoint in flight was triggered: on the wall clock (for its metadata) and on `clock`.
-    @usableFromInline var triggeredAt: [Int64: (wall: Int64, monotonic: Int64)] = [:]
-    @usableFromInline var statistics: [CheckpointStatistics] = []
     @usableFromInline var thread: JoinableThread?
 
     @usableFromInline init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
@@ -95,9 +82,7 @@ import Foundation
 
     /// The checkpoints completed so far.
     @usableFromInline var completed: [CheckpointStatistics] {
-        condition.lock()
-        defer { condition.unlock() }
-        return statistics
+        locked { $0.statistics }
     }
 
     // MARK: - The coordinator thread
@@ -131,7 +116,7 @@ import Foundation
         defer { condition.unlock() }
         if events.isEmpty && !stopped {
             let now = clock()
-            let deadline = min(machine.nextDeadline(), now + 100)
+            let deadline = min(machine.nextDeadline() ?? .max, now + 100)
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(max(0, deadline - now)) / 1_000))
         }
         if stopped { return nil }
@@ -146,7 +131,7 @@ import Foundation
             case .sourceFinished(let task): machine.sourceFinished(task)
             }
         }
-        return actions + machine.tick(now: now)
+        return actions + machine.tick(now: now, wallClock: ProcessingClock.nowMilliseconds())
     }
 
     @usableFromInline func perform(_ actions: [Action]) {
@@ -155,57 +140,47 @@ import Foundation
             let action = queue.removeFirst()
             switch action {
             case .trigger(let id):
-                let now = clock()
-                let wall = ProcessingClock.nowMilliseconds()
                 do {
                     try storage.createCheckpointDirectory(id)
                 } catch {
-                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: clock()) }
                     continue
                 }
-                locked { _ in triggeredAt[id] = (wall, now) }
-                for task in sources { mailboxes[task]?.post(.trigger(CheckpointBarrier(checkpointID: id, timestampMilliseconds: wall))) }
+                let wallClock = locked { $0.inFlight?.triggeredAtWallClock } ?? ProcessingClock.nowMilliseconds()
+                for task in sources { mailboxes[task]?.post(.trigger(CheckpointBarrier(checkpointID: id, timestampMilliseconds: wallClock))) }
             case let .writeMetadata(id, acknowledgements, isFinal):
                 let now = clock()
-                let started: (wall: Int64, monotonic: Int64) = locked { _ in triggeredAt.removeValue(forKey: id) } ?? (ProcessingClock.nowMilliseconds(), now)
+                let started = locked { $0.inFlight.map { ($0.triggeredAtWallClock, $0.triggeredAt) } } ?? (ProcessingClock.nowMilliseconds(), now)
                 let metadata = CheckpointMetadata(
-                    checkpointID: id, jobName: jobName, triggeredAt: started.wall, durationMilliseconds: now - started.monotonic,
+                    checkpointID: id, jobName: jobName, triggeredAt: started.0, durationMilliseconds: now - started.1,
                     maxParallelism: maxParallelism, isFinal: isFinal, operators: operators,
                     files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
                 do {
                     try storage.writeMetadata(metadata)
-                    let pause = acknowledgements.values.map(\.timings.pauseNanoseconds).max() ?? 0
-                    let copy = acknowledgements.values.map(\.timings.snapshotNanoseconds).max() ?? 0
-                    let alignment = acknowledgements.values.map(\.timings.alignmentNanoseconds).max() ?? 0
                     let done = clock()
-                    queue += locked { machine in
-                        statistics.append(CheckpointStatistics(checkpointID: id, durationMilliseconds: done - started.monotonic, stateSize: metadata.stateSize,
-                                                               maxTaskPauseMicroseconds: Int64(pause / 1_000), maxSnapshotMicroseconds: Int64(copy / 1_000),
-                                                               maxAlignmentMicroseconds: Int64(alignment / 1_000),
-                                                               isFinal: isFinal))
-                        return machine.metadataWritten(id, now: done)
-                    }
+                    queue += locked { $0.metadataWritten(id, stateSize: metadata.stateSize, now: done) }
                 } catch let error as CheckpointError {
                     if case .superseded = error {
                         failJob(error)
                         return
                     }
-                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: clock()) }
                 } catch {
-                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: now) }
+                    queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: clock()) }
                 }
             case let .notifyComplete(id, isFinal):
                 try? storage.retain(configuration.retainedCheckpoints)
                 // Other tasks first: a source that learns of the final checkpoint ends its
-                // output, and a downstream task must find the notification when its input ends.
+                // output, and a downstream task then finds the notification waiting when its
+                // input ends (EndOfTask waits for it either way; this order only saves the wait).
                 for (task, mailbox) in mailboxes where !sources.contains(task) { mailbox.post(.complete(checkpointID: id, isFinal: isFinal)) }
                 for task in sources { mailboxes[task]?.post(.complete(checkpointID: id, isFinal: isFinal)) }
             case let .notifyAborted(id, reason):
                 warn("checkpoint \(id) aborted: \(reason)")
                 storage.discard(id)
                 for mailbox in mailboxes.values { mailbox.post(.aborted(checkpointID: id)) }
-            case .failJob(let reason):
-                failJob(CheckpointError.tooManyFailures(path: storage.directory, reason: reason))
+            case .failJob(let failure):
+                failJob(CheckpointError.tooManyFailedCheckpoints(failure.description))
             }
         }
     }

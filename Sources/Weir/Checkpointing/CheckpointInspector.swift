@@ -23,8 +23,8 @@ public enum CheckpointInspector {
         public let fileSize: Int
         /// Keyed parts (state tables, timers): the number of key groups and encoded bytes.
         public let keyedParts: [(name: String, keyGroups: Int, bytes: Int)]
-        /// Operator state (source positions, a sink's transactions): the number of splits.
-        public let splits: Int
+        /// Entries of operator list state (a source's splits, a sink's transactions).
+        public let listStateEntries: Int
     }
 
     /// Every checkpoint directory in `directory`, newest first, each verified.
@@ -52,7 +52,7 @@ public enum CheckpointInspector {
                 states.append(OperatorState(
                     operatorID: operatorID, subtask: file.subtask, fileSize: size,
                     keyedParts: file.keyed.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.reduce(0) { $0 + $1.bytes.count }) },
-                    splits: file.splits.count))
+                    listStateEntries: file.listState.count))
             }
         }
         return (completed.metadata, states)

@@ -12,7 +12,7 @@ import Dispatch
         self.coordinator = coordinator
     }
 
-    @usableFromInline func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointCoordinator.TaskTimings) {
+    @usableFromInline func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointTaskTimings) {
         queue.async { [storage, coordinator] in
             do {
                 let files = try snapshots.filter { !$0.isEmpty }.map { try storage.writeState($0.serialize(), checkpointID: checkpointID) }

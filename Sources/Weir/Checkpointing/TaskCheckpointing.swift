@@ -8,8 +8,6 @@
     @usableFromInline let mode: CheckpointingMode
     /// The operators of the task's chain, set when the chain is built.
     @usableFromInline var operators: [(any OperatorLifecycle, OperatorContext)] = []
-    /// Set once the final checkpoint completed: the task may end its output.
-    @usableFromInline var finalCheckpointCompleted = false
 
     @usableFromInline init(task: TaskID, mailbox: TaskMailbox, coordinator: CheckpointCoordinator, writer: CheckpointWriter, mode: CheckpointingMode) {
         self.task = task
@@ -46,8 +44,11 @@
     }
 
     /// Handles what the coordinator posted. Triggers (sources only) go to `trigger`.
-    /// `complete` tells the task's source, if it has one, of a completed checkpoint.
-    @usableFromInline func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void, complete: (Int64) throws -> Void = { _ in }) throws {
+    /// `complete` tells the task's source, if it has one, of a completed checkpoint. Returns
+    /// whether the final checkpoint's completion was among the mails (for ``EndOfTask``).
+    @usableFromInline @discardableResult
+    func handle(_ mails: [TaskMailbox.Mail], trigger: (CheckpointBarrier) throws -> Void, complete: (Int64) throws -> Void = { _ in }) throws -> Bool {
+        var finalCompleted = false
         for mail in mails {
             switch mail {
             case .trigger(let barrier):
@@ -57,10 +58,11 @@
                     do { try op.notifyCheckpointComplete(checkpointID) } catch { throw context.location.attribute(error) }
                 }
                 try complete(checkpointID)
-                if isFinal { finalCheckpointCompleted = true }
+                if isFinal { finalCompleted = true }
             case .aborted(let checkpointID):
                 for (op, _) in operators { op.notifyCheckpointAborted(checkpointID) }
             }
         }
+        return finalCompleted
     }
 }

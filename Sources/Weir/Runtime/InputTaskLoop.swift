@@ -11,13 +11,10 @@ import Foundation
     @usableFromInline let checkpointing: TaskCheckpointing?
 
     @inlinable func run() throws {
+        var loop = TaskLoop(task: task, checkpointing: checkpointing)
         var valve = WatermarkValve(channelCount: gate.channelCount)
-        var aligner = BarrierAligner(channelCount: gate.channelCount, mode: checkpointing?.mode == .atLeastOnce ? .atLeastOnce : .exactlyOnce)
-        var barriers: [Int64: CheckpointBarrier] = [:]
-        var alignmentStarted: [Int64: UInt64] = [:]
+        var aligner = BarrierAligner(channelCount: gate.channelCount, mode: checkpointing?.mode ?? .exactlyOnce)
         var openChannels = gate.channelCount
-        let tick = max(1, task.configuration.processingTimeTick.wholeMilliseconds)
-        var nextTick = ProcessingClock.nowMilliseconds() + tick
         let recordsIn = task.metrics.recordsIn
 
         func alignment(_ actions: [BarrierAligner.Action]) throws {
@@ -25,34 +22,24 @@ import Foundation
                 switch action {
                 case .block(let channel):
                     gate.block(channel)
-                case .snapshot(let checkpointID):
-                    let barrier = barriers.removeValue(forKey: checkpointID)!
-                    let alignment = alignmentStarted.removeValue(forKey: checkpointID).map { ProcessingClock.monotonicNanoseconds() - $0 } ?? 0
-                    try checkpointing?.checkpoint(barrier, alignmentNanoseconds: alignment, extra: { nil }, forwardBarrier: { try head.emitBarrier(barrier) })
+                case let .snapshot(barrier, alignmentNanoseconds):
+                    try checkpointing?.checkpoint(barrier, alignmentNanoseconds: alignmentNanoseconds, extra: { nil }, forwardBarrier: { try head.emitBarrier(barrier) })
                     gate.unblockAll()
-                case .abandon(let checkpointID):
-                    barriers[checkpointID] = nil
-                    alignmentStarted[checkpointID] = nil
+                case .abandon:
                     gate.unblockAll()
                 }
             }
         }
 
         while true {
-            if let checkpointing, checkpointing.mailbox.hasMail {
-                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: { _ in })
-            }
+            try loop.handleMail(trigger: { _ in })
             var received = try gate.receive(waitingUntil: nil)
             if received == nil {
                 // About to wait: hand what is buffered downstream first, or it would sit there.
                 try head.flush()
-                received = try gate.receive(waitingUntil: Date(timeIntervalSinceNow: Double(tick) / 1_000))
+                received = try gate.receive(waitingUntil: Date(timeIntervalSinceNow: loop.tickInterval))
             }
-            let now = ProcessingClock.nowMilliseconds()
-            if now >= nextTick {
-                try head.advanceProcessingTime(to: now)
-                nextTick = now + tick
-            }
+            try loop.advanceClock(head)
             guard let (channel, message) = received else { continue }
             switch message {
             case .records(let batch):
@@ -64,20 +51,13 @@ import Foundation
                 try apply(valve.idleness(idle, channel: channel))
             case .barrier(let barrier):
                 guard checkpointing != nil else { break }
-                if barriers[barrier.checkpointID] == nil && barrier.checkpointID > aligner.lastHandled {
-                    barriers[barrier.checkpointID] = barrier
-                    alignmentStarted[barrier.checkpointID] = ProcessingClock.monotonicNanoseconds()
-                }
-                try alignment(aligner.barrier(barrier.checkpointID, channel: channel))
+                try alignment(aligner.barrier(barrier, channel: channel, now: ProcessingClock.monotonicNanoseconds()))
             case .endOfInput:
                 try apply(valve.finish(channel: channel, stopped: task.control.isStopping))
-                try alignment(aligner.endOfInput(channel: channel))
+                try alignment(aligner.endOfInput(channel: channel, now: ProcessingClock.monotonicNanoseconds()))
                 openChannels -= 1
                 if openChannels == 0 {
-                    // With checkpoints, inputs end only after the final checkpoint completed; its
-                    // notification was posted here before the sources learnt of it.
-                    if let checkpointing { try checkpointing.handle(checkpointing.mailbox.drain(), trigger: { _ in }) }
-                    try head.finish()
+                    try loop.endOfInput(head, trigger: { _ in })
                     return
                 }
             }

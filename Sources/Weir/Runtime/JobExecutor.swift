@@ -174,7 +174,7 @@ import Foundation
     }
 
     /// The share of a restored checkpoint that `node`'s `subtask` gets: the key groups it owns
-    /// now, and its own splits at the same parallelism (every `parallelism`-th otherwise).
+    /// now, and its own list-state entries at the same parallelism (every `parallelism`-th otherwise).
     @usableFromInline func restoredState(of node: StreamNode, subtask: Int) -> RestoredOperatorState? {
         guard checkpointing?.restore != nil else { return nil }
         let files = (restoredStates[Self.operatorID(of: node)] ?? []).sorted { $0.subtask < $1.subtask }
@@ -185,18 +185,18 @@ import Foundation
                 keyed[name, default: []] += blobs.filter { range.contains($0.keyGroup) }
             }
         }
-        let all = files.flatMap(\.splits)
+        let all = files.flatMap(\.listState)
         let metadata = checkpointing!.restore!.metadata
-        let splits: [[UInt8]]
+        let listState: [[UInt8]]
         let earlierParallelism = metadata.operators.first(where: { $0.operatorID == Self.operatorID(of: node) })?.parallelism
         if earlierParallelism == node.parallelism {
-            // Same parallelism: every subtask gets back its own splits (and with them the order
-            // in which it read them).
-            splits = files.filter { $0.subtask == subtask }.flatMap(\.splits)
+            // Same parallelism: every subtask gets back its own entries (and with them, for a
+            // source, the order in which it read its splits).
+            listState = files.filter { $0.subtask == subtask }.flatMap(\.listState)
         } else {
-            splits = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
+            listState = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
         }
-        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, splits: splits, allSplits: all, parallelism: earlierParallelism)
+        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, listState: listState, allListState: all, parallelism: earlierParallelism)
     }
 
     // MARK: - One task
@@ -216,7 +216,7 @@ import Foundation
             taskCheckpointing?.operators = operators
             try open(operators)
             let restored = restoredState(of: node, subtask: subtask)
-            try run(task, output, SourceCheckpointing(checkpointing: taskCheckpointing, restoredSplits: restored.map { $0.splits ?? [] },
+            try run(task, output, SourceCheckpointing(checkpointing: taskCheckpointing, restoredSplits: restored.map { $0.listState ?? [] },
                                                       operatorID: Self.operatorID(of: node), maxParallelism: plan.maxParallelism))
         case .transformation(let transformation):
             let chainHead = try buildChained(head, subtask: subtask, operators: &operators)

@@ -63,10 +63,10 @@
         restored?.keyed.removeValue(forKey: name) ?? []
     }
 
-    /// Restored operator state (splits), handed out once.
-    @usableFromInline func takeRestoredSplits() -> [[UInt8]]? {
-        defer { restored?.splits = nil }
-        return restored?.splits
+    /// This subtask's share of the restored operator list state, handed out once.
+    @usableFromInline func takeRestoredListState() -> [[UInt8]]? {
+        defer { restored?.listState = nil }
+        return restored?.listState
     }
 
     /// A cheap, consistent copy of the operator's state at checkpoint `checkpointID`, to be
@@ -76,46 +76,47 @@
         let extras = try op.snapshotExtras(checkpointID: checkpointID, maxParallelism: maxParallelism)
         parts.merge(extras.keyed) { current, _ in current }
         return OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
-                                maxParallelism: maxParallelism, keyed: parts, splits: extras.splits)
+                                maxParallelism: maxParallelism, keyed: parts, listState: extras.listState)
     }
 }
 
-/// The state a checkpoint holds for one operator subtask (its key groups; its share of splits).
+/// The state a checkpoint holds for one operator subtask (its key groups; its share of the list state).
 @usableFromInline struct RestoredOperatorState: Sendable {
     /// The checkpoint restored.
     @usableFromInline var checkpointID: Int64
     @usableFromInline var keyed: [String: [KeyGroupBlob]]
-    /// This subtask's share of the operator's splits (every parallelism-th).
-    @usableFromInline var splits: [[UInt8]]?
-    /// Every split of the operator, of all subtasks (for state every subtask must see, such as
-    /// the transactions a sink may not treat as lingering).
-    @usableFromInline var allSplits: [[UInt8]] = []
+    /// This subtask's share of the operator's list state (its own entries at the same
+    /// parallelism, every parallelism-th otherwise).
+    @usableFromInline var listState: [[UInt8]]?
+    /// Every entry of the operator's list state, of all subtasks (for state every subtask must
+    /// see, such as the transactions a sink may not treat as lingering).
+    @usableFromInline var allListState: [[UInt8]] = []
     /// The operator's parallelism in the run that took the checkpoint.
     @usableFromInline var parallelism: Int?
 }
 
-/// What an operator keeps besides its keyed state store: timers, positions.
+/// What an operator keeps besides its keyed state store: timers, list state (positions, transactions).
 @usableFromInline struct OperatorExtras {
-    @usableFromInline init(keyed: [String: any KeyedStateTableSnapshot] = [:], splits: [[UInt8]] = []) { self.keyed = keyed; self.splits = splits }
+    @usableFromInline init(keyed: [String: any KeyedStateTableSnapshot] = [:], listState: [[UInt8]] = []) { self.keyed = keyed; self.listState = listState }
     @usableFromInline var keyed: [String: any KeyedStateTableSnapshot] = [:]
-    @usableFromInline var splits: [[UInt8]] = []
+    @usableFromInline var listState: [[UInt8]] = []
 }
 
 /// One operator subtask's state at a checkpoint, as immutable values.
 @usableFromInline struct OperatorSnapshot: Sendable {
-    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: any KeyedStateTableSnapshot], splits: [[UInt8]]) { self.operatorID = operatorID; self.subtask = subtask; self.parallelism = parallelism; self.maxParallelism = maxParallelism; self.keyed = keyed; self.splits = splits }
+    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: any KeyedStateTableSnapshot], listState: [[UInt8]]) { self.operatorID = operatorID; self.subtask = subtask; self.parallelism = parallelism; self.maxParallelism = maxParallelism; self.keyed = keyed; self.listState = listState }
     @usableFromInline let operatorID: String
     @usableFromInline let subtask: Int
     @usableFromInline let parallelism: Int
     @usableFromInline let maxParallelism: Int
     @usableFromInline let keyed: [String: any KeyedStateTableSnapshot]
-    @usableFromInline let splits: [[UInt8]]
+    @usableFromInline let listState: [[UInt8]]
 
-    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && splits.isEmpty }
+    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && listState.isEmpty }
 
     /// Serializes the state (off the task thread).
     @usableFromInline func serialize() throws -> OperatorStateFile {
         OperatorStateFile(operatorID: operatorID, subtask: subtask, parallelism: parallelism, maxParallelism: maxParallelism,
-                          keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, splits: splits)
+                          keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, listState: listState)
     }
 }

@@ -28,9 +28,8 @@ import Foundation
             throw location.attribute(error)
         }
         defer { reader.close() }
+        var loop = TaskLoop(task: task, checkpointing: checkpointing)
         let batchSize = task.configuration.batchSize
-        let tick = max(1, task.configuration.processingTimeTick.wholeMilliseconds)
-        var nextTick = ProcessingClock.nowMilliseconds() + tick
         var batch: [StreamRecord<S.Output>] = []
         batch.reserveCapacity(batchSize)
         let recordsOut = task.metrics.recordsOut
@@ -40,7 +39,7 @@ import Foundation
         func takeCheckpoint(_ barrier: CheckpointBarrier) throws {
             try checkpointing?.checkpoint(barrier, extra: {
                 OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
-                                 maxParallelism: maxParallelism, keyed: [:], splits: try reader.snapshotSplits(checkpointID: barrier.checkpointID))
+                                 maxParallelism: maxParallelism, keyed: [:], listState: try reader.snapshotSplits(checkpointID: barrier.checkpointID))
             }, forwardBarrier: { try output.emitBarrier(barrier) })
         }
 
@@ -50,9 +49,7 @@ import Foundation
 
         while true {
             try task.checkCancelled()
-            if let checkpointing, checkpointing.mailbox.hasMail {
-                try checkpointing.handle(checkpointing.mailbox.drain(), trigger: takeCheckpoint, complete: completed)
-            }
+            try loop.handleMail(trigger: takeCheckpoint, complete: completed)
             batch.removeAll(keepingCapacity: true)
             let poll: SourcePoll
             let stopping = task.control.isStopping
@@ -73,32 +70,20 @@ import Foundation
                 idle = true
                 try output.emitIdleness(true)
             }
-            let now = ProcessingClock.nowMilliseconds()
-            if now >= nextTick {
-                try output.advanceProcessingTime(to: now)
-                nextTick = now + tick
-            }
+            try loop.advanceClock(output)
             switch poll {
             case .more:
                 continue
             case .pause(let milliseconds):
                 try output.flush()
-                try task.pause(milliseconds: min(milliseconds, Int(tick)))
+                try task.pause(milliseconds: min(milliseconds, Int(loop.tick)))
             case .finished:
                 // A stop ends the input here, not event time: windows still open stay in the
                 // final checkpoint and fire after a resume.
                 if !stopping { try output.emitWatermark(.endOfTime) }
                 try output.flush()
-                if let checkpointing {
-                    checkpointing.coordinator.sourceFinished(checkpointing.task)
-                    while !checkpointing.finalCheckpointCompleted {
-                        try task.checkCancelled()
-                        try checkpointing.handle(checkpointing.mailbox.wait(until: Date(timeIntervalSinceNow: Double(tick) / 1_000)), trigger: takeCheckpoint,
-                                                 complete: completed)
-                        try output.flush()
-                    }
-                }
-                try output.finish()
+                if let checkpointing { checkpointing.coordinator.sourceFinished(checkpointing.task) }
+                try loop.endOfInput(output, trigger: takeCheckpoint, complete: completed)
                 return
             }
         }

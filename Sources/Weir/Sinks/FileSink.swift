@@ -26,21 +26,13 @@ import Darwin
 ///
 /// A part rolls over to a new file every checkpoint and when it reaches `rollingSizeBytes`.
 public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
-    /// What the files hold after failures.
-    public enum Guarantee: Sendable, Hashable {
-        /// Every row once: parts become visible (renamed) when their checkpoint completes.
-        case exactlyOnce
-        /// Every row at least once: parts are visible while written; a restore repeats the rows
-        /// since the last checkpoint.
-        case atLeastOnce
-    }
-
     /// Where the part files become visible.
     public let directory: String
     /// How a value becomes a line.
     public let encoder: RowEncoder<Input>
-    /// Exactly-once (the default) or at-least-once.
-    public let guarantee: Guarantee
+    /// Exactly-once (the default), at-least-once, or none (visible as written, not fsynced at
+    /// checkpoints: a crash may lose rows too).
+    public let guarantee: DeliveryGuarantee
     /// First part of every file name (use the job's name). Default `part`.
     public var prefix = "part"
     /// File name extension. Default `.txt`.
@@ -49,7 +41,7 @@ public struct FileSink<Input: Sendable>: TwoPhaseCommitSink {
     public var rollingSizeBytes = 128 << 20
 
     /// A sink that writes part files into `directory`, which it creates.
-    public init(directory: String, encoder: RowEncoder<Input>, guarantee: Guarantee = .exactlyOnce) {
+    public init(directory: String, encoder: RowEncoder<Input>, guarantee: DeliveryGuarantee = .exactlyOnce) {
         self.directory = directory
         self.encoder = encoder
         self.guarantee = guarantee
@@ -220,7 +212,7 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         switch sink.guarantee {
         case .exactlyOnce:
             part = .init(temporaryFile: ".inprogress/\(name)\(sink.suffix).inprogress", finalFile: "\(name)\(sink.suffix)")
-        case .atLeastOnce:
+        case .atLeastOnce, .none:
             let file = "\(name)-\(runToken)\(sink.suffix)"
             part = .init(temporaryFile: file, finalFile: file)
         }
@@ -244,10 +236,11 @@ public final class FileSinkWriter<Input: Sendable>: TwoPhaseCommitWriter {
         buffer.value.removeAll(keepingCapacity: true)
     }
 
-    /// Flush, fsync, close: the part is durable (and, at least once, visible).
+    /// Flush, fsync, close: the part is durable (and, at least once, visible). Without a
+    /// guarantee, nothing is synced.
     @usableFromInline func closePart() throws {
         try flushBuffer()
-        guard fsync(descriptor.value) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
+        guard sink.guarantee == .none || fsync(descriptor.value) == 0 else { throw SinkError.unwritable(path: currentPath, reason: String(cString: strerror(errno))) }
         closeDescriptor(descriptor.value)
         descriptor.value = -1
         if sink.guarantee == .atLeastOnce { try DurableFile.syncDirectory(sink.directory) }

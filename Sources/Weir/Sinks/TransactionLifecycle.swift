@@ -11,7 +11,9 @@
 ///   backoff) until the writer reports it committed;
 /// - **retained** once committed, while a checkpoint that a restore could still pick names it
 ///   (its snapshot listed it): a restore of that checkpoint commits it again, so the external
-///   system must still know it;
+///   system must still know it. A restored checkpoint's aborted open transactions and the
+///   other subtasks' transactions it lists are retained the same way: their names must not be
+///   reused while a restore could end them again;
 /// - **released** — the machine forgets it and tells the writer, which may reuse its name
 ///   (Kafka's transactional id pool) or drop its commit record (PostgreSQL's commits table).
 ///
@@ -40,6 +42,9 @@
         @usableFromInline var recovered: Bool
         /// The newest checkpoint whose snapshot lists it.
         @usableFromInline var lastListedIn: Int64?
+        /// Whether this subtask commits or aborts it: `false` for another subtask's share of a
+        /// restored checkpoint, held only so that its name is not reused too early.
+        @usableFromInline var endedHere: Bool = true
     }
 
     /// Where a pre-committed transaction's commit stands.
@@ -86,16 +91,18 @@
     /// What a restored checkpoint holds for this subtask.
     @usableFromInline struct Restored: Sendable {
         @usableFromInline init(checkpointID: Int64, pending: [(checkpoint: Int64, openedFor: Int64, transaction: Transaction)],
-                               open: [(openedFor: Int64, transaction: Transaction)], all: [Transaction]) {
-            self.checkpointID = checkpointID; self.pending = pending; self.open = open; self.all = all
+                               open: [(openedFor: Int64, transaction: Transaction)], others: [Transaction]) {
+            self.checkpointID = checkpointID; self.pending = pending; self.open = open; self.others = others
         }
         @usableFromInline var checkpointID: Int64
         /// Pre-committed transactions of this subtask's share, by the checkpoint they wait for.
         @usableFromInline var pending: [(checkpoint: Int64, openedFor: Int64, transaction: Transaction)]
         /// Transactions open when the checkpoint was taken.
         @usableFromInline var open: [(openedFor: Int64, transaction: Transaction)]
+        /// The other subtasks' transactions in the checkpoint (theirs to end).
+        @usableFromInline var others: [Transaction]
         /// Every transaction of every subtask in the checkpoint (none of them is lingering).
-        @usableFromInline var all: [Transaction]
+        @usableFromInline var all: [Transaction] { pending.map(\.transaction) + open.map(\.transaction) + others }
     }
 
     /// What the operator does with the writer.
@@ -110,8 +117,9 @@
         case prepareReplay(after: Int64)
         /// Open a transaction for `checkpoint`; report it with ``opened(_:for:now:)``.
         case begin(checkpoint: Int64)
-        /// No restorable checkpoint names the transaction any more.
-        case release(Transaction)
+        /// No restorable checkpoint names the transaction any more; `endedHere` is `false` for
+        /// another subtask's transaction (its name is free, its records are not this one's).
+        case release(Transaction, endedHere: Bool)
         /// A commit failed and is tried again in `inMilliseconds` (warn: the job goes on).
         case retryScheduled(checkpoint: Int64, attempt: Int, inMilliseconds: Int64, error: String)
         /// Fail the job with this message (the restart recovers from the checkpoint).
@@ -120,14 +128,17 @@
 
     /// The machine's settings.
     @usableFromInline struct Options: Sendable {
-        @usableFromInline init(commitAttempts: Int, commitRetryDelayMilliseconds: Int64, retainedCheckpoints: Int) {
+        @usableFromInline init(commitAttempts: Int, commitRetryDelayMilliseconds: Int64, retainedCheckpoints: Int, checkpointing: Bool = true) {
             self.commitAttempts = max(1, commitAttempts); self.commitRetryDelayMilliseconds = max(0, commitRetryDelayMilliseconds)
-            self.retainedCheckpoints = max(1, retainedCheckpoints)
+            self.retainedCheckpoints = max(1, retainedCheckpoints); self.checkpointing = checkpointing
         }
         @usableFromInline var commitAttempts: Int
         @usableFromInline var commitRetryDelayMilliseconds: Int64
         /// How many completed checkpoints the job keeps (a restore may pick any of them).
         @usableFromInline var retainedCheckpoints: Int
+        /// Whether the job takes checkpoints (without, the only commit is at the end of input,
+        /// and no restart can commit a transaction whose commit failed).
+        @usableFromInline var checkpointing: Bool
     }
 
     @usableFromInline let options: Options
@@ -159,13 +170,24 @@ extension TransactionLifecycle {
             // The restored checkpoint completed; a newer one may have too (the restore of an
             // older one after a damaged latest) — what it committed is the sink's to undo.
             running.completed = [restored.checkpointID]
-            for entry in restored.pending.sorted(by: { $0.checkpoint < $1.checkpoint }) where entry.checkpoint <= restored.checkpointID {
+            // (A snapshot lists only transactions pre-committed at or before its own barrier.)
+            for entry in restored.pending.sorted(by: { $0.checkpoint < $1.checkpoint }) {
                 let handle = Handle(id: running.makeID(), transaction: entry.transaction, openedFor: entry.openedFor, openedAt: now,
                                     recovered: true, lastListedIn: restored.checkpointID)
-                running.pending.append(Pending(handle: handle, checkpoint: entry.checkpoint, commit: .inFlight(attempt: 1)))
+                running.pending.append(Pending(handle: handle, checkpoint: min(entry.checkpoint, restored.checkpointID), commit: .inFlight(attempt: 1)))
                 actions.append(.commit(handle.id, handle.transaction, recovered: true))
             }
-            for entry in restored.open.sorted(by: { $0.openedFor < $1.openedFor }) { actions.append(.abortRecovered(entry.transaction)) }
+            // Aborted now, and another subtask's: retained like committed ones, so that their
+            // names stay taken while a restore of this checkpoint could end them again.
+            for entry in restored.open.sorted(by: { $0.openedFor < $1.openedFor }) {
+                actions.append(.abortRecovered(entry.transaction))
+                running.retained.append(Handle(id: running.makeID(), transaction: entry.transaction, openedFor: entry.openedFor, openedAt: now,
+                                               recovered: true, lastListedIn: restored.checkpointID))
+            }
+            for transaction in restored.others {
+                running.retained.append(Handle(id: running.makeID(), transaction: transaction, openedFor: restored.checkpointID, openedAt: now,
+                                               recovered: true, lastListedIn: restored.checkpointID, endedHere: false))
+            }
             actions.append(.abortLingering(known: restored.all))
             actions.append(.prepareReplay(after: restored.checkpointID))
             actions.append(.begin(checkpoint: restored.checkpointID + 1))
@@ -262,9 +284,10 @@ extension TransactionLifecycle {
         let checkpoint = running.pending[index].checkpoint
         guard retriable, attempt < options.commitAttempts else {
             state = .failed
-            return [.fail(retriable
+            guard retriable else { return [.fail(error)] }
+            return [.fail(options.checkpointing
                 ? "committing the transaction of checkpoint \(checkpoint) failed \(attempt) times: \(error); the job fails so that a restart commits it from the checkpoint"
-                : error)]
+                : "committing the last transaction failed \(attempt) times: \(error); without checkpoints nothing can commit it later")]
         }
         let delay = options.commitRetryDelayMilliseconds << min(attempt - 1, 20)
         state = .modifying
@@ -303,8 +326,21 @@ extension TransactionLifecycle {
         return running.pending.contains { $0.commit != .awaitingCheckpoint }
     }
 
-    /// End of input: the open transaction, which the caller aborts (with checkpoints: opened
-    /// after the final checkpoint's barrier, it holds nothing) or commits (without checkpoints).
+    /// End of input in a job without checkpoints, which has no commit phase: the open
+    /// transaction (`transaction`, as the writer pre-committed it) is committed now, with the
+    /// same retries as any commit (the caller drains them, as at every end of input).
+    @usableFromInline mutating func commitAtEndOfInput(_ transaction: Transaction) -> [Action] {
+        withRunning { running -> [Action] in
+            guard var open = running.open else { return [] }
+            open.transaction = transaction
+            running.open = nil
+            running.pending.append(Pending(handle: open, checkpoint: open.openedFor, commit: .inFlight(attempt: 1)))
+            return [.commit(open.id, open.transaction, recovered: false)]
+        } ?? []
+    }
+
+    /// End of input with checkpoints: the open transaction, which the caller aborts (opened
+    /// after the final checkpoint's barrier, it holds nothing).
     @usableFromInline mutating func endOfInput() -> Transaction? {
         withRunning { running in
             defer { running.open = nil }
@@ -335,7 +371,7 @@ extension TransactionLifecycle.Running {
         var released: [TransactionLifecycle.Action] = []
         retained.removeAll { handle in
             guard (handle.lastListedIn ?? Int64.min) < oldestRestorable else { return false }
-            released.append(.release(handle.transaction))
+            released.append(.release(handle.transaction, endedHere: handle.endedHere))
             return true
         }
         return released

@@ -7,7 +7,7 @@
 public protocol TwoPhaseCommitSink<Input>: Sendable {
     /// The records written.
     associatedtype Input: Sendable
-    /// A handle that holds enough to finish or undo the transaction after a restart, in another
+    /// A handle that holds enough to commit or abort the transaction after a restart, in another
     /// process (for files: the temporary and the final paths).
     associatedtype Transaction: Codable & Sendable
     /// The writer type of one subtask.
@@ -58,12 +58,20 @@ public protocol TwoPhaseCommitWriter<Input, Transaction>: AnyObject {
     /// checkpoints (their input is about to be replayed). Called after recovery, before the
     /// first new transaction. Default: nothing.
     func prepareReplay(after checkpointID: Int64, parallelism: Int) throws
-    /// No checkpoint that a restore could pick names `transaction` any more (it was committed,
-    /// and the checkpoints that listed it are no longer retained): whatever the writer keeps
-    /// to finish it again — a name it may now reuse, a record of its commit — can go. Called
-    /// at most once per transaction, on the task thread; a crash may skip it, so a writer that
-    /// keeps such records also cleans up what restored runs leave. Default: nothing.
-    func releaseTransaction(_ transaction: Transaction)
+    /// No checkpoint that a restore could pick names `transaction` any more (it was committed
+    /// or aborted, and the checkpoints that listed it are no longer retained): whatever the
+    /// writer keeps to end it again — a name it may now reuse, a record of its commit — can
+    /// go. The machine that decides this is the sink's only record of a transaction's life,
+    /// so writers keep no lifecycle of their own.
+    ///
+    /// `endedHere` is `false` for a transaction of another subtask's share of the restored
+    /// checkpoint (after a restore at another parallelism, names of this subtask's pool may be
+    /// in another subtask's share): its name is free now, but its records belong to the
+    /// subtask that committed it. Called at most once per transaction this subtask began and
+    /// per transaction of the restored checkpoint, on the task thread; a crash or the end of
+    /// the job may skip it, so a writer that keeps records also cleans up what a restart
+    /// leaves (in ``abortLingeringTransactions(known:parallelism:)``). Default: nothing.
+    func releaseTransaction(_ transaction: Transaction, endedHere: Bool) throws
     /// Release resources; called once, also after a failure.
     func close()
 }
@@ -78,7 +86,7 @@ extension TwoPhaseCommitWriter {
     /// Nothing to undo.
     @inlinable public func prepareReplay(after checkpointID: Int64, parallelism: Int) throws {}
     /// Keeps nothing per transaction.
-    @inlinable public func releaseTransaction(_ transaction: Transaction) {}
+    @inlinable public func releaseTransaction(_ transaction: Transaction, endedHere: Bool) throws {}
     /// Nothing to release.
     @inlinable public func close() {}
 }

@@ -33,14 +33,14 @@ import Foundation
     @inlinable init(sink: Sink, options: TwoPhaseCommitOptions) {
         self.sink = sink
         self.options = options
-        lifecycle = Self.lifecycle(options, retainedCheckpoints: 2)  // replaced in open, when the job's retention is known
+        lifecycle = Self.lifecycle(options, retainedCheckpoints: 2, checkpointing: true)  // replaced in open, when the job's checkpoints are known
     }
 
     /// A lifecycle with the sink's commit settings.
-    @inlinable static func lifecycle(_ options: TwoPhaseCommitOptions, retainedCheckpoints: Int) -> Lifecycle {
+    @inlinable static func lifecycle(_ options: TwoPhaseCommitOptions, retainedCheckpoints: Int, checkpointing: Bool) -> Lifecycle {
         Lifecycle(options: Lifecycle.Options(commitAttempts: options.commitAttempts,
                                              commitRetryDelayMilliseconds: options.commitRetryDelay.wholeMilliseconds,
-                                             retainedCheckpoints: retainedCheckpoints))
+                                             retainedCheckpoints: retainedCheckpoints, checkpointing: checkpointing))
     }
 
     @inlinable func open(_ context: OperatorContext) throws {
@@ -50,16 +50,24 @@ import Foundation
                                       checkpointInterval: context.checkpointInterval, retainedCheckpoints: context.retainedCheckpoints)
         sinkContext.restoredParallelism = context.restored?.parallelism
         writer = try sink.makeWriter(sinkContext)
-        lifecycle = Self.lifecycle(options, retainedCheckpoints: context.retainedCheckpoints)
+        lifecycle = Self.lifecycle(options, retainedCheckpoints: context.retainedCheckpoints, checkpointing: context.checkpointingEnabled)
         let decoder = BinaryStateDecoder()
         var restored: Lifecycle.Restored?
         if let state = context.restored {
-            let all = try state.allSplits.map { try decoder.decode(Record.self, from: $0) }
-            let mine = try (context.takeRestoredSplits() ?? []).map { try decoder.decode(Record.self, from: $0) }
+            let mineEncoded = context.takeRestoredListState() ?? []
+            // The other subtasks' share: every entry of the checkpoint but this subtask's (as a
+            // multiset of encodings: entries are whole transactions, none repeats in a snapshot).
+            var unclaimed = Dictionary(mineEncoded.map { ($0, 1) }, uniquingKeysWith: +)
+            let othersEncoded = state.allListState.filter { entry in
+                guard let count = unclaimed[entry], count > 0 else { return true }
+                unclaimed[entry] = count - 1
+                return false
+            }
+            let mine = try mineEncoded.map { try decoder.decode(Record.self, from: $0) }
             restored = Lifecycle.Restored(checkpointID: state.checkpointID,
                                           pending: mine.compactMap { record in record.waitingFor.map { ($0, record.openedFor, record.transaction) } },
                                           open: mine.filter { $0.waitingFor == nil }.map { ($0.openedFor, $0.transaction) },
-                                          all: all.map(\.transaction))
+                                          others: try othersEncoded.map { try decoder.decode(Record.self, from: $0).transaction })
             options.stepObserver?(.beforeRecovery(checkpointID: state.checkpointID))
         }
         try perform(lifecycle.start(restored: restored, now: ProcessingClock.nowMilliseconds()))
@@ -94,10 +102,11 @@ import Foundation
                 try writer.prepareReplay(after: checkpointID, parallelism: context.location.parallelism)
             case .begin(let checkpointID):
                 lifecycle.opened(try writer.beginTransaction(checkpointID: checkpointID), for: checkpointID, now: ProcessingClock.nowMilliseconds())
-            case .release(let transaction):
-                writer.releaseTransaction(transaction)
+            case .release(let transaction, let endedHere):
+                try writer.releaseTransaction(transaction, endedHere: endedHere)
             case .retryScheduled(let checkpointID, let attempt, let delay, let error):
-                context.warn("committing the transaction of checkpoint \(checkpointID) failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay) ms: \(error)")
+                let which = context.checkpointingEnabled ? "the transaction of checkpoint \(checkpointID)" : "the last transaction"
+                context.warn("committing \(which) failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay) ms: \(error)")
             case .fail(let message):
                 throw TwoPhaseCommitError.commitFailed(message)
             }
@@ -127,7 +136,7 @@ import Foundation
         var records = snapshot.pending.map { Record(waitingFor: $0.checkpoint, openedFor: $0.openedFor, transaction: $0.transaction) }
         if let open = snapshot.open { records.append(Record(waitingFor: nil, openedFor: open.openedFor, transaction: open.transaction)) }
         let encoder = BinaryStateEncoder()
-        return OperatorExtras(splits: try records.map { try encoder.encode($0) })
+        return OperatorExtras(listState: try records.map { try encoder.encode($0) })
     }
 
     @inlinable func notifyCheckpointComplete(_ checkpointID: Int64) throws {
@@ -168,47 +177,22 @@ import Foundation
     }
 
     @inlinable func finish() throws {
-        // A completed checkpoint's transaction whose commit is being retried must be committed
-        // before the sink ends: no records are left, so the task waits for the retry here.
+        if !context.checkpointingEnabled, var transaction = lifecycle.openTransaction {
+            // Without checkpoints there is no commit phase: commit at the end of input
+            // (exactly-once needs checkpoints).
+            try writer.preCommit(&transaction)
+            try perform(lifecycle.commitAtEndOfInput(transaction))
+        }
+        // A transaction whose commit is being retried must be committed before the sink ends:
+        // no records are left, so the task waits for the retry here.
         while lifecycle.hasCommitsOutstanding {
             guard let due = lifecycle.nextRetryDue else { break }
             let wait = due - ProcessingClock.nowMilliseconds()
             if wait > 0 { Thread.sleep(forTimeInterval: Double(wait) / 1_000) }
             try perform(lifecycle.tick(now: ProcessingClock.nowMilliseconds()))
         }
-        guard let open = lifecycle.endOfInput() else { return }
-        if context.checkpointingEnabled {
-            // Opened after the final checkpoint's barrier: nothing can be in it.
-            try writer.abort(open)
-        } else {
-            // Without checkpoints there is no commit phase: commit at the end of input
-            // (exactly-once needs checkpoints).
-            var transaction = open
-            try writer.preCommit(&transaction)
-            try commitWithRetries(transaction)
-        }
-    }
-
-    /// The last transaction of a job without checkpoints: nothing else is left to do, so the
-    /// task waits between attempts.
-    @inlinable func commitWithRetries(_ transaction: Sink.Transaction) throws {
-        var delay = options.commitRetryDelay
-        for attempt in 1...max(1, options.commitAttempts) {
-            do {
-                return try writer.commit(transaction)
-            } catch let error as TwoPhaseCommitError {
-                context.metrics.commitFailures.add()
-                throw error
-            } catch {
-                context.metrics.commitFailures.add()
-                guard attempt < options.commitAttempts else {
-                    throw TwoPhaseCommitError.commitFailed("committing the last transaction failed \(attempt) times: \(error)")
-                }
-                context.warn("committing the last transaction failed (attempt \(attempt) of \(options.commitAttempts)), retrying in \(delay): \(error)")
-                Thread.sleep(forTimeInterval: Double(delay.wholeMilliseconds) / 1_000)
-                delay = delay * 2
-            }
-        }
+        // With checkpoints: opened after the final checkpoint's barrier, nothing can be in it.
+        if let open = lifecycle.endOfInput() { try writer.abort(open) }
     }
 
     @inlinable func close() { writer?.close() }

@@ -28,3 +28,13 @@ public struct TimeWindow: Hashable, Codable, Sendable, CustomStringConvertible {
     /// `[start, end)`.
     public var description: String { "[\(start), \(end))" }
 }
+
+extension TimeWindow {
+    /// When a window operator drops the window's state: `lateness` after its max timestamp
+    /// (saturating), the last moment a late record may still change it.
+    @inline(__always)
+    @inlinable func cleanupTime(lateness: Int64) -> Int64 {
+        let (sum, overflow) = maxTimestamp.addingReportingOverflow(lateness)
+        return overflow ? Int64.max : sum
+    }
+}

@@ -10,7 +10,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     /// The broker answered with an error code.
     case broker(KafkaErrorCode, api: APIKey, broker: BrokerAddress, topic: String? = nil, partition: Int32? = nil, message: String? = nil)
     /// A newer instance of the transactional id took over (its `InitProducerId` bumped the
-    /// epoch): this one must stop; its transaction is the newer instance's to finish.
+    /// epoch): this one must stop; its transaction is the newer instance's to end.
     case fenced(transactionalID: String, producerEpoch: Int16, code: KafkaErrorCode, api: APIKey)
     /// Neither side has a version of `api` the other speaks.
     case noCommonVersion(api: APIKey, broker: BrokerAddress, brokerVersions: ClosedRange<Int16>?, clientVersions: ClosedRange<Int16>)

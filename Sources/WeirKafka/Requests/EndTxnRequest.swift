@@ -2,7 +2,7 @@ import NIOCore
 
 /// Commits or aborts a transaction: the coordinator writes the markers into its partitions.
 /// Any connection may send it with the transactional id, producer id and epoch — the
-/// capability that lets a restarted job finish a transaction its previous run pre-committed
+/// capability that lets a restarted job end a transaction its previous run pre-committed
 /// (versions 0–2).
 package struct EndTxnRequest: KafkaRequest {
     package static let api = APIKey.endTxn

@@ -10,9 +10,9 @@ import Weir
 ///
 /// Transactional ids come from a bounded pool per subtask, `<prefix>-<subtask>-<n>` for n below
 /// ``transactionalIDPoolSize``; every transaction gets a new epoch (`InitProducerId`). An id is
-/// used again only after its transaction ended *and* a checkpoint whose snapshot no longer lists
-/// it completed, so a restored checkpoint never names an id that meanwhile holds a newer
-/// transaction. When a job starts, every id of its subtasks' pools that no restored checkpoint
+/// used again only after the sink's transaction lifecycle released its transaction — it ended
+/// *and* no retained checkpoint (any of which a restore may pick) lists it —, so a restored
+/// checkpoint never names an id that meanwhile holds a newer transaction. When a job starts, every id of its subtasks' pools that no restored checkpoint
 /// knows is initialised once, which aborts whatever transaction an earlier run left open under
 /// it. Two jobs writing to one cluster need different prefixes.
 ///
@@ -21,16 +21,6 @@ import Weir
 public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
     /// What the sink writes: the serializer's input.
     public typealias Input = Serializer.Input
-
-    /// What a crash does to the topic's records.
-    public enum DeliveryGuarantee: String, Sendable, Hashable, CaseIterable {
-        /// Records are sent as they come; a crash may lose or repeat some.
-        case none
-        /// Flushed at every checkpoint; a crash repeats the records since the last checkpoint.
-        case atLeastOnce
-        /// Transactions committed with the checkpoints; read_committed readers see every record once.
-        case exactlyOnce
-    }
 
     /// Brokers to learn the cluster from.
     public var bootstrap: [BrokerAddress]
@@ -43,13 +33,16 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
     /// Names this sink's transactions; default: the job's and the sink operator's names.
     public var transactionalIDPrefix: String?
     /// Transactional ids per subtask. The open transaction holds one, each pending one
-    /// (pre-committed, its checkpoint not yet complete) one, and an ended one keeps its id
-    /// until the next checkpoint completes; after a restore the restored transactions' ids are
-    /// held until this run's first checkpoint completes. In steady state that is 3, after a
-    /// restore 4 to 5. The sink fails, naming this setting, rather than reuse an id too early
-    /// (checkpoints that keep failing leave transactions pending). Every start initialises
-    /// each id once, an `InitProducerId` each (about 50 ms apiece on noida-db 0.2.3). Default 5.
-    public var transactionalIDPoolSize = 5
+    /// (pre-committed, its checkpoint not yet complete) one, and a committed one keeps its id
+    /// while a retained checkpoint lists it (``CheckpointConfiguration/retainedCheckpoints``,
+    /// default 2); after a restore the restored checkpoint's transactions keep theirs until
+    /// that many of this run's checkpoints completed. In steady state that is
+    /// `retainedCheckpoints + 2` (4), after a restore up to 2 more, and one more per checkpoint
+    /// that failed in a row. The sink refuses a pool smaller than `retainedCheckpoints + 2`,
+    /// and fails, naming this setting, rather than reuse an id too early. Every start
+    /// initialises each id once, an `InitProducerId` each (about 50 ms apiece on noida-db
+    /// 0.2.3). Default 8.
+    public var transactionalIDPoolSize = 8
     /// Asked for in `InitProducerId`: the broker aborts a transaction left open this long. It
     /// must cover a checkpoint interval, the time to complete the checkpoint, and a restart —
     /// a transaction the broker aborted before the restarted job commits it is lost. Default
@@ -79,7 +72,7 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
         public var checkpointID: Int64
         /// The id from the pool (`nil` without `.exactlyOnce`).
         public var transactionalID: String?
-        /// The producer id and epoch once something was written (nothing to finish before).
+        /// The producer id and epoch once something was written (nothing to end before).
         public var state: TransactionState?
         /// Records written in the transaction.
         public var records: Int

@@ -15,8 +15,8 @@ public enum KafkaSinkError: PermanentFailure, CustomStringConvertible {
         switch self {
         case .unknownTopic(let topic): "the Kafka sink's topic \(topic) does not exist"
         case .poolExhausted(let prefix, let subtask, let size):
-            "every transactional id of \(prefix)-\(subtask)-0…\(size - 1) holds a pending transaction; raise KafkaSink.transactionalIDPoolSize "
-                + "(checkpoints are failing to complete, or complete more slowly than they are taken)"
+            "every transactional id of \(prefix)-\(subtask)-0…\(size - 1) is taken by a transaction that is open, pending, or listed by a retained checkpoint; "
+                + "raise KafkaSink.transactionalIDPoolSize (checkpoints are failing to complete, or complete more slowly than they are taken)"
         case .invalidConfiguration(let what): "Kafka sink: \(what)"
         }
     }

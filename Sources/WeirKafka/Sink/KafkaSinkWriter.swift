@@ -20,19 +20,21 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     private var buffers: [Int32: [KafkaRecord]] = [:]
     /// The producer of the open transaction (exactly-once), from its first send to pre-commit.
     private var producer: TransactionalProducer?
-    /// Pool ids whose transactions are open or pending.
-    private var idsInUse: Set<String> = []
-    /// Ids whose transactions ended but which a checkpoint that may be restored still lists
-    /// (then a restored job would end the listed transaction again — under an id that by then
-    /// holds a newer one). Each waits for the transaction pre-committed at the first barrier
-    /// after its end (`nil` until that barrier): once that one is committed, its checkpoint —
-    /// whose snapshot no longer lists the id — completed, and the id is free. Ids a restored
-    /// checkpoint knows start here too (another subtask may still be finishing them).
-    private var retiring: [String: String?] = [:]
+    /// Pool ids taken, with how many transactions hold each (one, but for a restored checkpoint
+    /// at another parallelism): from `beginTransaction` — or from the restore, for the ids the
+    /// checkpoint names — until the sink's transaction lifecycle releases the transaction, when
+    /// no checkpoint a restore could pick names it any more. Reusing an id earlier would let a
+    /// restored job end, under that id, the newer transaction it holds by then.
+    private var taken: [String: Int] = [:]
     private var nextPoolIndex = 0
 
     init(sink: KafkaSink<Serializer>, context: SinkContext) throws {
-        guard sink.transactionalIDPoolSize >= 2 else { throw KafkaSinkError.invalidConfiguration("transactionalIDPoolSize must be at least 2 (an open and a pending transaction)") }
+        let needed = context.retainedCheckpoints + 2
+        guard sink.transactionalIDPoolSize >= needed else {
+            throw KafkaSinkError.invalidConfiguration(
+                "transactionalIDPoolSize (\(sink.transactionalIDPoolSize)) must be at least \(needed): an open and a pending transaction, and one for each of the "
+                    + "\(context.retainedCheckpoints) retained checkpoints, whose transactions keep their ids while a restore could pick them")
+        }
         guard sink.batchSize > 0 else { throw KafkaSinkError.invalidConfiguration("batchSize must be positive") }
         if sink.guarantee == .exactlyOnce, let interval = context.checkpointInterval, sink.transactionTimeout < interval * 2 + sink.restartAllowance {
             throw KafkaSinkError.invalidConfiguration(
@@ -66,9 +68,9 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         for step in 0..<sink.transactionalIDPoolSize {
             let index = (nextPoolIndex + step) % sink.transactionalIDPoolSize
             let id = poolID(subtask: subtask, index: index)
-            guard !idsInUse.contains(id), retiring[id] == nil else { continue }
+            guard taken[id] == nil else { continue }
             nextPoolIndex = index + 1
-            idsInUse.insert(id)
+            taken[id] = 1
             return Transaction(checkpointID: checkpointID, transactionalID: id, state: nil, records: 0)
         }
         throw KafkaSinkError.poolExhausted(prefix: prefix, subtask: subtask, size: sink.transactionalIDPoolSize)
@@ -89,29 +91,30 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     public func preCommit(_ transaction: inout Transaction) throws {
         for partition in buffers.keys.sorted() { try send(partition, in: &transaction) }
         producer = nil
-        if let id = transaction.transactionalID {
-            for (retired, marker) in retiring where marker == nil { retiring[retired] = .some(id) }
-        }
     }
 
     /// `EndTxn(commit)`; a transaction that ended already is fine.
     public func commit(_ transaction: Transaction) throws {
-        defer { release(transaction) }
-        if let state = transaction.state { try finish(state, commit: true) }
+        if let state = transaction.state { try end(state, commit: true) }
     }
 
     /// `EndTxn(abort)`.
     public func abort(_ transaction: Transaction) throws {
-        defer { release(transaction) }
         buffers.removeAll()
         producer = nil
-        if let state = transaction.state { try finish(state, commit: false) }
+        if let state = transaction.state { try end(state, commit: false) }
+    }
+
+    /// No restorable checkpoint names the transaction any more: its id may hold the next one.
+    public func releaseTransaction(_ transaction: Transaction, endedHere: Bool) {
+        guard let id = transaction.transactionalID, let count = taken[id] else { return }
+        taken[id] = count > 1 ? count - 1 : nil
     }
 
     /// `EndTxn` from the transaction's saved state (no `InitProducerId`).
-    private func finish(_ state: TransactionState, commit: Bool) throws {
+    private func end(_ state: TransactionState, commit: Bool) throws {
         let client = self.client
-        try awaitOnTaskThread { try await TransactionalProducer.finish(state, commit: commit, client: client) }
+        try awaitOnTaskThread { try await TransactionalProducer.endTransaction(state, commit: commit, client: client) }
     }
 
     private func send(_ partition: Int32, in transaction: inout Transaction) throws {
@@ -138,14 +141,6 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         return try awaitOnTaskThread { try await TransactionalProducer.start(client: client, transactionalID: id, transactionTimeout: timeout) }
     }
 
-    /// The transaction ended: ids that waited for it are free, and its own id starts retiring.
-    private func release(_ transaction: Transaction) {
-        guard let id = transaction.transactionalID else { return }
-        idsInUse.remove(id)
-        for (retired, marker) in retiring where marker == id { retiring[retired] = nil }
-        retiring[id] = .some(nil)
-    }
-
     // MARK: Recovery
 
     /// Commits a transaction of the restored checkpoint from its saved state, then initialises
@@ -158,19 +153,19 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// tell which; an aborted transaction fails the job with `TwoPhaseCommitError.lostTransaction`
     /// instead of being taken for committed.
     public func recoverAndCommit(_ transaction: Transaction) throws {
-        try finishRecovered(transaction, commit: true)
+        try endRecovered(transaction, commit: true)
     }
 
     /// Aborts a transaction of an earlier run from its saved state.
     public func recoverAndAbort(_ transaction: Transaction) throws {
-        try finishRecovered(transaction, commit: false)
+        try endRecovered(transaction, commit: false)
     }
 
-    private func finishRecovered(_ transaction: Transaction, commit: Bool) throws {
+    private func endRecovered(_ transaction: Transaction, commit: Bool) throws {
         guard let id = transaction.transactionalID else { return }
         if let state = transaction.state {
             do {
-                try finish(state, commit: commit)
+                try end(state, commit: commit)
             } catch KafkaError.fenced {
                 if commit { try verifyCommitted(state, checkpointID: transaction.checkpointID) }
             }
@@ -198,11 +193,12 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
 
     /// Initialises every pool id of this subtask — and of the subtasks of an earlier run with
     /// more subtasks that map to it — that the restored checkpoint does not know, aborting what
-    /// an earlier run left open under them. Known ids are finished by whichever subtask got
-    /// them; this run uses them only after one of its own checkpoints completed.
+    /// an earlier run left open under them. Known ids are ended by whichever subtask got
+    /// them; this run takes them only once the lifecycle released them.
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
+        // Every transaction the checkpoint names is in the lifecycle, which releases each once.
+        for id in known.compactMap(\.transactionalID) { taken[id, default: 0] += 1 }
         let knownIDs = Set(known.compactMap(\.transactionalID))
-        for id in knownIDs { retiring[id] = .some(nil) }
         guard sink.guarantee == .exactlyOnce else { return }
         // The earlier run's parallelism comes from the checkpoint's metadata, not from the ids' names.
         for owner in stride(from: subtask, to: max(parallelism, restoredParallelism), by: parallelism) {

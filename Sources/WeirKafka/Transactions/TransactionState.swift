@@ -1,5 +1,5 @@
-/// What another process needs to finish a transaction: saved with a checkpoint when the
-/// transaction is pre-committed, given to ``TransactionalProducer/finish(_:commit:client:)``
+/// What another process needs to end (commit or abort) a transaction: saved with a checkpoint when the
+/// transaction is pre-committed, given to ``TransactionalProducer/endTransaction(_:commit:client:)``
 /// after a restart.
 public struct TransactionState: Codable, Sendable, Hashable {
     /// The transactional id.

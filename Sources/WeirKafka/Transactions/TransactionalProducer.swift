@@ -4,7 +4,7 @@
 ///
 /// `InitProducerId` at start bumps the id's epoch: earlier instances are fenced and the id's
 /// open transaction is aborted. A pre-committed transaction that must survive a restart is
-/// therefore finished with ``finish(_:commit:client:)`` from its saved ``TransactionState`` —
+/// therefore ended with ``endTransaction(_:commit:client:)`` from its saved ``TransactionState`` —
 /// `EndTxn` with the saved producer id and epoch, and no `InitProducerId`.
 public actor TransactionalProducer {
     /// Where the producer is in its transaction.
@@ -98,7 +98,7 @@ public actor TransactionalProducer {
     private func end(commit: Bool) async throws {
         guard phase == .open else { return }
         do {
-            try await Self.finish(state, commit: commit, client: client)
+            try await Self.endTransaction(state, commit: commit, client: client)
             phase = .ended
         } catch {
             phase = .failed
@@ -110,7 +110,7 @@ public actor TransactionalProducer {
     /// process wrote: `EndTxn` to the coordinator with the saved producer id and epoch. A
     /// newer epoch of the same id (another instance called `InitProducerId`) fails it with
     /// ``KafkaError/fenced(transactionalID:producerEpoch:code:api:)``.
-    public static func finish(_ state: TransactionState, commit: Bool, client: KafkaClient) async throws {
+    public static func endTransaction(_ state: TransactionState, commit: Bool, client: KafkaClient) async throws {
         var attempts = 0
         while true {
             let coordinator = try await client.coordinator(of: state.transactionalID, type: .transaction)

@@ -1,7 +1,31 @@
 import XCTest
 @testable import Weir
 
+/// The tests name barriers by checkpoint id; time stands still unless a test moves it.
+extension BarrierAligner {
+    mutating func barrier(_ checkpointID: Int64, channel: Int, at now: UInt64 = 0) -> [Action] {
+        barrier(CheckpointBarrier(checkpointID: checkpointID, timestampMilliseconds: checkpointID * 10), channel: channel, now: now)
+    }
+    mutating func endOfInput(channel: Int) -> [Action] { endOfInput(channel: channel, now: 0) }
+}
+
+extension BarrierAligner.Action {
+    static func snapshot(checkpointID: Int64, aligned: UInt64 = 0) -> Self {
+        .snapshot(CheckpointBarrier(checkpointID: checkpointID, timestampMilliseconds: checkpointID * 10), alignmentNanoseconds: aligned)
+    }
+}
+
 final class BarrierAlignerTests: XCTestCase {
+    func testTheSnapshotCarriesTheBarrierAndItsAlignmentTime() {
+        var aligner = BarrierAligner(channelCount: 3, mode: .exactlyOnce)
+        XCTAssertEqual(aligner.barrier(4, channel: 2, at: 1_000), [.block(channel: 2)])
+        XCTAssertEqual(aligner.barrier(4, channel: 0, at: 1_500), [.block(channel: 0)])
+        XCTAssertEqual(aligner.endOfInput(channel: 1, now: 4_000), [.snapshot(checkpointID: 4, aligned: 3_000)], "from the first arrival to the end that completed it")
+        XCTAssertEqual(aligner.barrier(5, channel: 0, at: 9_000), [.block(channel: 0)])
+        XCTAssertEqual(aligner.barrier(6, channel: 2, at: 9_100), [.abandon(checkpointID: 5), .block(channel: 2)])
+        XCTAssertEqual(aligner.barrier(6, channel: 0, at: 9_400), [.snapshot(checkpointID: 6, aligned: 300)], "a new alignment starts its own clock")
+    }
+
     func testExactlyOnceBlocksEachChannelUntilAllBarriersArrived() {
         var aligner = BarrierAligner(channelCount: 3, mode: .exactlyOnce)
         XCTAssertEqual(aligner.barrier(1, channel: 1), [.block(channel: 1)])

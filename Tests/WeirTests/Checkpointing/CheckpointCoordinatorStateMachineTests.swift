@@ -1,8 +1,19 @@
+import Foundation
+import Synchronization
 import XCTest
 @testable import Weir
 
 final class CheckpointCoordinatorStateMachineTests: XCTestCase {
-    typealias Machine = CheckpointCoordinatorStateMachine<String, Int>
+    typealias Machine = CheckpointCoordinatorStateMachine<String, Ack>
+
+    /// An acknowledgement whose task paused `value` microseconds.
+    struct Ack: CheckpointAcknowledgement, Equatable, ExpressibleByIntegerLiteral {
+        var value: Int
+        init(integerLiteral value: Int) { self.value = value }
+        var timings: CheckpointTaskTimings {
+            CheckpointTaskTimings(pauseNanoseconds: UInt64(value) * 1_000, snapshotNanoseconds: UInt64(value) * 500, alignmentNanoseconds: UInt64(value) * 2_000)
+        }
+    }
 
     private func machine(interval: Int64 = 1_000, minPause: Int64 = 0, timeout: Int64 = 5_000, tolerable: Int = 0) -> Machine {
         Machine(timing: .init(intervalMilliseconds: interval, minPauseMilliseconds: minPause, timeoutMilliseconds: timeout, tolerableConsecutiveFailures: tolerable),
@@ -21,8 +32,11 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
         XCTAssertEqual(coordinator.acknowledge(1, from: "sink", 12),
                        [.writeMetadata(checkpointID: 1, acknowledgements: ["window": 10, "source": 11, "sink": 12], isFinal: false)])
         XCTAssertEqual(coordinator.tick(now: 9_000), [], "no timeout while the metadata is being written")
-        XCTAssertEqual(coordinator.metadataWritten(1, now: 2_600), [.notifyComplete(checkpointID: 1, isFinal: false)])
+        XCTAssertEqual(coordinator.metadataWritten(1, stateSize: 4_096, now: 2_600), [.notifyComplete(checkpointID: 1, isFinal: false)])
         XCTAssertEqual(coordinator.lastCompletedID, 1)
+        XCTAssertEqual(coordinator.statistics, [CheckpointStatistics(checkpointID: 1, durationMilliseconds: 1_600, stateSize: 4_096, maxTaskPauseMicroseconds: 12,
+                                                                     maxSnapshotMicroseconds: 6, maxAlignmentMicroseconds: 24, isFinal: false)],
+                       "the figures come from the acknowledgements: the longest of each")
         XCTAssertEqual(coordinator.tick(now: 2_600), [.trigger(checkpointID: 2)], "the interval counts from the last trigger")
     }
 
@@ -57,8 +71,11 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
         let actions = coordinator.metadataWriteFailed(2, reason: "no space", now: 2_100)
         XCTAssertEqual(actions.count, 2)
         XCTAssertEqual(actions.first, .notifyAborted(checkpointID: 2, reason: "writing its metadata failed: no space"))
-        guard case .failJob(let reason) = actions.last else { return XCTFail("expected failJob") }
-        XCTAssertTrue(reason.contains("2 checkpoints failed in a row"), reason)
+        guard case .failJob(let failure) = actions.last else { return XCTFail("expected failJob") }
+        XCTAssertEqual(failure, .init(checkpointID: 2, reason: "writing its metadata failed: no space", consecutiveFailures: 2, tolerated: 1))
+        XCTAssertTrue(failure.description.contains("2 checkpoints failed in a row"), failure.description)
+        XCTAssertEqual(coordinator.tick(now: 100_000), [], "a failed coordinator triggers nothing more")
+        XCTAssertNil(coordinator.nextDeadline())
     }
 
     func testSuccessResetsTheFailureCount() {
@@ -83,6 +100,8 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
         XCTAssertEqual(coordinator.metadataWritten(1, now: 20), [.notifyComplete(checkpointID: 1, isFinal: true)])
         XCTAssertTrue(coordinator.finalCheckpointCompleted)
         XCTAssertEqual(coordinator.tick(now: 100_000), [], "nothing after the final checkpoint")
+        XCTAssertNil(coordinator.nextDeadline())
+        XCTAssertEqual(coordinator.statistics.map(\.isFinal), [true])
     }
 
     func testTheFinalCheckpointWaitsForEverySource() {
@@ -101,5 +120,79 @@ final class CheckpointCoordinatorStateMachineTests: XCTestCase {
         _ = coordinator.tick(now: 10)
         _ = coordinator.tick(now: 5_010)
         XCTAssertEqual(coordinator.tick(now: 5_010), [.trigger(checkpointID: 2)])
+    }
+
+    /// Every event against every state: what a state ignores, it must ignore without changing.
+    func testEventsThatDoNotFitTheStateChangeNothing() {
+        var coordinator = machine(tolerable: 3)
+        XCTAssertEqual(coordinator.acknowledge(1, from: "source", 0), [], "waiting: nothing to acknowledge")
+        XCTAssertEqual(coordinator.decline(1, from: "source", reason: "x", now: 0), [])
+        XCTAssertEqual(coordinator.metadataWritten(1, now: 0), [])
+        XCTAssertEqual(coordinator.metadataWriteFailed(1, reason: "x", now: 0), [])
+        XCTAssertEqual(coordinator.consecutiveFailures, 0)
+        _ = coordinator.tick(now: 1_000)
+        XCTAssertEqual(coordinator.metadataWritten(1, now: 1_000), [], "collecting: the metadata cannot be written yet")
+        XCTAssertEqual(coordinator.acknowledge(1, from: "nobody", 0), [], "a task outside the job")
+        XCTAssertEqual(coordinator.acknowledge(2, from: "source", 0), [], "another checkpoint")
+        for task in ["source", "window", "sink"] { _ = coordinator.acknowledge(1, from: task, 0) }
+        XCTAssertEqual(coordinator.decline(1, from: "sink", reason: "late", now: 1_001), [], "writing the metadata: a late decline is ignored")
+        XCTAssertEqual(coordinator.tick(now: 60_000), [], "and the timeout does not apply")
+        XCTAssertEqual(coordinator.metadataWriteFailed(1, reason: "disk", now: 60_000), [.notifyAborted(checkpointID: 1, reason: "writing its metadata failed: disk")])
+        XCTAssertEqual(coordinator.pendingCheckpointID, nil)
+        XCTAssertEqual(coordinator.nextDeadline(), 60_000, "the interval (from the trigger at 1,000) has passed; the pause (0) counts from the abort")
+        XCTAssertEqual(coordinator.tick(now: 60_000), [.trigger(checkpointID: 2)])
+    }
+}
+
+/// ``CheckpointCoordinator`` on a clock the test moves: the interval and the timeout are its.
+final class CheckpointCoordinatorClockTests: XCTestCase {
+    func testIntervalAndTimeoutFollowTheInjectedClockNotTheWallClock() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-coordinator-clock-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let storage = FileCheckpointStorage(directory: directory)
+        let time = Mutex<Int64>(0)
+        let failures = Mutex<[String]>([])
+        let warnings = Mutex<[String]>([])
+        let source = TaskID(head: 0, subtask: 0, name: "source")
+        let sink = TaskID(head: 1, subtask: 0, name: "sink")
+        let mailboxes = [source: TaskMailbox(), sink: TaskMailbox()]
+        var configuration = CheckpointConfiguration(directory: directory, interval: .seconds(60))
+        configuration.timeout = .seconds(600)
+        configuration.tolerableConsecutiveFailures = 0
+        let coordinator = CheckpointCoordinator(configuration: configuration, storage: storage, jobName: "clock", maxParallelism: 128, operators: [],
+                                                mailboxes: mailboxes, sources: [source], firstCheckpointID: 1,
+                                                failJob: { error in failures.withLock { $0.append("\(error)") } },
+                                                warn: { message in warnings.withLock { $0.append(message) } },
+                                                clock: { time.withLock { $0 } })
+        coordinator.start()
+        defer { coordinator.stop() }
+        // The wall clock moves on; the coordinator's clock does not: no trigger.
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertTrue(mailboxes[source]!.drain().isEmpty, "60 s have not passed on the injected clock")
+        time.withLock { $0 = 60_000 }
+        let trigger = try XCTUnwrap(waitForMessage(in: mailboxes[source]!))
+        guard case .trigger(let barrier) = trigger else { return XCTFail("expected a trigger, got \(trigger); warnings: \(warnings.withLock { $0 })") }
+        XCTAssertEqual(barrier.checkpointID, 1)
+        // Acknowledged by one of two tasks; then the injected clock passes the timeout.
+        coordinator.acknowledge(1, from: source, .init(files: [], timings: .init(pauseNanoseconds: 0, snapshotNanoseconds: 0, alignmentNanoseconds: 0)))
+        time.withLock { $0 = 660_000 }
+        let aborted = try XCTUnwrap(waitForMessage(in: mailboxes[sink]!))
+        guard case .aborted(let id) = aborted else { return XCTFail("expected an abort, got \(aborted)") }
+        XCTAssertEqual(id, 1)
+        XCTAssertEqual(warnings.withLock { $0 }.first?.contains("timed out after 600000 ms waiting for 1 of 2 tasks"), true, "\(warnings.withLock { $0 })")
+        let deadline = Date().addingTimeInterval(5)
+        while failures.withLock({ $0.isEmpty }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertEqual(failures.withLock { $0 }.count, 1)
+        XCTAssertTrue(failures.withLock { $0 }.first?.hasPrefix("too many checkpoints failed: checkpoint 1 timed out") == true, "\(failures.withLock { $0 })")
+    }
+
+    private func waitForMessage(in mailbox: TaskMailbox) -> TaskMailbox.Mail? {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if let message = mailbox.drain().first { return message }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return nil
     }
 }

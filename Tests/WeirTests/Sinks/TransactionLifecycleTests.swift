@@ -30,7 +30,7 @@ final class TransactionLifecycleTests: XCTestCase {
         XCTAssertEqual(machine.snapshot(2).pending.map(\.transaction), ["t2!"], "a committed transaction leaves the snapshots")
         let actions = machine.checkpointCompleted(2)
         XCTAssertEqual(actions.count, 2)
-        XCTAssertTrue(actions.contains(.release("t1+a!")), "checkpoint 2, now the only restorable one, does not name it: \(actions)")
+        XCTAssertTrue(actions.contains(.release("t1+a!", endedHere: true)), "checkpoint 2, now the only restorable one, does not name it: \(actions)")
     }
 
     func testACompletionCommitsEveryPendingTransactionUpToItOldestFirstAndNoneAfterIt() {
@@ -82,17 +82,49 @@ final class TransactionLifecycleTests: XCTestCase {
     func testARestoreCommitsThePendingTransactionsAbortsTheOpenOnesAndKeepsTheRestUntilCommitted() {
         var machine = lifecycle(retained: 2)
         let restored = Lifecycle.Restored(checkpointID: 5, pending: [(checkpoint: 5, openedFor: 5, transaction: "a5"), (checkpoint: 4, openedFor: 4, transaction: "a4")],
-                                          open: [(openedFor: 6, transaction: "a6")], all: ["a4", "a5", "a6", "b5"])
+                                          open: [(openedFor: 6, transaction: "a6")], others: ["b5"])
         let actions = machine.start(restored: restored, now: 0)
         guard actions.count == 6, case .commit(let first, "a4", recovered: true) = actions[0], case .commit(let second, "a5", recovered: true) = actions[1] else {
             return XCTFail("\(actions)")
         }
-        XCTAssertEqual(Array(actions[2...]), [.abortRecovered("a6"), .abortLingering(known: ["a4", "a5", "a6", "b5"]), .prepareReplay(after: 5), .begin(checkpoint: 6)])
+        XCTAssertEqual(Array(actions[2...]), [.abortRecovered("a6"), .abortLingering(known: ["a5", "a4", "a6", "b5"]), .prepareReplay(after: 5), .begin(checkpoint: 6)])
         machine.opened("n6", for: 6, now: 0)
         XCTAssertEqual(machine.commitSucceeded(first), [])
         _ = machine.commitFailed(second, retriable: true, error: "busy", now: 0)
         XCTAssertEqual(machine.snapshot(6).pending.map(\.transaction), ["a5"], "not yet committed: the next checkpoint lists it")
         XCTAssertEqual(machine.tick(now: 1_000), [.commit(second, "a5", recovered: true)])
+        XCTAssertEqual(machine.commitSucceeded(second), [])
+        // The aborted open transaction and the other subtask's keep their names until no
+        // retained checkpoint (5, then 6 and 7) names them; a5 was listed by checkpoint 6.
+        _ = machine.preCommitted("n6", at: 6)
+        machine.opened("n7", for: 7, now: 0)
+        let atSix = machine.checkpointCompleted(6)
+        XCTAssertFalse(atSix.contains { if case .release = $0 { true } else { false } }, "checkpoint 5 is still retained: \(atSix)")
+        _ = machine.preCommitted("n7", at: 7)
+        machine.opened("n8", for: 8, now: 0)
+        _ = machine.snapshot(7)
+        let releases = machine.checkpointCompleted(7).filter { if case .release = $0 { true } else { false } }
+        XCTAssertEqual(releases, [.release("a6", endedHere: true), .release("b5", endedHere: false), .release("a4", endedHere: true)],
+                       "a5 and n6 stay: checkpoint 6, still retained, lists them")
+    }
+
+    /// Without checkpoints the end of input is the only commit: it goes through the same
+    /// retries, and its failure says that nothing can commit it later.
+    func testWithoutCheckpointsTheEndOfInputCommitsWithRetries() {
+        var machine = Lifecycle(options: .init(commitAttempts: 2, commitRetryDelayMilliseconds: 10, retainedCheckpoints: 2, checkpointing: false))
+        _ = machine.start(restored: nil, now: 0)
+        machine.opened("t1", for: 1, now: 0)
+        machine.withOpenTransaction { $0 += "+rows" }
+        guard case .commit(let id, "t1+rows!", recovered: false)? = machine.commitAtEndOfInput("t1+rows!").first else { return XCTFail("no commit") }
+        XCTAssertNil(machine.openTransaction)
+        XCTAssertEqual(machine.commitFailed(id, retriable: true, error: "busy", now: 100),
+                       [.retryScheduled(checkpoint: 1, attempt: 1, inMilliseconds: 10, error: "busy")])
+        XCTAssertTrue(machine.hasCommitsOutstanding)
+        XCTAssertEqual(machine.nextRetryDue, 110)
+        XCTAssertEqual(machine.tick(now: 110), [.commit(id, "t1+rows!", recovered: false)])
+        XCTAssertEqual(machine.commitFailed(id, retriable: true, error: "busy", now: 120),
+                       [.fail("committing the last transaction failed 2 times: busy; without checkpoints nothing can commit it later")])
+        XCTAssertNil(machine.endOfInput(), "nothing is open any more")
     }
 
     /// A checkpoint listed the transaction: while it is one of the `retained` newest completed
@@ -112,8 +144,8 @@ final class TransactionLifecycleTests: XCTestCase {
             _ = machine.snapshot(checkpoint)
             let actions = machine.checkpointCompleted(checkpoint)
             for case .commit(let id, _, _) in actions { _ = machine.commitSucceeded(id) }
-            if checkpoint == 2 { XCTAssertFalse(actions.contains(.release("t1")), "checkpoint 1 is still retained") }
-            if checkpoint == 3 { XCTAssertTrue(actions.contains(.release("t1")), "\(actions)") }
+            if checkpoint == 2 { XCTAssertFalse(actions.contains(.release("t1", endedHere: true)), "checkpoint 1 is still retained") }
+            if checkpoint == 3 { XCTAssertTrue(actions.contains(.release("t1", endedHere: true)), "\(actions)") }
         }
     }
 
@@ -193,8 +225,9 @@ final class TransactionLifecycleTests: XCTestCase {
                         let name = "r\(run)-c\(checkpoint)-\(counter)"
                         system.phase[name] = .open
                         machine.opened(name, for: checkpoint, now: clock)
-                    case .release(let transaction):
-                        XCTAssertEqual(system.phase[transaction], .committed, "seed \(seed): released before it was committed")
+                    case .release(let transaction, let endedHere):
+                        XCTAssertTrue(endedHere, "seed \(seed): one subtask, so no other subtask's transaction")
+                        XCTAssert([.committed, .aborted].contains(system.phase[transaction]), "seed \(seed): released \(transaction) before it ended")
                         let naming = completed.suffix(retained).filter { $0.names.contains(transaction) }.map(\.id)
                         XCTAssertEqual(naming, [], "seed \(seed): released \(transaction) while retained checkpoints \(naming) name it")
                         XCTAssertFalse(system.released.contains(transaction), "seed \(seed): released twice")
@@ -209,7 +242,7 @@ final class TransactionLifecycleTests: XCTestCase {
 
             if let restoredFrom {
                 perform(machine.start(restored: .init(checkpointID: restoredFrom.id, pending: restoredFrom.pending,
-                                                      open: [restoredFrom.open].compactMap { $0 }, all: Array(restoredFrom.names)), now: clock))
+                                                      open: [restoredFrom.open].compactMap { $0 }, others: []), now: clock))
             } else {
                 perform(machine.start(restored: nil, now: clock))
             }

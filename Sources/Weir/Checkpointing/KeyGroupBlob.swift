@@ -1,0 +1,8 @@
+/// The encoded entries of one key group of one keyed part of an operator's state.
+public struct KeyGroupBlob: Codable, Sendable {
+    @usableFromInline init(keyGroup: Int, bytes: [UInt8]) { self.keyGroup = keyGroup; self.bytes = bytes }
+    /// The key group the entries belong to.
+    public var keyGroup: Int
+    /// The entries, in Weir's binary state encoding.
+    public var bytes: [UInt8]
+}
