@@ -152,7 +152,7 @@ final class KafkaPipelineTests: XCTestCase {
         // The job blocks its thread; run it off the test's executor.
         let result = try await Task.detached { try env.execute("kafka-pipeline") }.value
 
-        let committed = try await client.readAllValues(topic: "weir-out", partitions: 2, isolation: .readCommitted)
+        let committed = try await client.readAllValues(topic: "weir-out", partitions: 2, isolation: .readCommitted, expecting: input.count)
         let uncommitted = try await client.readAllValues(topic: "weir-out", partitions: 2, isolation: .readUncommitted)
         await client.close()
         return Outcome(input: input, committed: committed, uncommitted: uncommitted, restarts: result.restarts)

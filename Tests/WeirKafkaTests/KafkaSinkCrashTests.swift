@@ -56,7 +56,7 @@ final class KafkaSinkCrashTests: XCTestCase {
     }
 
     private func assertExactlyOnce(_ setup: Setup, _ outcome: CrashHarness.Outcome, file: StaticString = #filePath, line: UInt = #line) async throws {
-        let committed = try await setup.client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted)
+        let committed = try await setup.client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted, expecting: setup.input.count)
         let counts = Dictionary(committed.map { ($0, 1) }, uniquingKeysWith: +)
         let lost = setup.input.filter { counts[$0] == nil }
         let duplicated = counts.filter { $0.value > 1 }.map(\.key).sorted()
@@ -139,7 +139,7 @@ final class KafkaSinkCrashTests: XCTestCase {
         harness.randomKills = 15
         harness.seed = 303
         _ = try harness.run()
-        let read = try await setup.client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted)
+        let read = try await setup.client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted, expecting: setup.input.count)
         XCTAssertEqual(Set(read), Set(setup.input), "at-least-once loses nothing")
         XCTAssertGreaterThan(read.count, setup.input.count, "and writes records again after restores: the check sees duplicates")
         await setup.client.close()
@@ -196,7 +196,7 @@ final class KafkaZombieTests: XCTestCase {
 
         // Give a zombie that still committed something the time to show it, then count.
         try await Task.sleep(for: .milliseconds(500))
-        let committed = try await client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted)
+        let committed = try await client.readAllValues(topic: "crash-out", partitions: 2, isolation: .readCommitted, expecting: input.count)
         let counts = Dictionary(committed.map { ($0, 1) }, uniquingKeysWith: +)
         XCTAssertEqual(committed.count, input.count, "duplicated: \(counts.filter { $0.value > 1 }.count)")
         XCTAssertEqual(Set(committed), Set(input))
