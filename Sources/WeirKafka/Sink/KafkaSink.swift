@@ -34,7 +34,7 @@ public struct KafkaSink<Serializer: KafkaRecordSerializer>: TwoPhaseCommitSink {
     public var transactionalIDPrefix: String?
     /// Transactional ids per subtask. The open transaction holds one, each pending one
     /// (pre-committed, its checkpoint not yet complete) one, and a committed one keeps its id
-    /// while a retained checkpoint lists it (``CheckpointConfiguration/retainedCheckpoints``,
+    /// while a retained checkpoint lists it (`CheckpointConfiguration.retainedCheckpoints`,
     /// default 2); after a restore the restored checkpoint's transactions keep theirs until
     /// that many of this run's checkpoints completed. In steady state that is
     /// `retainedCheckpoints + 2` (4), after a restore up to 2 more, and one more per checkpoint
