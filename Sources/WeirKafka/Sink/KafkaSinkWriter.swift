@@ -197,14 +197,15 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// them; this run takes them only once the lifecycle released them.
     public func abortLingeringTransactions(known: [Transaction], parallelism: Int) throws {
         // Every transaction the checkpoint names is in the lifecycle, which releases each once.
-        for id in known.compactMap(\.transactionalID) { taken[id, default: 0] += 1 }
-        let knownIDs = Set(known.compactMap(\.transactionalID))
+        let knownIDs = known.compactMap(\.transactionalID)
+        for id in knownIDs { taken[id, default: 0] += 1 }
+        let known = Set(knownIDs)
         guard sink.guarantee == .exactlyOnce else { return }
         // The earlier run's parallelism comes from the checkpoint's metadata, not from the ids' names.
         for owner in stride(from: subtask, to: max(parallelism, restoredParallelism), by: parallelism) {
             for index in 0..<sink.transactionalIDPoolSize {
                 let id = poolID(subtask: owner, index: index)
-                if !knownIDs.contains(id) { _ = try startProducer(id) }
+                if !known.contains(id) { _ = try startProducer(id) }
             }
         }
     }
