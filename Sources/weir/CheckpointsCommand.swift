@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Weir
 
-/// `weir checkpoints`: what a checkpoint directory holds.
+/// `weir checkpoints`: what a checkpoint directory (or S3 location) holds.
 struct CheckpointsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints",
@@ -11,6 +11,16 @@ struct CheckpointsCommand: ParsableCommand {
         defaultSubcommand: List.self)
 
     static func resolve(_ directory: String?) -> String { directory ?? "./weir-data/checkpoints" }
+
+    /// The storage at `location`: a directory that must exist, or `s3://bucket/prefix`.
+    static func storage(_ location: String, s3: S3Options) throws -> any CheckpointStorage {
+        if location.hasPrefix("s3://") {
+            guard CheckpointLocation.s3IsBuiltIn else { throw CheckpointLocation.s3Missing }
+            return try s3.location(location).storage()
+        }
+        guard FileManager.default.fileExists(atPath: location) else { throw ValidationError("no checkpoint directory at '\(location)'") }
+        return FileCheckpointStorage(directory: location)
+    }
 
     static func time(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
@@ -29,16 +39,15 @@ struct CheckpointsCommand: ParsableCommand {
                 Examples:
                   weir checkpoints list
                   weir checkpoints list /var/lib/weir/clicks
+                  weir checkpoints list s3://state/jobs/clicks --s3-endpoint http://127.0.0.1:9000
                 """)
 
-        @Argument(help: "The checkpoint directory (default ./weir-data/checkpoints).") var directory: String?
+        @Argument(help: "The checkpoint directory or s3://bucket/prefix (default ./weir-data/checkpoints).") var directory: String?
+        @OptionGroup var s3: S3Options
 
         func run() throws {
             let directory = CheckpointsCommand.resolve(directory)
-            guard FileManager.default.fileExists(atPath: directory) else {
-                throw ValidationError("no checkpoint directory at '\(directory)'")
-            }
-            let entries = try CheckpointInspector.list(directory: directory)
+            let entries = try CheckpointInspector.list(try CheckpointsCommand.storage(directory, s3: s3))
             if entries.isEmpty { print("no checkpoints in \(directory)") }
             for entry in entries {
                 guard let metadata = entry.metadata else {
@@ -59,16 +68,18 @@ struct CheckpointsCommand: ParsableCommand {
                   weir checkpoints show ./weir-data/checkpoints --id 12
                 """)
 
-        @Argument(help: "The checkpoint directory (default ./weir-data/checkpoints).") var directory: String?
+        @Argument(help: "The checkpoint directory or s3://bucket/prefix (default ./weir-data/checkpoints).") var directory: String?
         @Option(help: "Checkpoint id (default: the latest).") var id: Int64?
+        @OptionGroup var s3: S3Options
 
         func run() throws {
             let directory = CheckpointsCommand.resolve(directory)
-            let entries = try CheckpointInspector.list(directory: directory)
-            guard let entry = id.map({ id in entries.first { $0.checkpointID == id } }) ?? entries.first else {
+            let storage = try CheckpointsCommand.storage(directory, s3: s3)
+            let stored = try storage.storedCheckpoints()
+            guard let checkpoint = id.map({ id in stored.first { $0.checkpointID == id } }) ?? stored.first(where: \.isComplete) else {
                 throw ValidationError(id.map { "no checkpoint \($0) in '\(directory)'" } ?? "no checkpoints in '\(directory)'")
             }
-            let (metadata, states) = try CheckpointInspector.load(entry.path)
+            let (metadata, states) = try CheckpointInspector.load(checkpoint, in: storage)
             print("checkpoint \(metadata.checkpointID) of job '\(metadata.jobName)'\(metadata.isFinal ? " (final)" : "")")
             print("  triggered \(CheckpointsCommand.time(metadata.triggeredAt)), took \(metadata.durationMilliseconds) ms, \(CheckpointsCommand.bytes(metadata.stateSize)) in \(metadata.files.count) files, max parallelism \(metadata.maxParallelism)")
             print("  checksums: OK (every file verified)")

@@ -54,8 +54,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Checkpoint interval in milliseconds.")
     var checkpointInterval: Int = 1_000
 
-    @Option(help: "Where checkpoints go (default: <data-dir>/checkpoints).")
+    @Option(help: "Where checkpoints go: a directory, or s3://bucket/prefix on an S3-compatible server (weir built with --traits S3; see --s3-endpoint). Default: <data-dir>/checkpoints. Kept in run.json for --resume.")
     var checkpointDir: String?
+
+    @OptionGroup var s3: S3Options
 
     @Option(help: "Checkpointing mode: exactly-once or at-least-once (the file sink follows it).")
     var checkpointMode: String = "exactly-once"
@@ -166,6 +168,10 @@ struct RunCommand: ParsableCommand {
                 throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port")
             }
         }
+        if let checkpointDir, checkpointDir.hasPrefix("s3://") {
+            guard CheckpointLocation.s3IsBuiltIn else { throw CheckpointLocation.s3Missing }
+            _ = try CheckpointLocation.parseS3(checkpointDir)
+        }
         if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
         guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }
         guard ["stop", "checkpoint"].contains(onInterrupt) else { throw ValidationError("--on-interrupt must be stop or checkpoint") }
@@ -183,7 +189,8 @@ struct RunCommand: ParsableCommand {
         let env = StreamEnvironment(parallelism: parallelism)
         let log = logger
         env.warningHandler = { log.warning("\($0)") }
-        var configuration = CheckpointConfiguration(directory: checkpointDir ?? data.checkpoints, interval: .milliseconds(checkpointInterval))
+        let checkpoints = try checkpointLocation(parameters)
+        var configuration = CheckpointConfiguration(storage: try checkpoints.storage(), interval: .milliseconds(checkpointInterval))
         configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         if acceptDuplicates { configuration.unusableLatestCheckpoint = .restoreOlderAcceptingDuplicates }
         env.checkpointing = configuration
@@ -252,7 +259,7 @@ struct RunCommand: ParsableCommand {
             ?? parameters.input.map { "events from the files in \($0)" } ?? "\(parameters.events) events, \(parameters.keys) keys"
         let output = parameters.postgres.map { "window sums to PostgreSQL table \($0.table) (\($0.mode))" }
             ?? parameters.kafka?.outputTopic.map { "window sums to Kafka topic \($0)" } ?? "window sums to \(data.output)"
-        print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpointDir ?? data.checkpoints)")
+        print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpoints.location)")
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
         let cancellation = env.cancellation
@@ -311,6 +318,16 @@ struct RunCommand: ParsableCommand {
         return options
     }
 
+    /// Where this run's checkpoints are: run.json's place on a resume (an earlier run.json
+    /// without one: `--checkpoint-dir` or the data directory's), else the options'.
+    private func checkpointLocation(_ parameters: RunParameters) throws -> CheckpointLocation {
+        guard let kept = parameters.checkpoints else { return s3.location(checkpointDir ?? data.checkpoints) }
+        if let checkpointDir, checkpointDir != kept.location {
+            throw ValidationError("this run's checkpoints are in \(kept.location) (run.json), not \(checkpointDir): resume without --checkpoint-dir")
+        }
+        return kept
+    }
+
     /// Checks and sets up the data directory; returns the parameters of the run.
     private func prepareDataDirectory() throws -> RunParameters {
         let fileManager = FileManager.default
@@ -340,6 +357,7 @@ struct RunCommand: ParsableCommand {
             parameters.kafka = KafkaEndpoints(bootstrap: kafkaBootstrap, inputTopic: source == "kafka" ? inputTopic : nil,
                                               outputTopic: sink == "kafka" ? outputTopic : nil, follow: follow)
         }
+        parameters.checkpoints = s3.location(checkpointDir ?? data.checkpoints)
         try parameters.save(in: data.path)
         return parameters
     }

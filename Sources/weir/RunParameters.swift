@@ -21,6 +21,9 @@ struct RunParameters: Codable, Equatable {
     var kafka: KafkaEndpoints?
     /// Where a run with `--sink postgres` writes (`nil`: another sink).
     var postgres: PostgresOutput?
+    /// Where the run's checkpoints are (`nil` in run.json files of earlier versions: the
+    /// data directory's `checkpoints`, or `--checkpoint-dir`).
+    var checkpoints: CheckpointLocation?
 
     var workload: ReferenceWorkload {
         ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorderMilliseconds, seed: seed)

@@ -1,5 +1,6 @@
 import Foundation
 import WeirKafka
+import WeirTestSupport
 import XCTest
 
 /// A Kafka-compatible broker of one test: its own port and directory, started from the binary
@@ -156,29 +157,9 @@ package final class KafkaTestBroker {
 
     /// A port the kernel just handed out (bound to port 0, then released).
     package static func freePort() throws -> Int {
-        let found = withLoopbackSocket(port: 0) { socket, address in
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            guard bind(socket, address, length) == 0, getsockname(socket, address, &length) == 0 else { return nil as Int? }
-            return Int(UInt16(bigEndian: address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
-        }
-        guard let found else { throw KafkaError.connectionFailed(broker: BrokerAddress(host: "127.0.0.1", port: 0), reason: "no free port") }
-        return found
+        guard let port = LoopbackPort.free() else { throw KafkaError.connectionFailed(broker: BrokerAddress(host: "127.0.0.1", port: 0), reason: "no free port") }
+        return port
     }
 
-    package static func accepts(port: Int) -> Bool {
-        withLoopbackSocket(port: port) { socket, address in connect(socket, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-
-    /// A TCP socket and the address 127.0.0.1:`port`, for `body`; the socket is closed after.
-    private static func withLoopbackSocket<Result>(port: Int, _ body: (Int32, UnsafeMutablePointer<sockaddr>) -> Result) -> Result {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(socket, $0) }
-        }
-    }
+    package static func accepts(port: Int) -> Bool { LoopbackPort.accepts(port) }
 }

@@ -24,6 +24,8 @@ package struct CrashHarness {
     /// jobs whose start takes longer than the delays (so that kills hit a working job, not only
     /// its start; the start has its own crash point). Waits at most 20 s for it.
     package var killsCountFromFirstCheckpointIn: String?
+    /// Variables added to the runs' environment (credentials of a test server).
+    package var environment: [String: String] = [:]
 
     package init(executable: URL, arguments: [String]) {
         self.executable = executable
@@ -52,6 +54,7 @@ package struct CrashHarness {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments + (outcome.runs > 0 ? ["--resume"] : []) + extraArguments(outcome.runs)
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             var log: FileHandle?
             if let logPath {
                 if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -95,9 +98,21 @@ package struct CrashHarness {
     }
 
     /// The highest N of the `chk-N` directories in `directory`.
+    /// The greatest `N` of the `chk-N` in `directory`, or in its subdirectories (S3 storage
+    /// keeps each run's checkpoints in a folder of its own: `<run key>/chk-N`, as rclone's
+    /// directory shows them).
     package static func newestCheckpoint(in directory: String) -> Int? {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name in
-            name.hasPrefix("chk-") ? Int(name.dropFirst(4)) : nil
-        }.max()
+        checkpointDirectories(in: directory).map(\.id).max()
+    }
+
+    /// The `chk-N` directories in `directory` and its subdirectories, with their N.
+    package static func checkpointDirectories(in directory: String) -> [(id: Int, path: String)] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).flatMap { name -> [(id: Int, path: String)] in
+            if name.hasPrefix("chk-") { return Int(name.dropFirst(4)).map { [($0, directory + "/" + name)] } ?? [] }
+            let inner = directory + "/" + name
+            return ((try? FileManager.default.contentsOfDirectory(atPath: inner)) ?? []).compactMap { child in
+                child.hasPrefix("chk-") ? Int(child.dropFirst(4)).map { ($0, inner + "/" + child) } : nil
+            }
+        }
     }
 }

@@ -91,17 +91,18 @@ public final class StreamEnvironment {
         let plan = try ExecutionPlan(graph: graph, maxParallelism: maxParallelism)
         let started = ProcessingClock.monotonicNanoseconds()
         running.reset()
-        var storage: FileCheckpointStorage?
-        var restore: FileCheckpointStorage.Completed?
+        var store: CheckpointStore?
+        var restore: CheckpointStore.Completed?
         if let checkpointing {
             guard checkpointing.retainedCheckpoints >= 1 else { throw JobError.invalidJob("retainedCheckpoints must be at least 1") }
-            let fileStorage = FileCheckpointStorage(directory: checkpointing.directory)
-            try fileStorage.prepare()
-            storage = fileStorage
+            let checkpointStore = CheckpointStore(checkpointing.storage)
+            if resume == .fresh { try discardEarlierCheckpoints(checkpointStore) }
+            try checkpointStore.storage.claim(resuming: resume == .latest)
+            store = checkpointStore
             if resume == .latest {
-                restore = try fileStorage.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
+                restore = try checkpointStore.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
                 if let restore, restore.metadata.jobName != jobName {
-                    throw CheckpointError.incompatible("the latest checkpoint in '\(checkpointing.directory)' belongs to job '\(restore.metadata.jobName)', not '\(jobName)'")
+                    throw CheckpointError.incompatible("the latest checkpoint in '\(checkpointing.storage.location)' belongs to job '\(restore.metadata.jobName)', not '\(jobName)'")
                 }
             }
         }
@@ -112,7 +113,7 @@ public final class StreamEnvironment {
         defer { reporter?.stop() }
         while true {
             let executor = JobExecutor(plan: plan, configuration: runtime, stateBackend: stateBackend, checkpointing: checkpointing.map { configuration in
-                JobExecutor.Checkpointing(configuration: configuration, storage: storage!, restore: restore, jobName: jobName, warn: warningHandler)
+                JobExecutor.Checkpointing(configuration: configuration, store: store!, restore: restore, jobName: jobName, warn: warningHandler)
             }, jobName: jobName, warn: warningHandler)
             reporter?.watch(executor, restarts: restarts.total)
             guard running.start(executor) else { throw JobError.cancelled }
@@ -132,14 +133,14 @@ public final class StreamEnvironment {
                 }
                 // A run that another run superseded while it was failing must not restart: its
                 // recovery would fence the newer run's transactions.
-                try storage?.checkStillOwned()
+                try store?.storage.checkStillOwned()
                 warningHandler("job '\(jobName)' failed (\(error)); restart \(restarts.total) in \(delay)")
                 // The delay gives way to a cancel or stop (Ctrl-C during a long backoff).
                 let resumeAt = ProcessingClock.monotonicNanoseconds() + UInt64(max(0, delay.wholeMilliseconds)) * 1_000_000
                 while ProcessingClock.monotonicNanoseconds() < resumeAt, !running.isCancelled, !running.isStopping { Thread.sleep(forTimeInterval: 0.02) }
                 if running.isCancelled { throw JobError.cancelled }
                 if running.isStopping { throw error }
-                restore = try storage?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
+                restore = try store?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
             }
         }
         // Late records after a restore mean the restore broke event time somewhere: say so, by operator.
@@ -153,9 +154,18 @@ public final class StreamEnvironment {
                                   restoredFrom: restoredFrom, checkpoints: checkpoints, stopped: running.isStopping)
     }
 
+    /// A fresh run starts a checkpoint history of its own: an earlier run's checkpoints left in
+    /// the storage would otherwise be restored on this run's first restart (their ids are higher).
+    @usableFromInline func discardEarlierCheckpoints(_ store: CheckpointStore) throws {
+        let earlier = try store.storage.storedCheckpoints()
+        guard !earlier.isEmpty else { return }
+        warningHandler("starting fresh: deleting \(earlier.count) checkpoint\(earlier.count == 1 ? "" : "s") of an earlier run in '\(store.location)' (StreamEnvironment.resume = .latest continues them instead)")
+        for checkpoint in earlier { store.storage.discard(checkpoint) }
+    }
+
     /// Decides whether a restore may use checkpoint `older` when newer completed ones are
     /// unusable: only if no sink would duplicate replayed results, or the user accepted that.
-    @usableFromInline func checkFallback(_ unusable: [FileCheckpointStorage.UnusableCheckpoint], to older: Int64) throws {
+    @usableFromInline func checkFallback(_ unusable: [CheckpointStore.UnusableCheckpoint], to older: Int64) throws {
         guard let checkpointing else { return }
         let atRisk = graph.sinksDuplicatingReplays
         let names = unusable.map { "\($0.checkpointID)" }.joined(separator: ", ")
@@ -167,7 +177,7 @@ public final class StreamEnvironment {
         case .restoreOlderAcceptingDuplicates:
             warningHandler("restoring the older checkpoint \(older) instead of \(names), as configured: results the sinks \(atRisk.map { "'\($0)'" }.joined(separator: ", ")) committed after checkpoint \(older) may appear twice")
         case .restoreOlderIfReplaySafe:
-            throw CheckpointError.unsafeFallback(directory: checkpointing.directory, unusable: unusable.map(\.checkpointID), reasons: unusable.map(\.reason),
+            throw CheckpointError.unsafeFallback(directory: checkpointing.storage.location, unusable: unusable.map(\.checkpointID), reasons: unusable.map(\.reason),
                                                  older: older, sinks: atRisk)
         }
     }

@@ -9,8 +9,15 @@ import Foundation
 /// env.resume = .latest                                                // process crash: start again from the latest checkpoint
 /// ```
 public struct CheckpointConfiguration: Sendable, Hashable {
-    /// Where checkpoints are stored: `chk-<n>/` directories with state files and `_metadata`.
-    public var directory: String
+    /// Where checkpoints are stored: a directory (``FileCheckpointStorage``), or an
+    /// S3-compatible bucket (WeirS3's `S3CheckpointStorage`).
+    public var storage: any CheckpointStorage
+    /// The checkpoint directory, for a ``FileCheckpointStorage``; otherwise the storage's
+    /// ``CheckpointStorage/location``. Setting it stores checkpoints in that directory.
+    public var directory: String {
+        get { (storage as? FileCheckpointStorage)?.directory ?? storage.location }
+        set { storage = FileCheckpointStorage(directory: newValue) }
+    }
     /// Time between the starts of two checkpoints. Default 1 s.
     public var interval: Duration
     /// `.exactlyOnce` aligns barriers; `.atLeastOnce` does not (less latency under skew,
@@ -32,8 +39,32 @@ public struct CheckpointConfiguration: Sendable, Hashable {
     /// Checkpoints every `interval` into `directory` (created if missing), with the other
     /// settings at their defaults.
     public init(directory: String, interval: Duration = .seconds(1)) {
-        self.directory = directory
+        self.init(storage: FileCheckpointStorage(directory: directory), interval: interval)
+    }
+
+    /// Checkpoints every `interval` into `storage`, with the other settings at their defaults.
+    public init(storage: any CheckpointStorage, interval: Duration = .seconds(1)) {
+        self.storage = storage
         self.interval = interval
+    }
+
+    /// Equal if they store in the same ``CheckpointStorage/location`` with the same settings.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage.location == rhs.storage.location && lhs.interval == rhs.interval && lhs.mode == rhs.mode && lhs.timeout == rhs.timeout
+            && lhs.minPauseBetweenCheckpoints == rhs.minPauseBetweenCheckpoints && lhs.tolerableConsecutiveFailures == rhs.tolerableConsecutiveFailures
+            && lhs.retainedCheckpoints == rhs.retainedCheckpoints && lhs.unusableLatestCheckpoint == rhs.unusableLatestCheckpoint
+    }
+
+    /// Hashes what ``==(_:_:)`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.location)
+        hasher.combine(interval)
+        hasher.combine(mode)
+        hasher.combine(timeout)
+        hasher.combine(minPauseBetweenCheckpoints)
+        hasher.combine(tolerableConsecutiveFailures)
+        hasher.combine(retainedCheckpoints)
+        hasher.combine(unusableLatestCheckpoint)
     }
 }
 
@@ -134,7 +165,8 @@ public struct ExponentialDelayRestart: Sendable, Hashable {
 
 /// Where a job starts.
 public enum ResumeMode: Sendable, Hashable {
-    /// From the beginning of its input, with empty state.
+    /// From the beginning of its input, with empty state. Checkpoints of an earlier run in the
+    /// storage are deleted (with a warning): they belong to another history.
     case fresh
     /// From the latest valid completed checkpoint in the checkpoint directory, if there is one
     /// (after a process crash); from the beginning otherwise.

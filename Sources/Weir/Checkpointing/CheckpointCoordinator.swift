@@ -21,7 +21,7 @@ import Foundation
     }
 
     @usableFromInline let configuration: CheckpointConfiguration
-    @usableFromInline let storage: FileCheckpointStorage
+    @usableFromInline let store: CheckpointStore
     @usableFromInline let jobName: String
     @usableFromInline let maxParallelism: Int
     @usableFromInline let operators: [CheckpointMetadata.Operator]
@@ -38,12 +38,12 @@ import Foundation
     @usableFromInline var machine: CheckpointCoordinatorStateMachine<TaskID, Acknowledgement>
     @usableFromInline var thread: JoinableThread?
 
-    @usableFromInline init(configuration: CheckpointConfiguration, storage: FileCheckpointStorage, jobName: String, maxParallelism: Int,
+    @usableFromInline init(configuration: CheckpointConfiguration, store: CheckpointStore, jobName: String, maxParallelism: Int,
          operators: [CheckpointMetadata.Operator], mailboxes: [TaskID: TaskMailbox], sources: Set<TaskID>, firstCheckpointID: Int64,
          failJob: @escaping @Sendable (any Error) -> Void, warn: @escaping @Sendable (String) -> Void,
          clock: @escaping @Sendable () -> Int64 = { ProcessingClock.monotonicMilliseconds() }) {
         self.configuration = configuration
-        self.storage = storage
+        self.store = store
         self.jobName = jobName
         self.maxParallelism = maxParallelism
         self.operators = operators
@@ -105,7 +105,7 @@ import Foundation
     @usableFromInline func run() {
         while let actions = nextActions() { perform(actions) }
         // The run ended (or failed) during a checkpoint: it will never complete.
-        if let unfinished = locked({ $0.pendingCheckpointID }) { storage.discard(unfinished) }
+        if let unfinished = locked({ $0.pendingCheckpointID }) { store.storage.abortCheckpoint(unfinished) }
     }
 
     /// Waits for reports or the next deadline, then feeds them to the state machine; `nil`
@@ -141,7 +141,7 @@ import Foundation
             switch action {
             case .trigger(let id):
                 do {
-                    try storage.createCheckpointDirectory(id)
+                    try store.storage.beginCheckpoint(id)
                 } catch {
                     queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: clock()) }
                     continue
@@ -156,7 +156,7 @@ import Foundation
                     maxParallelism: maxParallelism, isFinal: isFinal, operators: operators,
                     files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
                 do {
-                    try storage.writeMetadata(metadata)
+                    try store.complete(metadata)
                     let done = clock()
                     queue += locked { $0.metadataWritten(id, stateSize: metadata.stateSize, now: done) }
                 } catch let error as CheckpointError {
@@ -169,7 +169,7 @@ import Foundation
                     queue += locked { $0.metadataWriteFailed(id, reason: "\(error)", now: clock()) }
                 }
             case let .notifyComplete(id, isFinal):
-                try? storage.retain(configuration.retainedCheckpoints)
+                try? store.retain(configuration.retainedCheckpoints)
                 // Other tasks first: a source that learns of the final checkpoint ends its
                 // output, and a downstream task then finds the notification waiting when its
                 // input ends (EndOfTask waits for it either way; this order only saves the wait).
@@ -177,7 +177,7 @@ import Foundation
                 for task in sources { mailboxes[task]?.post(.complete(checkpointID: id, isFinal: isFinal)) }
             case let .notifyAborted(id, reason):
                 warn("checkpoint \(id) aborted: \(reason)")
-                storage.discard(id)
+                store.storage.abortCheckpoint(id)
                 for mailbox in mailboxes.values { mailbox.post(.aborted(checkpointID: id)) }
             case .failJob(let failure):
                 failJob(CheckpointError.tooManyFailedCheckpoints(failure.description))

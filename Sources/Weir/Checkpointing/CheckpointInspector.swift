@@ -29,25 +29,42 @@ public enum CheckpointInspector {
 
     /// Every checkpoint directory in `directory`, newest first, each verified.
     public static func list(directory: String) throws -> [Entry] {
-        let storage = FileCheckpointStorage(directory: directory)
-        return try storage.checkpointDirectories().map { id, path in
+        try list(FileCheckpointStorage(directory: directory))
+    }
+
+    /// Every checkpoint that a restore from `storage` could use, newest first, each verified.
+    public static func list(_ storage: any CheckpointStorage) throws -> [Entry] {
+        let store = CheckpointStore(storage)
+        return try storage.storedCheckpoints().map { checkpoint in
+            guard checkpoint.isComplete else {
+                return Entry(checkpointID: checkpoint.checkpointID, path: checkpoint.location, metadata: nil, problem: "incomplete (no _metadata)")
+            }
             do {
-                return Entry(checkpointID: id, path: path, metadata: try storage.load(path).metadata, problem: nil)
+                return Entry(checkpointID: checkpoint.checkpointID, path: checkpoint.location, metadata: try store.load(checkpoint).metadata, problem: nil)
             } catch {
-                let incomplete = !FileManagerShim.exists(path + "/_metadata")
-                return Entry(checkpointID: id, path: path, metadata: nil, problem: incomplete ? "incomplete (no _metadata)" : "\(error)")
+                return Entry(checkpointID: checkpoint.checkpointID, path: checkpoint.location, metadata: nil, problem: "\(error)")
             }
         }
     }
 
-    /// Loads a checkpoint and verifies every file's checksum; throws naming a damaged file.
+    /// Loads a checkpoint directory and verifies every file's checksum; throws naming a damaged file.
     public static func load(_ path: String) throws -> (metadata: CheckpointMetadata, states: [OperatorState]) {
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let storage = FileCheckpointStorage(directory: parent.isEmpty ? "." : parent)
-        let completed = try storage.load(path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let checkpoint = try storage.storedCheckpoints().first(where: { $0.reference.hasSuffix("/" + name) }) else {
+            throw CheckpointError.storage(path: path, reason: "not a checkpoint directory (chk-<n>)")
+        }
+        return try load(checkpoint, in: storage)
+    }
+
+    /// Loads a stored checkpoint and verifies every file's checksum; throws naming a damaged file.
+    public static func load(_ checkpoint: StoredCheckpoint, in storage: any CheckpointStorage) throws -> (metadata: CheckpointMetadata, states: [OperatorState]) {
+        let store = CheckpointStore(storage)
+        let completed = try store.load(checkpoint)
         var states: [OperatorState] = []
         for operatorID in Set(completed.metadata.files.map(\.operatorID)).sorted() {
-            for file in try storage.readStates(of: operatorID, in: completed) {
+            for file in try store.readStates(of: operatorID, in: completed) {
                 let size = completed.metadata.files.first { $0.operatorID == operatorID && $0.subtask == file.subtask }?.size ?? 0
                 states.append(OperatorState(
                     operatorID: operatorID, subtask: file.subtask, fileSize: size,
@@ -57,10 +74,4 @@ public enum CheckpointInspector {
         }
         return (completed.metadata, states)
     }
-}
-
-import Foundation
-
-@usableFromInline enum FileManagerShim {
-    @usableFromInline static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }

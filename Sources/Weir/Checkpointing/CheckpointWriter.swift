@@ -4,18 +4,18 @@ import Dispatch
 /// thread only takes copy-on-write copies and goes on with its records.
 @usableFromInline final class CheckpointWriter: Sendable {
     @usableFromInline let queue = DispatchQueue(label: "weir.checkpoint-writer")
-    @usableFromInline let storage: FileCheckpointStorage
+    @usableFromInline let store: CheckpointStore
     @usableFromInline let coordinator: CheckpointCoordinator
 
-    @usableFromInline init(storage: FileCheckpointStorage, coordinator: CheckpointCoordinator) {
-        self.storage = storage
+    @usableFromInline init(store: CheckpointStore, coordinator: CheckpointCoordinator) {
+        self.store = store
         self.coordinator = coordinator
     }
 
     @usableFromInline func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointTaskTimings) {
-        queue.async { [storage, coordinator] in
+        queue.async { [store, coordinator] in
             do {
-                let files = try snapshots.filter { !$0.isEmpty }.map { try storage.writeState($0.serialize(), checkpointID: checkpointID) }
+                let files = try snapshots.filter { !$0.isEmpty }.map { try store.writeState($0.serialize(), checkpointID: checkpointID) }
                 coordinator.acknowledge(checkpointID, from: task, .init(files: files, timings: timings))
             } catch {
                 coordinator.decline(checkpointID, from: task, reason: "writing its state failed: \(error)")

@@ -11,8 +11,8 @@ import Foundation
     /// Checkpointing of one run.
     @usableFromInline struct Checkpointing {
         @usableFromInline let configuration: CheckpointConfiguration
-        @usableFromInline let storage: FileCheckpointStorage
-        @usableFromInline let restore: FileCheckpointStorage.Completed?
+        @usableFromInline let store: CheckpointStore
+        @usableFromInline let restore: CheckpointStore.Completed?
         @usableFromInline let jobName: String
         @usableFromInline let warn: @Sendable (String) -> Void
     }
@@ -148,17 +148,17 @@ import Foundation
         let sources = Set(tasks.filter { if case .source = plan.nodes[$0.head].kind { return true } else { return false } }.map(\.id))
         let operators = plan.nodes.map { CheckpointMetadata.Operator(operatorID: Self.operatorID(of: $0), parallelism: $0.parallelism) }
         let coordinator = CheckpointCoordinator(
-            configuration: checkpointing.configuration, storage: checkpointing.storage, jobName: checkpointing.jobName,
+            configuration: checkpointing.configuration, store: checkpointing.store, jobName: checkpointing.jobName,
             maxParallelism: plan.maxParallelism, operators: operators, mailboxes: mailboxes, sources: sources,
             firstCheckpointID: (checkpointing.restore?.metadata.checkpointID ?? 0) + 1,
             failJob: { [weak self] error in self?.fail(error) }, warn: checkpointing.warn)
         self.coordinator = coordinator
-        self.writer = CheckpointWriter(storage: checkpointing.storage, coordinator: coordinator)
+        self.writer = CheckpointWriter(store: checkpointing.store, coordinator: coordinator)
         coordinator.start()
     }
 
     /// Reads and verifies every state file of the checkpoint, and checks that it fits this job.
-    @usableFromInline func loadRestoredStates(_ restore: FileCheckpointStorage.Completed) throws {
+    @usableFromInline func loadRestoredStates(_ restore: CheckpointStore.Completed) throws {
         let metadata = restore.metadata
         guard metadata.maxParallelism == plan.maxParallelism else {
             throw CheckpointError.incompatible("checkpoint \(metadata.checkpointID) was taken with max parallelism \(metadata.maxParallelism), the job has \(plan.maxParallelism); key groups cannot be mapped")
@@ -169,7 +169,7 @@ import Foundation
         }
         for node in plan.nodes {
             let id = Self.operatorID(of: node)
-            restoredStates[id] = try checkpointing!.storage.readStates(of: id, in: restore)
+            restoredStates[id] = try checkpointing!.store.readStates(of: id, in: restore)
         }
     }
 

@@ -93,13 +93,13 @@ final class WeirCommandTests: XCTestCase {
         XCTAssertTrue(show.output.contains("checksums: OK"), show.output)
         XCTAssertTrue(show.output.contains("operator 3-Files ×"), show.output)
 
-        let older = try XCTUnwrap(try FileCheckpointStorage(directory: data + "/checkpoints").checkpointDirectories().last)
-        let file = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: older.path).first { $0.hasSuffix(".state") })
-        var bytes = try DurableFile.read(older.path + "/" + file)
+        let older = try XCTUnwrap(try FileCheckpointStorage(directory: data + "/checkpoints").storedCheckpoints().last)
+        let file = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: older.reference).first { $0.hasSuffix(".state") })
+        var bytes = try DurableFile.read(older.reference + "/" + file)
         bytes[bytes.count / 2] ^= 0xff
-        try DurableFile.writeAndSync(bytes, to: older.path + "/" + file)
+        try DurableFile.writeAndSync(bytes, to: older.reference + "/" + file)
         let damaged = try weir(["checkpoints", "list", data + "/checkpoints"])
-        XCTAssertTrue(damaged.output.contains("chk-\(older.id)  NOT USABLE") && damaged.output.contains(file), damaged.output)
+        XCTAssertTrue(damaged.output.contains("chk-\(older.checkpointID)  NOT USABLE") && damaged.output.contains(file), damaged.output)
         let missing = try weir(["checkpoints", "list", data + "/nowhere"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("no checkpoint directory at"), missing.output)

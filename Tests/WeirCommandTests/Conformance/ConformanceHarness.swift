@@ -14,6 +14,9 @@ import WeirKafkaTestSupport
 struct ConformanceCase: CustomStringConvertible {
     enum Source: String { case generator, files, kafka }
     enum Sink: String { case files, kafka, postgres }
+    /// Where the checkpoints go: the data directory, or a bucket of an S3-compatible server
+    /// (rclone serve s3) through `--checkpoint-dir s3://…`.
+    enum Checkpoints: String { case directory, s3 }
     enum Fault: CustomStringConvertible {
         /// SIGKILL at random moments, this many times.
         case randomKills(Int)
@@ -55,9 +58,11 @@ struct ConformanceCase: CustomStringConvertible {
     /// Input size: events (lines) in all.
     var events = 400_000
     var keys = 500
+    var checkpoints = Checkpoints.directory
 
     var description: String {
         "\(source.rawValue) → \(sink.rawValue), parallelism \(parallelism.map(String.init).joined(separator: "→")), \(fault)"
+            + (checkpoints == .s3 ? ", checkpoints on S3" : "")
     }
 }
 
@@ -115,11 +120,24 @@ struct ConformanceHarness {
         }
     }
 
-    func run(_ testCase: ConformanceCase, broker: KafkaTestBroker?, seed: UInt64) throws -> Outcome {
+    func run(_ testCase: ConformanceCase, broker: KafkaTestBroker?, s3: RcloneS3Server? = nil, seed: UInt64) throws -> Outcome {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let data = root + "/data"
         var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
+        // Where the checkpoints can be watched (and damaged) as files: the data directory, or
+        // the S3 server's own directory of the bucket.
+        let checkpoints: String
+        var environment: [String: String] = [:]
+        switch testCase.checkpoints {
+        case .directory:
+            checkpoints = data + "/checkpoints"
+        case .s3:
+            guard let s3 else { throw InjectedFailure(message: "a case with checkpoints on S3 needs an S3 server") }
+            arguments += ["--checkpoint-dir", "s3://\(s3.bucket)/conformance", "--s3-endpoint", s3.endpoint.absoluteString]
+            environment = s3.credentialsEnvironment
+            checkpoints = s3.path(ofKey: "conformance")
+        }
         if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500", "--restart-attempts", "100"] }
         var expected: [IndependentWindowSums.Row]
         let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
@@ -169,10 +187,11 @@ struct ConformanceHarness {
         switch testCase.fault {
         case .randomKills(let kills):
             var harness = CrashHarness(executable: Self.weir, arguments: arguments)
+            harness.environment = environment
             harness.randomKills = kills
             harness.seed = seed
             harness.killDelayMilliseconds = 50...400
-            harness.killsCountFromFirstCheckpointIn = data + "/checkpoints"
+            harness.killsCountFromFirstCheckpointIn = checkpoints
             harness.logPath = root + "/runs.log"
             harness.extraArguments = { run in ["--parallelism", "\(parallelism[run % parallelism.count])"] }
             let result = try harness.run()
@@ -180,8 +199,8 @@ struct ConformanceHarness {
         case .everyCommitStep:
             let steps = ["before-precommit", "after-precommit", "before-commit", "mid-commit"]
             var harness = CrashHarness(executable: Self.weir, arguments: arguments)
+            harness.environment = environment
             harness.logPath = root + "/runs.log"
-            let checkpoints = data + "/checkpoints"
             harness.extraArguments = { run in
                 var extra = ["--parallelism", "\(parallelism[run % parallelism.count])"]
                 // Run k crashes at step k from its first new checkpoint on (ids go on from the
@@ -195,11 +214,11 @@ struct ConformanceHarness {
             let result = try harness.run()
             (outcome.kills, outcome.crashes, outcome.runs) = (result.kills, result.crashes, result.runs)
         case .serverRestarts(let restarts, let outageSeconds):
-            let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: root + "/runs.log")
+            let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], environment: environment, log: root + "/runs.log")
             var random = SplitMix64(seed: seed)
             for _ in 0..<restarts {
                 // A checkpoint after the last restart, a little more, then the server goes down and up.
-                job.waitForCheckpoint(in: data + "/checkpoints", above: CrashHarness.newestCheckpoint(in: data + "/checkpoints") ?? 0)
+                job.waitForCheckpoint(in: checkpoints, above: CrashHarness.newestCheckpoint(in: checkpoints) ?? 0)
                 usleep(useconds_t(100_000 + random.next() % 400_000))
                 guard job.isRunning else { break }
                 switch testCase.sink {
@@ -219,8 +238,8 @@ struct ConformanceHarness {
                 throw InjectedFailure(message: "the run did not ride out \(outcome.serverRestarts) server restarts (exit \(status)):\n\(said.split(separator: "\n").suffix(12).joined(separator: "\n"))")
             }
         case .diskFullThenFreed:
-            let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: root + "/runs.log")
-            job.waitForCheckpoint(in: data + "/checkpoints", above: 2)
+            let job = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], environment: environment, log: root + "/runs.log")
+            job.waitForCheckpoint(in: checkpoints, above: 2)
             // Fill what is left of the file system, let the job fail on it (and restart, and fail
             // again) for two seconds, then free the space.
             let filler = data + "/filler"
@@ -236,14 +255,14 @@ struct ConformanceHarness {
                 throw InjectedFailure(message: "the disk never filled up for the job (the case proves nothing): \(said.suffix(400))")
             }
         case .damagedLatestCheckpoint, .damagedLatestCheckpointAcceptingDuplicates:
-            let first = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], log: nil)
-            first.waitForCheckpoint(in: data + "/checkpoints", above: 3)
+            let first = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], environment: environment, log: nil)
+            first.waitForCheckpoint(in: checkpoints, above: 3)
             first.kill()
             outcome.kills = 1
-            try Self.damageLatestCheckpoint(in: data + "/checkpoints")
+            try Self.damageLatestCheckpoint(in: checkpoints)
             var accept: [String] = []
             if case .damagedLatestCheckpointAcceptingDuplicates = testCase.fault { accept = ["--accept-duplicates"] }
-            let resumed = try WeirCommandRun(executable: Self.weir, arguments + ["--resume", "--parallelism", "\(parallelism[1 % parallelism.count])"] + accept)
+            let resumed = try WeirCommandRun(executable: Self.weir, arguments + ["--resume", "--parallelism", "\(parallelism[1 % parallelism.count])"] + accept, environment: environment)
             outcome.runs = 2
             if resumed.status != 0 {
                 outcome.refusal = resumed.output
@@ -293,11 +312,8 @@ struct ConformanceHarness {
 
     /// Flips one byte in the middle of the largest state file of the newest completed checkpoint.
     static func damageLatestCheckpoint(in directory: String) throws {
-        let completed = try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name -> Int? in
-            name.hasPrefix("chk-") && FileManager.default.fileExists(atPath: "\(directory)/\(name)/_metadata") ? Int(name.dropFirst(4)) : nil
-        }
-        guard let newest = completed.max() else { throw InjectedFailure(message: "no completed checkpoint in \(directory)") }
-        let path = "\(directory)/chk-\(newest)"
+        let completed = CrashHarness.checkpointDirectories(in: directory).filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
+        guard let path = completed.max(by: { $0.id < $1.id })?.path else { throw InjectedFailure(message: "no completed checkpoint in \(directory)") }
         let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".state") }
         let largest = try files.max { a, b in
             (try FileManager.default.attributesOfItem(atPath: path + "/" + a)[.size] as? Int ?? 0) < (try FileManager.default.attributesOfItem(atPath: path + "/" + b)[.size] as? Int ?? 0)
@@ -316,10 +332,11 @@ final class BackgroundRun {
     private let process = Process()
     private let log: String?
 
-    init(_ executable: URL, _ arguments: [String], log: String?) throws {
+    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], log: String?) throws {
         self.log = log
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let log {
             if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

@@ -31,9 +31,10 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         var broker: KafkaTestBroker?
         if testCase.source == .kafka || testCase.sink == .kafka { broker = try KafkaTestBroker.noida(file: file, line: line) }
         if testCase.sink == .postgres { _ = try PostgresTestServer.url() }
-        defer { broker?.stop() }
+        let s3 = testCase.checkpoints == .s3 ? try RcloneS3Server() : nil
+        defer { broker?.stop(); s3?.stop() }
         keep = true
-        let outcome = try ConformanceHarness(root: root).run(testCase, broker: broker, seed: seed)
+        let outcome = try ConformanceHarness(root: root).run(testCase, broker: broker, s3: s3, seed: seed)
         let failuresBefore = testRun?.failureCount ?? 0
         defer { keep = (testRun?.failureCount ?? 0) > failuresBefore }
         let result: String
@@ -60,7 +61,7 @@ final class ExactlyOnceConformanceTests: XCTestCase {
             }
         }
         if let table = environment["WEIR_CONFORMANCE_TABLE"] {
-            let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue) | \(testCase.parallelism.map(String.init).joined(separator: "→")) | \(testCase.fault) | \(outcome.kills + outcome.crashes) | \(outcome.serverRestarts) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
+            let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue)\(testCase.checkpoints == .s3 ? " (checkpoints on S3)" : "") | \(testCase.parallelism.map(String.init).joined(separator: "→")) | \(testCase.fault) | \(outcome.kills + outcome.crashes) | \(outcome.serverRestarts) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
             if let handle = FileHandle(forWritingAtPath: table) {
                 handle.seekToEndOfFile()
                 handle.write(Data(row.utf8))
@@ -137,6 +138,20 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         try check(ConformanceCase(source: .files, sink: .kafka, parallelism: [2], fault: .everyCommitStep, events: 200_000))
     }
 
+    // The Kafka cases with their checkpoints in S3 (rclone serve s3): the same verdicts.
+
+    func testKafkaIntoKafkaUnderRandomKillsRescaledWithCheckpointsOnS3() throws {
+        try check(ConformanceCase(source: .kafka, sink: .kafka, parallelism: [2, 1], fault: .randomKills(kills), events: 200_000, checkpoints: .s3))
+    }
+
+    func testFilesIntoKafkaAtEveryCommitStepWithCheckpointsOnS3() throws {
+        try check(ConformanceCase(source: .files, sink: .kafka, parallelism: [2], fault: .everyCommitStep, events: 200_000, checkpoints: .s3))
+    }
+
+    func testDamagedLatestCheckpointOnS3WithKafkaSinkIsRefused() throws {
+        try check(ConformanceCase(source: .generator, sink: .kafka, parallelism: [2], fault: .damagedLatestCheckpoint, checkpoints: .s3), expectRefusal: true)
+    }
+
     /// With the PostgreSQL sink in append mode a damaged latest checkpoint is refused too; with
     /// `--accept-duplicates` the resume once failed for good with a false "transaction lost"
     /// (the sink forgot its commit records assuming only the newest checkpoint is restorable).
@@ -202,16 +217,26 @@ final class ExactlyOnceConformanceTests: XCTestCase {
                         case .serverRestarts: events = 3_000_000  // outlasts three 8 s outages
                         default: events = 400_000
                         }
-                        let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault, events: events)
                         let refusal: Bool
                         if case .damagedLatestCheckpoint = fault { refusal = sink != .files } else { refusal = false }
-                        // One case that cannot even run (a run that exits non-zero) is a failed row, not the end of the matrix.
-                        do { try check(testCase, expectRefusal: refusal, seed: seed) } catch {
-                            XCTFail("\(testCase): \(error)")
-                            if let table = environment["WEIR_CONFORMANCE_TABLE"], let handle = FileHandle(forWritingAtPath: table) {
-                                handle.seekToEndOfFile()
-                                handle.write(Data("| \(source.rawValue) | \(sink.rawValue) | \(parallelism.map(String.init).joined(separator: "→")) | \(fault) | 0 | 0 | 0 | FAILED: \(String(describing: error).prefix(200).replacingOccurrences(of: "\n", with: " ")) |\n".utf8))
-                                try? handle.close()
+                        // The Kafka cases once more with their checkpoints on S3 (not the server
+                        // outages or a full disk: those faults are of the Kafka broker or the data directory).
+                        var places: [ConformanceCase.Checkpoints] = [.directory]
+                        switch fault {
+                        case .randomKills, .everyCommitStep, .damagedLatestCheckpoint, .damagedLatestCheckpointAcceptingDuplicates:
+                            if source == .kafka || sink == .kafka { places.append(.s3) }
+                        default: break
+                        }
+                        for place in places {
+                            let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault, events: events, checkpoints: place)
+                            // One case that cannot even run (a run that exits non-zero) is a failed row, not the end of the matrix.
+                            do { try check(testCase, expectRefusal: refusal, seed: seed) } catch {
+                                XCTFail("\(testCase): \(error)")
+                                if let table = environment["WEIR_CONFORMANCE_TABLE"], let handle = FileHandle(forWritingAtPath: table) {
+                                    handle.seekToEndOfFile()
+                                    handle.write(Data("| \(source.rawValue) | \(sink.rawValue)\(place == .s3 ? " (checkpoints on S3)" : "") | \(parallelism.map(String.init).joined(separator: "→")) | \(fault) | 0 | 0 | 0 | FAILED: \(String(describing: error).prefix(200).replacingOccurrences(of: "\n", with: " ")) |\n".utf8))
+                                    try? handle.close()
+                                }
                             }
                         }
                     }

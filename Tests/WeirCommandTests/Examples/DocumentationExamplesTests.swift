@@ -52,7 +52,7 @@ final class DocumentationExamplesTests: XCTestCase {
         let fileManager = FileManager.default
         var documents = ["README.md"]
         documents += try fileManager.contentsOfDirectory(atPath: root + "/docs").filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
-        for module in ["Weir", "WeirKafka", "WeirPostgres"] {
+        for module in ["Weir", "WeirKafka", "WeirPostgres", "WeirS3"] {
             let enumerator = fileManager.enumerator(atPath: root + "/Sources/" + module)!
             for case let file as String in enumerator where file.hasSuffix(".swift") || file.hasSuffix(".md") { documents.append("Sources/\(module)/\(file)") }
         }
@@ -112,6 +112,17 @@ final class DocumentationExamplesTests: XCTestCase {
         return expected
     }
 
+    /// "ann [60000, 120000): 17 clicks" lines as counts by "user windowStart".
+    static func countsPrinted(_ output: String, file: StaticString = #filePath, line: UInt = #line) -> [String: Int] {
+        var counted: [String: Int] = [:]
+        for printed in output.split(separator: "\n") {
+            let parts = printed.split(separator: " ")
+            guard parts.count == 6, parts[5] == "clicks", let clicks = Int(parts[4]) else { XCTFail("unexpected line: \(printed)", file: file, line: line); continue }
+            counted["\(parts[1]) \(parts[2].dropFirst().dropLast())"] = clicks
+        }
+        return counted
+    }
+
     /// Runs an example in `directory`; returns its exit status and standard output.
     static func run(_ example: String, in directory: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let run = try WeirCommandRun(executable: CrashHarness.executable(named: example), [], in: directory, environment: environment,
@@ -141,6 +152,19 @@ final class DocumentationExamplesTests: XCTestCase {
             counted["\(parts[1]) \(start)"] = clicks
         }
         XCTAssertEqual(counted, expected)
+    }
+
+    func testTheS3ExampleCountsEveryClickWithItsCheckpointsInTheBucket() throws {
+        let server = try RcloneS3Server(bucket: "state")
+        defer { server.stop() }
+        let directory = try temporaryDirectory()
+        let expected = try Self.writeClicks(into: directory)
+        let (status, output) = try Self.run("ClicksWithCheckpointsInS3", in: directory,
+                                            environment: server.credentialsEnvironment.merging(["S3_ENDPOINT": server.endpoint.absoluteString]) { $1 })
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(Self.countsPrinted(output), expected)
+        let metadata = CrashHarness.checkpointDirectories(in: server.path(ofKey: "jobs/clicks")).filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
+        XCTAssertFalse(metadata.isEmpty, "the final checkpoint is in the bucket under jobs/clicks")
     }
 
     func testTheExactlyOnceExampleWritesEveryCountOnceIntoBothSinks() throws {
@@ -214,12 +238,6 @@ final class DocumentationExamplesTests: XCTestCase {
         await client.close()
         let (status, output) = try Self.run("ClicksFromKafka", in: directory, environment: ["KAFKA_BOOTSTRAP": "\(broker.address.host):\(broker.address.port)"])
         XCTAssertEqual(status, 0, output)
-        var counted: [String: Int] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 6, parts[5] == "clicks", let clicks = Int(parts[4]) else { XCTFail("unexpected line: \(line)"); continue }
-            counted["\(parts[1]) \(parts[2].dropFirst().dropLast())"] = clicks
-        }
-        XCTAssertEqual(counted, expected)
+        XCTAssertEqual(Self.countsPrinted(output), expected)
     }
 }

@@ -150,7 +150,7 @@ final class CheckpointCoordinatorClockTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-coordinator-clock-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let storage = FileCheckpointStorage(directory: directory)
+        let store = CheckpointStore(FileCheckpointStorage(directory: directory))
         let time = Mutex<Int64>(0)
         let failures = Mutex<[String]>([])
         let warnings = Mutex<[String]>([])
@@ -160,7 +160,7 @@ final class CheckpointCoordinatorClockTests: XCTestCase {
         var configuration = CheckpointConfiguration(directory: directory, interval: .seconds(60))
         configuration.timeout = .seconds(600)
         configuration.tolerableConsecutiveFailures = 0
-        let coordinator = CheckpointCoordinator(configuration: configuration, storage: storage, jobName: "clock", maxParallelism: 128, operators: [],
+        let coordinator = CheckpointCoordinator(configuration: configuration, store: store, jobName: "clock", maxParallelism: 128, operators: [],
                                                 mailboxes: mailboxes, sources: [source], firstCheckpointID: 1,
                                                 failJob: { error in failures.withLock { $0.append("\(error)") } },
                                                 warn: { message in warnings.withLock { $0.append(message) } },

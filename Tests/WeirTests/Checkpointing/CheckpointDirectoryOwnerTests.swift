@@ -31,7 +31,7 @@ final class CheckpointDirectoryOwnerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("took over the checkpoint directory"), "\(error)")
         }
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(20), "it stops at its next checkpoint, not at the end of its input")
-        let completed = try FileCheckpointStorage(directory: directory).checkpointDirectories().map(\.id)
+        let completed = try FileCheckpointStorage(directory: directory).storedCheckpoints().map(\.checkpointID)
         let owner = String(decoding: try DurableFile.read(directory + "/_owner"), as: UTF8.self)
         XCTAssertEqual(owner, "another host pid 1 run 00000000", "the run did not claim the directory back")
         XCTAssertFalse(completed.isEmpty)

@@ -16,32 +16,13 @@ final class CheckpointRecoveryTests: XCTestCase {
     }
 
     private func counts(_ values: [FinalCount.Count]) -> [Int: Int64] {
-        Dictionary(values.map { ($0.key, $0.count) }, uniquingKeysWith: { a, b in
-            XCTFail("key emitted twice")
-            return a + b
-        })
+        CountingJob.counts(values) { key in XCTFail("key \(key) emitted twice") }
     }
 
-    /// generator → (failure injection) → keyBy → FinalCount, checkpointed every 50 ms.
     private func countingJob(_ workload: ReferenceWorkload, rate: Double, parallelism: Int, injector: FailureInjector?,
                              mode: CheckpointingMode = .exactlyOnce, warnings: Warnings? = nil) -> (StreamEnvironment, CollectSink<FinalCount.Count>) {
-        let env = StreamEnvironment(parallelism: parallelism)
-        var configuration = CheckpointConfiguration(directory: directory, interval: .milliseconds(50))
-        configuration.mode = mode
-        env.checkpointing = configuration
-        // These tests fail the job on purpose and look at what is left; those that test restarts set their own strategy.
-        env.restartStrategy = .none
-        if let warnings { env.warningHandler = { warnings.add($0) } }
-        let sink = CollectSink<FinalCount.Count>()
-        env.addSource(GeneratorSource(count: workload.events, ratePerSecond: rate) { workload.event($0) }, name: "Generator")
-            .map(name: "Inject") { event in
-                try injector?.check()
-                return event
-            }
-            .keyBy { $0.key }
-            .process(name: "Count") { FinalCount() }
-            .sink(sink)
-        return (env, sink)
+        CountingJob.make(workload, rate: rate, parallelism: parallelism, injector: injector,
+                         storage: FileCheckpointStorage(directory: directory), mode: mode, warnings: warnings)
     }
 
     func testCheckpointedJobEndsWithAFinalCheckpointAndKeepsOnlyTheRetainedOnes() throws {
@@ -52,8 +33,8 @@ final class CheckpointRecoveryTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(result.checkpoints.count, 2)
         XCTAssertEqual(result.checkpoints.last?.isFinal, true)
         XCTAssertEqual(result.checkpoints.map(\.checkpointID), Array(1...Int64(result.checkpoints.count)))
-        let storage = FileCheckpointStorage(directory: directory)
-        XCTAssertEqual(try storage.checkpointDirectories().map(\.id), [result.checkpoints.last!.checkpointID, result.checkpoints.last!.checkpointID - 1],
+        let storage = CheckpointStore(FileCheckpointStorage(directory: directory))
+        XCTAssertEqual(try storage.storage.storedCheckpoints().map(\.checkpointID), [result.checkpoints.last!.checkpointID, result.checkpoints.last!.checkpointID - 1],
                        "the two newest are retained")
         let latest = try XCTUnwrap(try storage.latestValid { XCTFail($0) })
         XCTAssertTrue(latest.metadata.isFinal)
@@ -97,7 +78,7 @@ final class CheckpointRecoveryTests: XCTestCase {
             let (env, _) = countingJob(workload, rate: 60_000, parallelism: parallelism, injector: FailureInjector([failAfter]))
             env.resume = .latest
             XCTAssertThrowsError(try env.execute("counting"), "parallelism \(parallelism) stops with the injected failure")
-            restoredFrom.append(try FileCheckpointStorage(directory: directory).latestValid { XCTFail($0) }?.metadata.checkpointID)
+            restoredFrom.append(try CheckpointStore(FileCheckpointStorage(directory: directory)).latestValid { XCTFail($0) }?.metadata.checkpointID)
         }
         let (env, sink) = countingJob(workload, rate: 60_000, parallelism: 2, injector: nil)
         env.resume = .latest
@@ -112,11 +93,11 @@ final class CheckpointRecoveryTests: XCTestCase {
         let workload = ReferenceWorkload(events: 100_000, keys: 300)
         let (failing, _) = countingJob(workload, rate: 100_000, parallelism: 2, injector: FailureInjector([40_000]))
         XCTAssertThrowsError(try failing.execute("counting"))
-        let storage = FileCheckpointStorage(directory: directory)
-        let checkpoints = try storage.checkpointDirectories()
+        let storage = CheckpointStore(FileCheckpointStorage(directory: directory))
+        let checkpoints = try storage.storage.storedCheckpoints()
         XCTAssertEqual(checkpoints.count, 2, "two completed checkpoints are retained")
-        let damaged = try XCTUnwrap(try storage.load(checkpoints[0].path).metadata.files.first { $0.operatorID.hasSuffix("-Count") })
-        let damagedPath = checkpoints[0].path + "/" + damaged.name
+        let damaged = try XCTUnwrap(try storage.load(checkpoints[0]).metadata.files.first { $0.operatorID.hasSuffix("-Count") })
+        let damagedPath = checkpoints[0].reference + "/" + damaged.name
         var bytes = try DurableFile.read(damagedPath)
         bytes[bytes.count / 2] ^= 0x10
         try DurableFile.writeAndSync(bytes, to: damagedPath)
@@ -125,8 +106,8 @@ final class CheckpointRecoveryTests: XCTestCase {
         let (env, sink) = countingJob(workload, rate: 100_000, parallelism: 2, injector: nil, warnings: warnings)
         env.resume = .latest
         let result = try env.execute("counting")
-        XCTAssertEqual(result.restoredFrom, checkpoints[1].id, "the older checkpoint is used")
-        XCTAssertTrue(warnings.all.contains { $0.contains(damaged.name) && $0.contains("checkpoint \(checkpoints[0].id) is not usable") }, "\(warnings.all)")
+        XCTAssertEqual(result.restoredFrom, checkpoints[1].checkpointID, "the older checkpoint is used")
+        XCTAssertTrue(warnings.all.contains { $0.contains(damaged.name) && $0.contains("checkpoint \(checkpoints[0].checkpointID) is not usable") }, "\(warnings.all)")
         XCTAssertEqual(counts(sink.values), workload.expectedCounts())
     }
 
@@ -134,10 +115,11 @@ final class CheckpointRecoveryTests: XCTestCase {
         let workload = ReferenceWorkload(events: 100_000, keys: 300)
         let (failing, _) = countingJob(workload, rate: 100_000, parallelism: 1, injector: FailureInjector([30_000]))
         XCTAssertThrowsError(try failing.execute("counting"))
-        let storage = FileCheckpointStorage(directory: directory)
+        let storage = CheckpointStore(FileCheckpointStorage(directory: directory))
         var names: [String] = []
-        for (_, path) in try storage.checkpointDirectories() {
-            let file = try XCTUnwrap(try storage.load(path).metadata.files.first)
+        for checkpoint in try storage.storage.storedCheckpoints() {
+            let path = checkpoint.reference
+            let file = try XCTUnwrap(try storage.load(checkpoint).metadata.files.first)
             var bytes = try DurableFile.read(path + "/" + file.name)
             bytes[20] ^= 0x01
             try DurableFile.writeAndSync(bytes, to: path + "/" + file.name)
