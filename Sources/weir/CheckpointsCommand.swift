@@ -15,8 +15,8 @@ struct CheckpointsCommand: ParsableCommand {
     /// The storage at `location`: a directory that must exist, or `s3://bucket/prefix`.
     static func storage(_ location: String, s3: S3Options) throws -> any CheckpointStorage {
         if location.hasPrefix("s3://") {
-            guard CheckpointLocation.s3IsBuiltIn else { throw CheckpointLocation.s3Missing }
-            return try s3.location(location).storage()
+            guard StorageLocation.s3IsBuiltIn else { throw StorageLocation.s3Missing }
+            return try s3.location(location).checkpointStorage()
         }
         guard FileManager.default.fileExists(atPath: location) else { throw ValidationError("no checkpoint directory at '\(location)'") }
         return FileCheckpointStorage(directory: location)

@@ -74,8 +74,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Where the events come from: generator, files (then --input) or kafka (then --input-topic; CSV lines key,timestamp,value, read read_committed).")
     var source: String = "generator"
 
-    @Option(help: "Where the window sums go: files (<data-dir>/output), kafka (--output-topic, in transactions committed with the checkpoints) or postgres (--postgres-url; PREPARE TRANSACTION at each checkpoint).")
+    @Option(help: "Where the window sums go: files (<data-dir>/output), kafka (--output-topic, in transactions committed with the checkpoints), postgres (--postgres-url; PREPARE TRANSACTION at each checkpoint) or s3 (--output s3://bucket/prefix; a multipart upload per checkpoint, completed when it completes).")
     var sink: String = "files"
+
+    @Option(help: "With --sink s3: where the objects go, s3://bucket/prefix (see --s3-endpoint).")
+    var output: String?
 
     @Option(help: "With --sink postgres: the server, postgres://user@host:port/database (max_prepared_transactions > 0).")
     var postgresURL: String?
@@ -153,7 +156,15 @@ struct RunCommand: ParsableCommand {
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
         guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
-        guard ["files", "kafka", "postgres"].contains(sink) else { throw ValidationError("--sink must be files, kafka or postgres") }
+        guard ["files", "kafka", "postgres", "s3"].contains(sink) else { throw ValidationError("--sink must be files, kafka, postgres or s3") }
+        if sink == "s3" {
+            guard StorageLocation.s3IsBuiltIn else { throw StorageLocation.s3Missing }
+            if let output, output.hasPrefix("s3://") {
+                _ = try StorageLocation.parseS3(output)
+            } else if !resume {
+                throw ValidationError("--sink s3 needs --output s3://bucket/prefix")
+            }
+        }
         if sink == "postgres" {
             guard PostgresSupport.isBuiltIn else { throw PostgresSupport.missing }
             guard postgresURL != nil || resume else { throw ValidationError("--sink postgres needs --postgres-url postgres://user@host:port/database") }
@@ -169,8 +180,8 @@ struct RunCommand: ParsableCommand {
             }
         }
         if let checkpointDir, checkpointDir.hasPrefix("s3://") {
-            guard CheckpointLocation.s3IsBuiltIn else { throw CheckpointLocation.s3Missing }
-            _ = try CheckpointLocation.parseS3(checkpointDir)
+            guard StorageLocation.s3IsBuiltIn else { throw StorageLocation.s3Missing }
+            _ = try StorageLocation.parseS3(checkpointDir)
         }
         if source == "files" && input == nil { throw ValidationError("--source files needs --input DIR (CSV lines key,timestamp,value)") }
         guard ["skip", "fail"].contains(badLines) else { throw ValidationError("--bad-lines must be skip or fail") }
@@ -190,7 +201,7 @@ struct RunCommand: ParsableCommand {
         let log = logger
         env.warningHandler = { log.warning("\($0)") }
         let checkpoints = try checkpointLocation(parameters)
-        var configuration = CheckpointConfiguration(storage: try checkpoints.storage(), interval: .milliseconds(checkpointInterval))
+        var configuration = CheckpointConfiguration(storage: try checkpoints.checkpointStorage(), interval: .milliseconds(checkpointInterval))
         configuration.mode = checkpointMode == "at-least-once" ? .atLeastOnce : .exactlyOnce
         if acceptDuplicates { configuration.unusableLatestCheckpoint = .restoreOlderAcceptingDuplicates }
         env.checkpointing = configuration
@@ -245,7 +256,9 @@ struct RunCommand: ParsableCommand {
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
                 WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
             }
-        if let postgres = parameters.postgres {
+        if let s3Output = parameters.s3Output {
+            try S3Support.write(sums, output: s3Output, options: sinkOptions())
+        } else if let postgres = parameters.postgres {
             try PostgresSupport.write(sums, output: postgres, options: sinkOptions())
         } else if let kafka = parameters.kafka, let topic = kafka.outputTopic {
             try KafkaSupport.write(sums, kafka: kafka, topic: topic, exactlyOnce: configuration.mode == .exactlyOnce, partitions: parallelism, options: sinkOptions())
@@ -257,8 +270,16 @@ struct RunCommand: ParsableCommand {
         }
         let input = parameters.kafka?.inputTopic.map { "events from Kafka topic \($0) at \(parameters.kafka!.bootstrap)" + (parameters.kafka!.follow ? " (following it)" : "") }
             ?? parameters.input.map { "events from the files in \($0)" } ?? "\(parameters.events) events, \(parameters.keys) keys"
-        let output = parameters.postgres.map { "window sums to PostgreSQL table \($0.table) (\($0.mode))" }
-            ?? parameters.kafka?.outputTopic.map { "window sums to Kafka topic \($0)" } ?? "window sums to \(data.output)"
+        let output: String
+        if let s3Output = parameters.s3Output {
+            output = "window sums to \(s3Output.location)"
+        } else if let postgres = parameters.postgres {
+            output = "window sums to PostgreSQL table \(postgres.table) (\(postgres.mode))"
+        } else if let topic = parameters.kafka?.outputTopic {
+            output = "window sums to Kafka topic \(topic)"
+        } else {
+            output = "window sums to \(data.output)"
+        }
         print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpoints.location)")
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
@@ -320,7 +341,7 @@ struct RunCommand: ParsableCommand {
 
     /// Where this run's checkpoints are: run.json's place on a resume (an earlier run.json
     /// without one: `--checkpoint-dir` or the data directory's), else the options'.
-    private func checkpointLocation(_ parameters: RunParameters) throws -> CheckpointLocation {
+    private func checkpointLocation(_ parameters: RunParameters) throws -> StorageLocation {
         guard let kept = parameters.checkpoints else { return s3.location(checkpointDir ?? data.checkpoints) }
         if let checkpointDir, checkpointDir != kept.location {
             throw ValidationError("this run's checkpoints are in \(kept.location) (run.json), not \(checkpointDir): resume without --checkpoint-dir")
@@ -349,6 +370,9 @@ struct RunCommand: ParsableCommand {
         if source == "files" {
             parameters.input = input
             parameters.badLines = badLines
+        }
+        if sink == "s3", let output {
+            parameters.s3Output = s3.location(output)
         }
         if sink == "postgres", let postgresURL {
             parameters.postgres = PostgresOutput(url: postgresURL, table: postgresTable, mode: postgresMode)

@@ -23,7 +23,9 @@ struct RunParameters: Codable, Equatable {
     var postgres: PostgresOutput?
     /// Where the run's checkpoints are (`nil` in run.json files of earlier versions: the
     /// data directory's `checkpoints`, or `--checkpoint-dir`).
-    var checkpoints: CheckpointLocation?
+    var checkpoints: StorageLocation?
+    /// Where a run with `--sink s3` writes (`nil`: another sink).
+    var s3Output: StorageLocation?
 
     var workload: ReferenceWorkload {
         ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorderMilliseconds, seed: seed)
@@ -72,6 +74,9 @@ struct DataDirectoryOption: ParsableArguments {
 enum CommittedOutput {
     /// The rows of the run described by `parameters`, and where they were read.
     static func read(_ parameters: RunParameters, data: DataDirectoryOption) throws -> (rows: [WindowSum], place: String) {
+        if let s3Output = parameters.s3Output {
+            return (try S3Support.committedWindowSums(s3Output), s3Output.location)
+        }
         if let postgres = parameters.postgres {
             return (try PostgresSupport.committedWindowSums(postgres), "PostgreSQL table \(postgres.table)")
         }

@@ -16,6 +16,12 @@ public struct RowEncoder<Input>: Sendable {
         self.append = append
     }
 
+    /// Appends the line of `value` (without the line break) to `bytes`: for sinks of other
+    /// modules, without a `String` per record.
+    @inlinable public func append(_ value: Input, to bytes: inout [UInt8]) {
+        append(value, &bytes)
+    }
+
     /// The line of `value` (for tests and tools).
     @inlinable public func encode(_ value: Input) -> String {
         var bytes: [UInt8] = []

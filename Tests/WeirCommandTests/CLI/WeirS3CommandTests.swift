@@ -15,10 +15,12 @@ final class WeirS3CommandTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: data)
     }
 
+    /// Checkpoints and output in the bucket: `--checkpoint-dir s3://… --sink s3 --output s3://…`.
     func testKilledRunsResumeFromTheBucketAndVerifyExactlyOnce() throws {
         let server = try RcloneS3Server(bucket: "state")
         defer { server.stop() }
-        let location = ["--checkpoint-dir", "s3://state/jobs/reference", "--s3-endpoint", server.endpoint.absoluteString]
+        let location = ["--checkpoint-dir", "s3://state/jobs/reference", "--sink", "s3", "--output", "s3://state/out/reference",
+                        "--s3-endpoint", server.endpoint.absoluteString]
         var harness = CrashHarness(executable: CrashHarness.executable(named: "weir"),
                                    arguments: ["run", "--data-dir", data, "--events", "300000", "--keys", "1000", "--rate", "120000",
                                                "--checkpoint-interval", "100", "--parallelism", "2"] + location)
@@ -28,8 +30,10 @@ final class WeirS3CommandTests: XCTestCase {
         harness.killsCountFromFirstCheckpointIn = server.path(ofKey: "jobs/reference")
         let outcome = try harness.run()
         XCTAssertEqual(outcome.kills, 4)
-        let verify = try WeirCommandRun(["verify", "--data-dir", data])
+        let verify = try WeirCommandRun(["verify", "--data-dir", data], environment: server.credentialsEnvironment)
         XCTAssertTrue(verify.output.contains("exactly-once: OK (3000 rows)"), verify.output)
+        let objects = try FileManager.default.contentsOfDirectory(atPath: server.path(ofKey: "out/reference")).filter { !$0.hasPrefix(".") }
+        XCTAssertTrue(!objects.isEmpty && objects.allSatisfy { $0.hasPrefix("window-sums-") && $0.hasSuffix(".csv") }, "\(objects)")
 
         let list = try WeirCommandRun(["checkpoints", "list", "s3://state/jobs/reference", "--s3-endpoint", server.endpoint.absoluteString],
                                       environment: server.credentialsEnvironment)
@@ -37,7 +41,7 @@ final class WeirS3CommandTests: XCTestCase {
         XCTAssertTrue(list.output.contains("final  checksums OK"), list.output)
         let show = try WeirCommandRun(["checkpoints", "show", "s3://state/jobs/reference", "--s3-endpoint", server.endpoint.absoluteString],
                                       environment: server.credentialsEnvironment)
-        XCTAssertTrue(show.output.contains("checksums: OK") && show.output.contains("operator 3-Files ×2"), show.output)
+        XCTAssertTrue(show.output.contains("checksums: OK") && show.output.contains("operator 3-S3 ×2"), show.output)
     }
 
     func testMissingCredentialsAndAnotherPlaceOnResumeAreRefusedWithWhatToDo() throws {
@@ -47,7 +51,7 @@ final class WeirS3CommandTests: XCTestCase {
                    "--checkpoint-dir", "s3://state/jobs/small", "--s3-endpoint", server.endpoint.absoluteString]
         let noCredentials = try WeirCommandRun(run, environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
         XCTAssertNotEqual(noCredentials.status, 0)
-        XCTAssertTrue(noCredentials.output.contains("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), noCredentials.output)
+        XCTAssertTrue(noCredentials.output.contains("s3://state/jobs/small needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), noCredentials.output)
 
         try? FileManager.default.removeItem(atPath: data)
         let wrongSecret = try WeirCommandRun(run, environment: ["AWS_ACCESS_KEY_ID": RcloneS3Server.accessKeyID, "AWS_SECRET_ACCESS_KEY": "wrong"])

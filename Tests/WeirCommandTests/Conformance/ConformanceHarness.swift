@@ -13,7 +13,7 @@ import WeirKafkaTestSupport
 /// restore — then checked by ``IndependentWindowSums`` against the raw input.
 struct ConformanceCase: CustomStringConvertible {
     enum Source: String { case generator, files, kafka }
-    enum Sink: String { case files, kafka, postgres }
+    enum Sink: String { case files, kafka, postgres, s3 }
     /// Where the checkpoints go: the data directory, or a bucket of an S3-compatible server
     /// (rclone serve s3) through `--checkpoint-dir s3://…`.
     enum Checkpoints: String { case directory, s3 }
@@ -134,9 +134,12 @@ struct ConformanceHarness {
             checkpoints = data + "/checkpoints"
         case .s3:
             guard let s3 else { throw InjectedFailure(message: "a case with checkpoints on S3 needs an S3 server") }
-            arguments += ["--checkpoint-dir", "s3://\(s3.bucket)/conformance", "--s3-endpoint", s3.endpoint.absoluteString]
-            environment = s3.credentialsEnvironment
+            arguments += ["--checkpoint-dir", "s3://\(s3.bucket)/conformance"]
             checkpoints = s3.path(ofKey: "conformance")
+        }
+        if let s3 {
+            arguments += ["--s3-endpoint", s3.endpoint.absoluteString]
+            environment = s3.credentialsEnvironment
         }
         if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500", "--restart-attempts", "100"] }
         var expected: [IndependentWindowSums.Row]
@@ -173,6 +176,9 @@ struct ConformanceHarness {
         case .postgres:
             guard let url = Self.postgresURL else { throw InjectedFailure(message: "a PostgreSQL case needs WEIR_POSTGRES_URL (scripts/test.sh starts a server)") }
             arguments += ["--sink", "postgres", "--postgres-url", url, "--postgres-table", table]
+        case .s3:
+            guard let s3 else { throw InjectedFailure(message: "an S3 case needs an S3 server") }
+            arguments += ["--sink", "s3", "--output", "s3://\(s3.bucket)/conformance-output"]
         }
         if case .diskFullThenFreed = testCase.fault {
             // A file system of its own for the run's data: checkpoints and the file sink's parts.
@@ -279,6 +285,9 @@ struct ConformanceHarness {
         case .postgres:
             committed = try IndependentWindowSums.committedRows(table: table, url: Self.postgresURL!)
             _ = Self.shell("psql '\(Self.postgresURL!)' -q -c 'DROP TABLE IF EXISTS \(table)' >/dev/null 2>&1")
+        case .s3:
+            // The objects as the server stores them (its own directory), not read through WeirS3.
+            committed = try IndependentWindowSums.committedRows(inDirectory: s3!.path(ofKey: "conformance-output"))
         }
         outcome.verdict = IndependentWindowSums.compare(committed: committed, expected: expected)
         return outcome

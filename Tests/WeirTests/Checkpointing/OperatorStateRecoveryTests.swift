@@ -64,7 +64,11 @@ final class OperatorStateRecoveryTests: XCTestCase {
         // one session of 40 events per key and burst, [1400 b, 1400 b + 490).
         let keys = 20, bursts: Int64 = 20, gap: Int64 = 100
         let env = StreamEnvironment(parallelism: 2)
-        env.checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(30))
+        var checkpointing = CheckpointConfiguration(directory: directory, interval: .milliseconds(30))
+        // Every checkpoint kept: under load the two newest can both come after the last
+        // session closed (CI once saw no keyed state in them).
+        checkpointing.retainedCheckpoints = 1_000
+        env.checkpointing = checkpointing
         env.restartStrategy = .fixedDelay(attempts: 5, delay: .zero)
         env.warningHandler = { _ in }
         let injector = FailureInjector([5_000, 4_000])
@@ -94,7 +98,7 @@ final class OperatorStateRecoveryTests: XCTestCase {
         // A restart may emit a session again (the sink is not transactional), never a different one.
         XCTAssertEqual(Set(sink.values), expected)
 
-        // The retained checkpoints before the final one hold open sessions.
+        // Checkpoints before the final one hold open sessions.
         let retained = try CheckpointInspector.list(directory: directory).filter { $0.metadata != nil }
         XCTAssertFalse(retained.isEmpty)
         let names = Set(try retained.flatMap { try CheckpointInspector.load($0.path).states.flatMap { $0.keyedParts.map(\.name) } })
