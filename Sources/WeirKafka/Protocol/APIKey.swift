@@ -14,6 +14,14 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable, CustomStringConvert
     case offsetFetch = 9
     /// The `FindCoordinator` request (API key 10).
     case findCoordinator = 10
+    /// The `JoinGroup` request (API key 11).
+    case joinGroup = 11
+    /// The `Heartbeat` request (API key 12).
+    case heartbeat = 12
+    /// The `LeaveGroup` request (API key 13).
+    case leaveGroup = 13
+    /// The `SyncGroup` request (API key 14).
+    case syncGroup = 14
     /// The `ApiVersions` request (API key 18).
     case apiVersions = 18
     /// The `CreateTopics` request (API key 19).
@@ -39,6 +47,10 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .offsetCommit: "OffsetCommit"
         case .offsetFetch: "OffsetFetch"
         case .findCoordinator: "FindCoordinator"
+        case .joinGroup: "JoinGroup"
+        case .heartbeat: "Heartbeat"
+        case .leaveGroup: "LeaveGroup"
+        case .syncGroup: "SyncGroup"
         case .apiVersions: "ApiVersions"
         case .createTopics: "CreateTopics"
         case .initProducerID: "InitProducerId"

@@ -22,11 +22,15 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case fetchLimitReached(broker: BrokerAddress, topic: String, partition: Int32, offset: Int64, limit: Int32)
     /// A response bigger than the client accepts (``KafkaClientConfiguration/maxResponseSize``).
     case responseTooLarge(broker: BrokerAddress, size: Int, limit: Int)
+    /// This member of consumer group `group` cannot go on (another process took its instance
+    /// id, or the coordinator refused it).
+    case groupMembership(group: String, reason: String)
 
     /// The broker, the request and what went wrong.
     public var description: String {
         switch self {
         case .connectionFailed(let broker, let reason): "cannot connect to Kafka broker \(broker): \(reason)"
+        case .groupMembership(let group, let reason): "member of consumer group \(group): \(reason)"
         case .connectionClosed(let broker, let api): "the connection to Kafka broker \(broker) closed before the \(api) response came"
         case .timedOut(let broker, let api, let after): "no \(api) response from Kafka broker \(broker) within \(after)"
         case .broker(let code, let api, let broker, let topic, let partition, let message):

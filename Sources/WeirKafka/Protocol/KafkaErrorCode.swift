@@ -27,6 +27,16 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let coordinatorNotAvailable = KafkaErrorCode(rawValue: 15)
     /// `NOT_COORDINATOR` (16).
     public static let notCoordinator = KafkaErrorCode(rawValue: 16)
+    /// `ILLEGAL_GENERATION` (22): the member's generation is not the group's (a rebalance happened).
+    public static let illegalGeneration = KafkaErrorCode(rawValue: 22)
+    /// `UNKNOWN_MEMBER_ID` (25): the coordinator does not know the member (its session expired).
+    public static let unknownMemberID = KafkaErrorCode(rawValue: 25)
+    /// `REBALANCE_IN_PROGRESS` (27): the member must join again.
+    public static let rebalanceInProgress = KafkaErrorCode(rawValue: 27)
+    /// `MEMBER_ID_REQUIRED` (79): join again with the member id of the response.
+    public static let memberIDRequired = KafkaErrorCode(rawValue: 79)
+    /// `FENCED_INSTANCE_ID` (82): another member took this static member's instance id.
+    public static let fencedInstanceID = KafkaErrorCode(rawValue: 82)
     /// `INVALID_TOPIC_EXCEPTION` (17).
     public static let invalidTopic = KafkaErrorCode(rawValue: 17)
     /// `TOPIC_ALREADY_EXISTS` (36).
@@ -75,7 +85,8 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomString
         let names: [Int16: String] = [
             0: "NONE", 1: "OFFSET_OUT_OF_RANGE", 2: "CORRUPT_MESSAGE", 3: "UNKNOWN_TOPIC_OR_PARTITION", 5: "LEADER_NOT_AVAILABLE",
             6: "NOT_LEADER_OR_FOLLOWER", 7: "REQUEST_TIMED_OUT", 14: "COORDINATOR_LOAD_IN_PROGRESS", 15: "COORDINATOR_NOT_AVAILABLE",
-            16: "NOT_COORDINATOR", 17: "INVALID_TOPIC_EXCEPTION", 35: "UNSUPPORTED_VERSION", 36: "TOPIC_ALREADY_EXISTS",
+            16: "NOT_COORDINATOR", 17: "INVALID_TOPIC_EXCEPTION", 22: "ILLEGAL_GENERATION", 25: "UNKNOWN_MEMBER_ID",
+            27: "REBALANCE_IN_PROGRESS", 79: "MEMBER_ID_REQUIRED", 82: "FENCED_INSTANCE_ID", 35: "UNSUPPORTED_VERSION", 36: "TOPIC_ALREADY_EXISTS",
             37: "INVALID_PARTITIONS", 38: "INVALID_REPLICATION_FACTOR", 45: "OUT_OF_ORDER_SEQUENCE_NUMBER",
             46: "DUPLICATE_SEQUENCE_NUMBER", 47: "INVALID_PRODUCER_EPOCH", 48: "INVALID_TXN_STATE", 49: "INVALID_PRODUCER_ID_MAPPING",
             50: "INVALID_TRANSACTION_TIMEOUT", 51: "CONCURRENT_TRANSACTIONS", 52: "TRANSACTION_COORDINATOR_FENCED",

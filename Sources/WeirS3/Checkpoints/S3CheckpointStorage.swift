@@ -22,6 +22,10 @@ import Weir
 /// may still complete checkpoints afterwards — under its own key, beyond the bound, so no
 /// restore ever uses them; and the Kafka sink's transactional epochs fence its transactions.
 /// ``checkStillOwned()`` also stops a zombie at its next checkpoint (a newer claim is listed).
+/// What no storage without conditional writes closes: two runs *both live* (not one paused)
+/// while the newer one claims — the older one's check and its `_metadata` PUT are two steps,
+/// milliseconds apart. Keeping a second run from starting while the first still runs is the
+/// job of the deployment (a single-process job) or the consumer group (workers).
 ///
 /// Retention deletes checkpoints beyond the newest retained ones of the lineage; a claim
 /// deletes what earlier runs left that no restore can use (incomplete checkpoints, a
@@ -39,6 +43,9 @@ public final class S3CheckpointStorage: CheckpointStorage {
     struct Claimed: Sendable {
         let claim: RunClaim
         let lineage: RunLineage
+        /// The greatest checkpoint id this run began: a lower or equal one (after a restart
+        /// within the run) may have left objects to delete first.
+        var highestBegun: Int64 = 0
     }
 
     /// Checkpoints in `configuration`'s bucket under `prefix` (`jobs/clicks`).
@@ -174,17 +181,24 @@ public final class S3CheckpointStorage: CheckpointStorage {
     /// Lists the claims; throws `CheckpointError.superseded` if a newer one than this run's is there.
     public func checkStillOwned() throws {
         let own = try ownClaim().claim
-        if let newer = RunLineage.newest(try claims().values), (newer.epoch, newer.run) > (own.epoch, own.run) {
-            throw CheckpointError.superseded(path: location, by: newer.owner)
+        // The keys tell epochs and runs; only a newer claim is read (for its owner).
+        let newer = try storageCall { try client.listObjects(prefix: claimsPrefix) }.map { String($0.key.dropFirst(claimsPrefix.count)) }.filter { runKey in
+            guard let epoch = RunClaim.epoch(ofKey: runKey[...]) else { return false }
+            return (epoch, runKey) > (own.epoch, own.key)
         }
+        guard let newest = newer.max() else { return }
+        let owner = (try? client.getObject(claimsPrefix + newest)).flatMap { try? JSONDecoder().decode(RunClaim.self, from: Data($0)).owner } ?? newest
+        throw CheckpointError.superseded(path: location, by: owner)
     }
 
     // MARK: Checkpoints
 
     /// Deletes what an earlier attempt of this run left under the checkpoint's id.
     public func beginCheckpoint(_ checkpointID: Int64) throws {
+        let own = try ownClaim()
+        claimed.withLock { $0?.highestBegun = max(own.highestBegun, checkpointID) }
         // A restart within this run takes ids again from the restored checkpoint on.
-        deleteObjects(under: checkpointPrefix(runKey: try ownClaim().claim.key, checkpointID: checkpointID))
+        if checkpointID <= own.highestBegun { deleteObjects(under: checkpointPrefix(runKey: own.claim.key, checkpointID: checkpointID)) }
     }
 
     /// Puts one state file under this run's `chk-<n>/` (in parts when large).

@@ -156,7 +156,9 @@ extension WeirCommandTests {
     func testBadFlagsSayWhatIsWrong() throws {
         for (arguments, message) in [
             (["run", "--source", "kafak"], "--source must be generator, files or kafka"),
-            (["run", "--sink", "s3"], "--sink must be files, kafka or postgres"),
+            (["run", "--sink", "s4"], "--sink must be files, kafka, postgres or s3"),
+            (["run", "--sink", "s3"], "--sink s3 needs --output s3://bucket/prefix"),
+            (["run", "--sink", "s3", "--output", "s3:///x"], "names no bucket"),
             (["run", "--source", "kafka", "--kafka-bootstrap", "localhost"], "--kafka-bootstrap localhost is not host:port"),
             (["run", "--source", "files"], "--source files needs --input DIR"),
             (["run", "--log-level", "loud"], "--log-level must be one of"),
