@@ -50,6 +50,9 @@ package actor GroupMember {
     package func join() async throws -> Generation {
         var action = machine.join()
         while true {
+            // A coordinator that never ends the rebalance makes each JoinGroup time out and go
+            // again: the caller's cancellation is the way out.
+            try Task.checkCancellation()
             switch action {
             case .sendJoin(let memberID):
                 let request = JoinGroupRequest(groupID: groupID, sessionTimeoutMilliseconds: Int32(sessionTimeout.wholeMilliseconds),
