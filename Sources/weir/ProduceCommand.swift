@@ -15,7 +15,8 @@ struct ProduceCommand: ParsableCommand {
         abstract: "Write the reference workload's events into a Kafka topic (CSV lines key,timestamp,value), for weir run --source kafka.",
         discussion: """
             Creates the topic if it does not exist and appends the seeded events, record i to partition \\
-            i mod the partition count (so the partitions advance through event time together). Needs a weir \\
+            i mod the partition count (so the partitions advance through event time together), or with \\
+            --partition-by key each to its key's partition (the input of weir worker). Needs a weir \\
             built with --traits Kafka.
 
             Example:
@@ -32,6 +33,13 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: "Events per second of event time.") var eventsPerSecond: Int64 = 100_000
     @Option(help: "Maximum out-of-orderness of event timestamps, in milliseconds.") var disorder: Int64 = 50
     @Option(help: "Seed of the generator.") var seed: UInt64 = 42
+    @Option(help: "How events are dealt to partitions: round-robin (partitions advance through event time together) or key (all events of a key in one partition, by Kafka's default partitioner: the input weir worker needs).")
+    var partitionBy: PartitionBy = .roundRobin
+
+    enum PartitionBy: String, ExpressibleByArgument, CaseIterable {
+        case roundRobin = "round-robin"
+        case key
+    }
 
     func validate() throws {
         guard events >= 0, keys > 0, eventsPerSecond > 0, disorder >= 0, partitions > 0 else {
@@ -43,7 +51,7 @@ struct ProduceCommand: ParsableCommand {
         #if Kafka
         guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
         let workload = ReferenceWorkload(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorderMilliseconds: disorder, seed: seed)
-        let (topic, requested) = (self.topic, partitions)
+        let (topic, requested, byKey) = (self.topic, partitions, partitionBy == .key)
         let started = ContinuousClock.now
         let written = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
@@ -51,9 +59,10 @@ struct ProduceCommand: ParsableCommand {
                 try await client.createTopic(topic, partitions: requested)
                 let base = ProcessingClock.nowMilliseconds()
                 // Kafka timestamps follow event time from now, so that no record dates from 1970.
-                let count = try await client.produce(spreading: workload.records.map {
+                let records = workload.records.map {
                     KafkaRecord(timestamp: base + $0.timestamp, key: ByteBuffer(string: String($0.value.key)), value: ByteBuffer(string: ReferenceEvent.line($0)))
-                }, to: topic)
+                }
+                let count = try await byKey ? client.produce(partitioningByKey: records, to: topic) : client.produce(spreading: records, to: topic)
                 await client.close()
                 return count
             } catch {

@@ -37,9 +37,10 @@ package enum ConfluentPeer {
         return python
     }
 
-    /// Runs the peer script and returns what it printed; fails on a non-zero exit.
-    package static func run(_ python: String, _ arguments: [String]) throws -> String {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/confluent_peer.py").path
+    /// Runs the peer script (or another of `Peers/`) and returns what it printed; fails on a
+    /// non-zero exit.
+    package static func run(_ python: String, _ arguments: [String], script name: String = "confluent_peer.py") throws -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/" + name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script] + arguments
@@ -52,7 +53,7 @@ package enum ConfluentPeer {
         let complained = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "confluent-kafka peer \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(String(decoding: complained, as: UTF8.self))")
+            throw Failure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(String(decoding: complained, as: UTF8.self))")
         }
         return String(decoding: printed, as: UTF8.self)
     }

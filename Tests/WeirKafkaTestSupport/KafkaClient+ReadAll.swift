@@ -32,11 +32,33 @@ extension KafkaClient {
                 if !saidShort {
                     // Evidence for the log: the marks said "at the end" short of the count.
                     FileHandle.standardError.write(Data("readAllValues(\(topic)): the broker's marks said the end at \(values.count) of \(expecting!) values; reading on\n".utf8))
+                    for partition in all {
+                        let report = await logReport(partition, from: consumer.positions[partition] ?? 0)
+                        FileHandle.standardError.write(Data("readAllValues(\(topic)): \(report)\n".utf8))
+                    }
                     saidShort = true
                 }
             }
         }
         return values
+    }
+
+    /// What the log of `partition` holds from `offset` on, read_uncommitted, batch by batch
+    /// (offsets, producer id and epoch, transactional or not, marker kind) with the fetch's
+    /// high watermark and last stable offset: the evidence for why a read_committed read stopped.
+    package func logReport(_ partition: TopicPartition, from offset: Int64) async -> String {
+        do {
+            let data = try await fetch(topic: partition.topic, partition: partition.partition, offset: offset, isolationLevel: .readUncommitted, maxWait: .milliseconds(10), maxBytes: 4 << 20)
+            var bytes = data.records
+            let batches = try RecordBatch.readAll(from: &bytes)
+            let lines = try batches.prefix(40).map { batch -> String in
+                let kind = batch.isControl ? "marker \(try batch.records.map { try ControlRecord($0).kind })" : (batch.isTransactional ? "transactional" : "plain")
+                return "[\(batch.baseOffset)...\(batch.lastOffset)] producer \(batch.producerID) epoch \(batch.producerEpoch) \(kind)"
+            }
+            return "\(partition) from \(offset): high watermark \(data.highWatermark), last stable offset \(data.lastStableOffset), aborted listed \(data.abortedTransactions.count), \(batches.count) batches: " + lines.joined(separator: "; ")
+        } catch {
+            return "\(partition) from \(offset): \(error)"
+        }
     }
 
     /// Writes `values` (key = value) round robin over the partitions in batches of 1,000.

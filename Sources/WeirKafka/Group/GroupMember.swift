@@ -1,4 +1,5 @@
 import NIOCore
+import Weir
 
 /// A member of a Kafka consumer group — Kafka's membership, failure detection and assignment,
 /// which Weir's workers use instead of a cluster of their own. It sends what
@@ -14,6 +15,11 @@ package actor GroupMember {
         package var memberID: String
         package var isLeader: Bool
         package var assignment: ByteBuffer
+        /// When the SyncGroup that brought the assignment was sent
+        /// (`ProcessingClock.monotonicNanoseconds()`): the coordinator restarted the member's
+        /// session timer no earlier, so a lease may count from here — not from the JoinGroup,
+        /// which waits for the whole rebalance.
+        package var syncSentAt: UInt64
     }
 
     package let client: KafkaClient
@@ -49,6 +55,7 @@ package actor GroupMember {
     /// Joins (or joins again) and returns the agreed generation and this member's assignment.
     package func join() async throws -> Generation {
         var action = machine.join()
+        var syncSentAt: UInt64 = 0
         while true {
             // A coordinator that never ends the rebalance makes each JoinGroup time out and go
             // again: the caller's cancellation is the way out.
@@ -65,10 +72,11 @@ package actor GroupMember {
             case .sendSync(let generation, let memberID, let members):
                 let assignments = members.isEmpty ? [] : assign(members).sorted { $0.key < $1.key }.map { SyncGroupRequest.Assignment(memberID: $0.key, assignment: $0.value) }
                 let request = SyncGroupRequest(groupID: groupID, generationID: generation, memberID: memberID, groupInstanceID: instanceID, assignments: assignments)
+                syncSentAt = ProcessingClock.monotonicNanoseconds()
                 guard let response = try await send(request, timeout: rebalanceTimeout + .seconds(5), code: \.errorCode) else { continue }
                 action = machine.synced(response)
             case .assigned(let generation, let assignment):
-                return Generation(generationID: generation, memberID: machine.memberID, isLeader: isLeader, assignment: assignment)
+                return Generation(generationID: generation, memberID: machine.memberID, isLeader: isLeader, assignment: assignment, syncSentAt: syncSentAt)
             case .stop(let reason):
                 throw KafkaError.groupMembership(group: groupID, reason: reason)
             case .none:
@@ -77,17 +85,33 @@ package actor GroupMember {
         }
     }
 
-    /// One heartbeat: `true` while the generation holds; `false` when the member must call
-    /// ``join()`` again (a rebalance started, or its session expired while it was paused —
-    /// its tasks may be running elsewhere by now).
+    /// What one heartbeat found.
+    package enum HeartbeatOutcome: Sendable, Equatable {
+        /// The coordinator accepted it: the generation holds (a worker's lease is renewed).
+        case accepted
+        /// No answer (the coordinator moved or the connection broke): try again soon; the
+        /// generation may or may not hold.
+        case unanswered
+        /// A rebalance started, or the member's session expired while it was paused — its tasks
+        /// may be running elsewhere by now: stop them, then ``join()`` again.
+        case rejoin
+    }
+
+    /// One heartbeat: `true` unless the member must call ``join()`` again.
     package func heartbeat() async throws -> Bool {
-        guard case let .stable(generation, memberID, _) = machine.state else { return false }
+        try await heartbeatOutcome() != .rejoin
+    }
+
+    /// One heartbeat, with whether the coordinator answered.
+    package func heartbeatOutcome() async throws -> HeartbeatOutcome {
+        guard case let .stable(generation, memberID, _) = machine.state else { return .rejoin }
         let request = HeartbeatRequest(groupID: groupID, generationID: generation, memberID: memberID, groupInstanceID: instanceID)
-        guard let response = try await send(request, timeout: sessionTimeout, code: \.errorCode) else { return true }
+        guard let response = try await send(request, timeout: sessionTimeout, code: \.errorCode) else { return .unanswered }
         switch machine.heartbeat(response.errorCode) {
         case .stop(let reason): throw KafkaError.groupMembership(group: groupID, reason: reason)
-        case .sendJoin: return false
-        default: return true
+        case .sendJoin: return .rejoin
+        // Only a plain answer renews a lease; an error the machine lets pass is not an acceptance.
+        default: return response.errorCode == .none ? .accepted : .unanswered
         }
     }
 

@@ -168,6 +168,13 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
                 try end(state, commit: commit)
             } catch KafkaError.fenced {
                 if commit { try verifyCommitted(state, checkpointID: transaction.checkpointID) }
+            } catch let error as KafkaError {
+                // Tansu 0.6 closes the connection instead of answering PRODUCER_FENCED: a
+                // marker of the transaction, if there is one, says how it ended. Without one it
+                // may still be open (a real connection failure): the error stands, and the
+                // sink's retries try again.
+                guard case .connectionClosed = error, let ended = try? outcome(of: state), ended != .unknown else { throw error }
+                if commit { try verifyCommitted(state, checkpointID: transaction.checkpointID) }
             }
         }
         _ = try startProducer(id)
@@ -178,8 +185,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// and are taken for committed, as they always were.
     private func verifyCommitted(_ state: TransactionState, checkpointID: Int64) throws {
         guard !state.firstOffsets.isEmpty else { return }
-        let client = self.client
-        let outcome = try awaitOnTaskThread { try await TransactionalProducer.outcome(of: state, client: client) }
+        let outcome = try outcome(of: state)
         let what = "Kafka transaction \(state.transactionalID) (producer \(state.producerID), epoch \(state.producerEpoch)) of checkpoint \(checkpointID), partitions \(state.partitions.map(\.description).joined(separator: ", "))"
         switch outcome {
         case .committed:
@@ -189,6 +195,12 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
         case .unknown:
             throw TwoPhaseCommitError.lostTransaction("\(what) was fenced, and no commit or abort marker of it was found in its partitions from its first offsets on (has the log been truncated by retention?): Weir cannot tell whether its records were committed")
         }
+    }
+
+    /// How the transaction ended, by its control markers.
+    private func outcome(of state: TransactionState) throws -> TransactionalProducer.Outcome {
+        let client = self.client
+        return try awaitOnTaskThread { try await TransactionalProducer.outcome(of: state, client: client) }
     }
 
     /// Initialises every pool id of this subtask — and of the subtasks of an earlier run with

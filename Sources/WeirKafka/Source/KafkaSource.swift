@@ -66,6 +66,10 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
     }()
     /// The client's connection settings.
     public var client = KafkaClientConfiguration()
+    /// Only these partitions of ``topics`` are read (a worker's tasks, see `KafkaGroupWorker`),
+    /// still dealt to the subtasks in order; `nil` (the default): all of them. A named partition
+    /// the topics do not have fails the reader ("no such partition") instead of being skipped.
+    public var onlyPartitions: Set<TopicPartition>?
 
     /// A source of the records of `topics`.
     public init(bootstrap: [BrokerAddress], topics: [String], deserializer: Deserializer) {
@@ -90,7 +94,12 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
             return partitions.sorted()
         }
         guard !all.isEmpty else { throw KafkaSourceError.noPartitions(topics: topics) }
-        let mine = all.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)
+        var chosen = all
+        if let only = onlyPartitions {
+            if let missing = only.subtracting(all).sorted().first { throw KafkaSourceError.noSuchPartition(missing) }
+            chosen = all.filter(only.contains)
+        }
+        let mine = chosen.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)
         return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }), restoredEventTimes: [:])
     }
 

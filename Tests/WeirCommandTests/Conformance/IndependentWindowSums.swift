@@ -97,6 +97,15 @@ enum IndependentWindowSums {
         return rows
     }
 
+    /// Committed rows of a Kafka topic as `Peers/marker_reader.py` reads them: by the
+    /// transaction markers in the log alone (on Tansu, which lists no aborted transactions and
+    /// so makes librdkafka deliver aborted records under read_committed).
+    static func committedRowsByMarkers(topic: String, partitions: Int, bootstrap: String, python: String) throws -> [Row] {
+        try (0..<partitions).flatMap { partition in
+            try MarkerReader.values(python: python, bootstrap: bootstrap, topic: topic, partition: partition).compactMap { $0 }.map { try row(Substring($0)) }
+        }
+    }
+
     /// Committed rows of a PostgreSQL table, read with `psql` (the server's own client).
     static func committedRows(table: String, url: String) throws -> [Row] {
         try psql(url, "SELECT key, window_start, window_end, sum, count FROM \(table)").split(separator: "\n").map(row)

@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+import WeirTestSupport
+import WeirKafkaTestSupport
+
+/// `weir worker` processes as the members of a Kafka consumer group, with the tasks'
+/// checkpoints in a bucket of a real S3-compatible server (rclone serve s3): one worker is
+/// SIGKILLed mid-run, a fourth joins later, one is SIGSTOPped past its session timeout and then
+/// woken (a zombie) — and the window sums, read by their transaction markers (Peers/marker_reader.py) and compared
+/// with sums computed from the generator's specification (``IndependentWindowSums``), are exact.
+///
+/// The broker is Tansu: noida-db 0.2.3 never expires the session of a member whose heartbeats
+/// stopped (docs/KAFKA.md), so a killed worker's tasks would never move there.
+final class WorkerGroupTests: XCTestCase {
+    private var data = ""
+
+    override func setUpWithError() throws {
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-workers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: data)
+    }
+
+    /// A `weir worker` process, logging to a file of its own.
+    private final class Worker {
+        let process = Process()
+        let log: String
+
+        init(_ arguments: [String], log: String, environment: [String: String]) throws {
+            self.log = log
+            FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = CrashHarness.executable(named: "weir")
+            process.arguments = ["worker"] + arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        var pid: pid_t { process.processIdentifier }
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        /// Stops the worker (SIGCONT first, in case it is stopped) and waits for it.
+        func end(_ signal: Int32 = SIGTERM) {
+            guard process.isRunning else { return }
+            kill(pid, SIGCONT)
+            kill(pid, signal)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
+        }
+    }
+
+    func testKilledAddedAndPausedWorkersKeepTheWindowSumsExact() throws {
+        let broker = try KafkaTestBroker.start(.tansu)
+        defer { broker.stop() }
+        let server = try RcloneS3Server(bucket: "state")
+        defer { server.stop() }
+        let python = try ConfluentPeer.python()
+        let bootstrap = "\(broker.address.host):\(broker.address.port)"
+        // 6 tasks; 120,000 events of 500 keys, 2,000 per second of event time: 60 windows.
+        let (events, keys, eventsPerSecond, disorder, partitions) = (Int64(120_000), Int64(500), Int64(2_000), Int64(50), 6)
+        let produced = try WeirCommandRun(["produce", "--kafka-bootstrap", bootstrap, "--topic", "clicks", "--partitions", "\(partitions)",
+                                           "--partition-by", "key", "--events", "\(events)", "--keys", "\(keys)",
+                                           "--events-per-second", "\(eventsPerSecond)", "--disorder", "\(disorder)"])
+        XCTAssertEqual(produced.status, 0, produced.output)
+        let expected = IndependentWindowSums.expected(
+            lines: IndependentWindowSums.generatorLines(events: events, keys: keys, eventsPerSecond: eventsPerSecond, disorder: disorder, seed: 42),
+            windowMilliseconds: 1_000)
+
+        // Each task reads at most 1,000 events a second: 20 s of input per task, so that the
+        // faults below land while tasks run.
+        let arguments = ["--kafka-bootstrap", bootstrap, "--group", "clicks-job", "--input-topic", "clicks", "--output-topic", "sums",
+                         "--checkpoint-dir", "s3://state/clicks-job", "--s3-endpoint", server.endpoint.absoluteString,
+                         "--checkpoint-interval", "200", "--session-timeout", "6000", "--rate", "1000"]
+        var workers: [Worker] = []
+        defer { for worker in workers { worker.end(SIGKILL) } }
+        for index in 1...3 {
+            workers.append(try Worker(arguments, log: data + "/worker-\(index).log", environment: server.credentialsEnvironment))
+        }
+        func allLogs() -> String { workers.enumerated().map { "--- worker \($0.offset + 1)\n\($0.element.output)" }.joined(separator: "\n") }
+        func waitFor(_ what: String, timeout: TimeInterval, _ condition: () -> Bool) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !condition() {
+                guard Date() < deadline else { throw InjectedFailure(message: "timed out waiting for \(what)\n\(allLogs())") }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        // The three share the six tasks, then run a while (checkpoints on S3).
+        try waitFor("three workers with tasks", timeout: 60) { workers.allSatisfy { $0.output.contains("tasks clicks-") } }
+        Thread.sleep(forTimeInterval: 4)
+
+        // 1. SIGKILL: the coordinator expires the dead worker after the session timeout and its
+        // tasks restore on the others from their checkpoints in the bucket.
+        XCTAssertFalse(workers[0].output.contains("ended (its input"), "the kill lands while the worker's tasks run")
+        kill(workers[0].pid, SIGKILL)
+        workers[0].process.waitUntilExit()
+        try waitFor("a rebalance after the kill", timeout: 60) { workers[1].output.contains("rebalancing") && workers[2].output.contains("rebalancing") }
+        Thread.sleep(forTimeInterval: 3)
+
+        // 2. A fourth worker joins: the tasks are dealt again, to four.
+        workers.append(try Worker(arguments, log: data + "/worker-4.log", environment: server.credentialsEnvironment))
+        try waitFor("the fourth worker's tasks", timeout: 60) { workers[3].output.contains("tasks clicks-") }
+        Thread.sleep(forTimeInterval: 2)
+
+        // 3. A zombie: worker 2 is stopped past its session timeout (its tasks move), then woken.
+        XCTAssertFalse(workers[1].output.contains("ended (its input"), "the pause lands while the worker's tasks run")
+        let beforePause = workers[1].output.utf8.count
+        kill(workers[1].pid, SIGSTOP)
+        Thread.sleep(forTimeInterval: 10)
+        kill(workers[1].pid, SIGCONT)
+
+        // The input ends at the partitions' ends; wait until every expected row is committed
+        // (read by the transaction markers, `Peers/marker_reader.py`), then for a quiet moment in which nothing more comes.
+        var committed: [IndependentWindowSums.Row] = []
+        try waitFor("every window sum committed", timeout: 240) {
+            committed = (try? IndependentWindowSums.committedRowsByMarkers(topic: "sums", partitions: partitions, bootstrap: bootstrap, python: python)) ?? []
+            return committed.count >= expected.count
+        }
+        Thread.sleep(forTimeInterval: 3)
+        committed = try IndependentWindowSums.committedRowsByMarkers(topic: "sums", partitions: partitions, bootstrap: bootstrap, python: python)
+        let verdict = IndependentWindowSums.compare(committed: committed, expected: expected)
+        XCTAssertTrue(verdict.isExact, "\(verdict)\n\(allLogs())")
+        XCTAssertEqual(expected.count, 30_000)
+
+        // The zombie found out it had been expelled, and every live worker leaves cleanly.
+        let afterPause = String(decoding: workers[1].output.utf8.dropFirst(beforePause), as: UTF8.self)
+        XCTAssertTrue(afterPause.contains("rebalancing"), workers[1].output)
+        for worker in workers.dropFirst() {
+            worker.end()
+            XCTAssertEqual(worker.process.terminationStatus, 0, worker.output)
+            XCTAssertTrue(worker.output.contains("left group clicks-job"), worker.output)
+        }
+    }
+}
