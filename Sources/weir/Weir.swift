@@ -14,6 +14,6 @@ struct WeirCommand: ParsableCommand {
               weir checkpoints list    # the completed checkpoints
             After a crash (kill -9), `weir run --resume` continues from the latest checkpoint.
             """,
-        subcommands: [RunCommand.self, VerifyCommand.self, CheckpointsCommand.self, ProduceCommand.self, WorkerCommand.self],
+        subcommands: [RunCommand.self, VerifyCommand.self, CheckpointsCommand.self, ProduceCommand.self, WorkerCommand.self, GroupCommand.self],
         defaultSubcommand: RunCommand.self)
 }

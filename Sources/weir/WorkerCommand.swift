@@ -111,6 +111,8 @@ struct WorkerCommand: ParsableCommand {
                                  deserializer: CoPartitionedDeserializer(KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()),
                                                                          partitionCount: task.partitionCount))
         source.onlyPartitions = [task.input]
+        // For `weir group`'s lag: the positions of completed checkpoints, in a group of their own.
+        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: group)
         source.boundedness = follow ? .unbounded : .latestAtStart
         source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(disorder))
             .withTimestampAssigner { $0.timestamp }

@@ -22,6 +22,8 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable, CustomStringConvert
     case leaveGroup = 13
     /// The `SyncGroup` request (API key 14).
     case syncGroup = 14
+    /// The `DescribeGroups` request (API key 15).
+    case describeGroups = 15
     /// The `ApiVersions` request (API key 18).
     case apiVersions = 18
     /// The `CreateTopics` request (API key 19).
@@ -51,6 +53,7 @@ public enum APIKey: Int16, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .heartbeat: "Heartbeat"
         case .leaveGroup: "LeaveGroup"
         case .syncGroup: "SyncGroup"
+        case .describeGroups: "DescribeGroups"
         case .apiVersions: "ApiVersions"
         case .createTopics: "CreateTopics"
         case .initProducerID: "InitProducerId"

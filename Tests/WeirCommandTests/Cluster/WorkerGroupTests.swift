@@ -23,37 +23,6 @@ final class WorkerGroupTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: data)
     }
 
-    /// A `weir worker` process, logging to a file of its own.
-    private final class Worker {
-        let process = Process()
-        let log: String
-
-        init(_ arguments: [String], log: String, environment: [String: String]) throws {
-            self.log = log
-            FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = CrashHarness.executable(named: "weir")
-            process.arguments = ["worker"] + arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-        }
-
-        var pid: pid_t { process.processIdentifier }
-        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-
-        /// Stops the worker (SIGCONT first, in case it is stopped) and waits for it.
-        func end(_ signal: Int32 = SIGTERM) {
-            guard process.isRunning else { return }
-            kill(pid, SIGCONT)
-            kill(pid, signal)
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
-        }
-    }
-
     func testKilledAddedAndPausedWorkersKeepTheWindowSumsExact() throws {
         let broker = try KafkaTestBroker.start(.tansu)
         defer { broker.stop() }
@@ -76,10 +45,10 @@ final class WorkerGroupTests: XCTestCase {
         let arguments = ["--kafka-bootstrap", bootstrap, "--group", "clicks-job", "--input-topic", "clicks", "--output-topic", "sums",
                          "--checkpoint-dir", "s3://state/clicks-job", "--s3-endpoint", server.endpoint.absoluteString,
                          "--checkpoint-interval", "200", "--session-timeout", "6000", "--rate", "1000"]
-        var workers: [Worker] = []
+        var workers: [WorkerProcess] = []
         defer { for worker in workers { worker.end(SIGKILL) } }
         for index in 1...3 {
-            workers.append(try Worker(arguments, log: data + "/worker-\(index).log", environment: server.credentialsEnvironment))
+            workers.append(try WorkerProcess(arguments, log: data + "/worker-\(index).log", environment: server.credentialsEnvironment))
         }
         func allLogs() -> String { workers.enumerated().map { "--- worker \($0.offset + 1)\n\($0.element.output)" }.joined(separator: "\n") }
         func waitFor(_ what: String, timeout: TimeInterval, _ condition: () -> Bool) throws {
@@ -102,7 +71,7 @@ final class WorkerGroupTests: XCTestCase {
         Thread.sleep(forTimeInterval: 3)
 
         // 2. A fourth worker joins: the tasks are dealt again, to four.
-        workers.append(try Worker(arguments, log: data + "/worker-4.log", environment: server.credentialsEnvironment))
+        workers.append(try WorkerProcess(arguments, log: data + "/worker-4.log", environment: server.credentialsEnvironment))
         try waitFor("the fourth worker's tasks", timeout: 60) { workers[3].output.contains("tasks clicks-") }
         Thread.sleep(forTimeInterval: 2)
 
@@ -125,6 +94,24 @@ final class WorkerGroupTests: XCTestCase {
         let verdict = IndependentWindowSums.compare(committed: committed, expected: expected)
         XCTAssertTrue(verdict.isExact, "\(verdict)\n\(allLogs())")
         XCTAssertEqual(expected.count, 30_000)
+
+        // `weir group` shows the three live workers, each task read to the end of its partition
+        // (lag 0 at its latest checkpoint) and that checkpoint. Tansu describes members without
+        // their assignments, so which worker has which task is not shown here
+        // (WorkerGroupViewTests checks that on noida-db).
+        let shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "clicks-job", "--input-topic", "clicks",
+                                        "--checkpoint-dir", "s3://state/clicks-job", "--s3-endpoint", server.endpoint.absoluteString],
+                                       environment: server.credentialsEnvironment)
+        XCTAssertEqual(shown.status, 0, shown.output)
+        XCTAssertTrue(shown.output.contains("group clicks-job: Stable, 3 workers"), shown.output)
+        let rows = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.first?.hasPrefix("clicks-") == true }
+        XCTAssertEqual(rows.map { $0[0] }, (0..<partitions).map { "clicks-\($0)" }, shown.output)
+        for row in rows {
+            XCTAssertEqual(row.count, 4, shown.output)
+            guard row.count == 4 else { continue }
+            XCTAssertEqual(row[2], "0", "every task read to the end: \(shown.output)")
+            XCTAssertTrue(row[3].first?.isNumber == true, "every task has a latest checkpoint: \(shown.output)")
+        }
 
         // The zombie found out it had been expelled, and every live worker leaves cleanly.
         let afterPause = String(decoding: workers[1].output.utf8.dropFirst(beforePause), as: UTF8.self)

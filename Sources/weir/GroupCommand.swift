@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Weir
+#if Kafka
+import WeirKafka
+#endif
+
+/// `weir group`: the workers of a consumer group, their tasks, each task's lag and latest
+/// completed checkpoint (see docs/CLUSTER.md).
+struct GroupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "group",
+        abstract: "Show a group of weir workers: its state, each worker's tasks, and per task its lag and latest checkpoint.",
+        discussion: """
+            The workers and tasks come from the group's coordinator (DescribeGroups). A task's lag is \\
+            what its input partition holds beyond the position of the task's latest completed \\
+            checkpoint (workers store those positions for the group <group>.positions), read \\
+            read_committed; its latest checkpoint is read from --checkpoint-dir/tasks/<task>.
+
+            Example:
+              weir group --kafka-bootstrap 127.0.0.1:9092 --group weir-reference --input-topic weir-events \\
+                  --checkpoint-dir s3://state/weir-reference --s3-endpoint http://127.0.0.1:9000
+            """)
+
+    @Option(help: "A broker, host:port.") var kafkaBootstrap: String = "127.0.0.1:9092"
+    @Option(help: "The workers' consumer group.") var group: String = "weir-reference"
+    @Option(help: "The topic the workers read (one task per partition), for the lag per task.") var inputTopic: String = "weir-events"
+    @Option(help: "The workers' --checkpoint-dir, for each task's latest checkpoint (a directory or s3://bucket/prefix).") var checkpointDir: String?
+    @OptionGroup var s3: S3Options
+
+    func validate() throws {
+        if let checkpointDir, checkpointDir.hasPrefix("s3://"), !StorageLocation.s3IsBuiltIn { throw StorageLocation.s3Missing }
+    }
+
+    func run() throws {
+        #if Kafka
+        guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
+        let (group, inputTopic) = (group, inputTopic)
+        let (status, tasks) = try awaitOnTaskThread {
+            let client = KafkaClient(bootstrap: [broker])
+            do {
+                let status = try await WorkerGroupStatus.describe(group: group, client: client)
+                let metadata = try await client.refreshMetadata(topics: [inputTopic])
+                guard let topic = metadata.topics.first(where: { $0.name == inputTopic }), topic.errorCode == .none else {
+                    throw ValidationError("the input topic \(inputTopic) does not exist at \(broker)")
+                }
+                let partitions = topic.partitions.map { TopicPartition(topic: inputTopic, partition: $0.index) }.sorted()
+                let positions = try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions)
+                var tasks: [(TopicPartition, lag: Int64?)] = []
+                for partition in partitions {
+                    let end = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
+                    tasks.append((partition, positions[partition].map { max(0, end - $0) }))
+                }
+                await client.close()
+                return (status, tasks)
+            } catch {
+                await client.close()
+                throw error
+            }
+        }
+        print("group \(status.group): \(status.state), \(status.workers.count) worker\(status.workers.count == 1 ? "" : "s")"
+              + (status.protocolName.isEmpty ? "" : " (protocol \(status.protocolName))"))
+        var owner: [TopicPartition: String] = [:]
+        for worker in status.workers {
+            let name = worker.instanceID.map { "\($0) (\(worker.memberID))" } ?? worker.memberID
+            let listed = !worker.assignmentReported ? "no assignment reported by the coordinator (Tansu reports none; each task's worker is in its log)"
+                : worker.tasks.map { $0.isEmpty ? "no tasks" : $0.map(\.taskName).joined(separator: ", ") } ?? "an assignment not in Weir's format"
+            print("  worker \(name)\(worker.host.isEmpty ? "" : " at \(worker.host)"): \(listed)")
+            for task in worker.tasks ?? [] { owner[task] = worker.instanceID ?? worker.memberID }
+        }
+        print("task\tworker\tlag\tlatest checkpoint")
+        for (partition, lag) in tasks {
+            print("\(partition.taskName)\t\(owner[partition] ?? "-")\t\(lag.map(String.init) ?? "-")\t\(latestCheckpoint(of: partition.taskName))")
+        }
+        #else
+        throw KafkaSupport.missing
+        #endif
+    }
+
+    /// The id and time of the task's latest completed checkpoint, or why there is none.
+    private func latestCheckpoint(of task: String) -> String {
+        guard let checkpointDir else { return "- (give --checkpoint-dir)" }
+        let location = checkpointDir + "/tasks/" + task
+        do {
+            if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) { return "none" }
+            let storage = try s3.location(location).checkpointStorage()
+            guard let latest = try storage.storedCheckpoints().first(where: \.isComplete) else { return "none" }
+            let metadata = try CheckpointInspector.load(latest, in: storage).metadata
+            return "\(metadata.checkpointID) (\(CheckpointsCommand.time(metadata.triggeredAt)))\(metadata.isFinal ? ", final" : "")"
+        } catch {
+            return "unreadable: \(error)"
+        }
+    }
+}
+
+#if Kafka
+extension TopicPartition {
+    /// The task's name, as workers log it and name its checkpoints.
+    fileprivate var taskName: String { WorkerTask(input: self, partitionCount: 1).name }
+}
+#endif

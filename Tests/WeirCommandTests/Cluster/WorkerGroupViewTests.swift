@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+import WeirTestSupport
+import WeirKafkaTestSupport
+
+/// `weir group` on noida-db, whose DescribeGroups reports the members' assignments (Tansu's
+/// does not): two workers share six tasks, and the view names each task's worker, its lag at
+/// its latest checkpoint and that checkpoint.
+final class WorkerGroupViewTests: XCTestCase {
+    private var data = ""
+
+    override func setUpWithError() throws {
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("weir-group-view-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: data)
+    }
+
+    func testTheGroupViewShowsEachTasksWorkerLagAndLatestCheckpoint() throws {
+        let broker = try KafkaTestBroker.start(.noida)
+        defer { broker.stop() }
+        let bootstrap = "\(broker.address.host):\(broker.address.port)"
+        let produced = try WeirCommandRun(["produce", "--kafka-bootstrap", bootstrap, "--topic", "clicks", "--partitions", "6",
+                                           "--partition-by", "key", "--events", "12000", "--keys", "100"])
+        XCTAssertEqual(produced.status, 0, produced.output)
+        // --follow: the tasks keep running after they caught up, so the group stays as it is.
+        let arguments = ["--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks", "--output-topic", "sums",
+                         "--checkpoint-dir", data + "/checkpoints", "--checkpoint-interval", "200", "--follow"]
+        let workers = try (1...2).map { try WorkerProcess(arguments, log: data + "/worker-\($0).log", environment: [:]) }
+        defer { for worker in workers { worker.end(SIGKILL) } }
+
+        // Until both workers run a share of one generation and every task caught up.
+        var shown = WeirCommandRun(status: -1, output: "")
+        var rows: [[String]] = []
+        let deadline = Date().addingTimeInterval(90)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.5)
+            shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks",
+                                        "--checkpoint-dir", data + "/checkpoints"])
+            rows = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.first?.hasPrefix("clicks-") == true }
+        } while Date() < deadline && !(shown.output.contains("Stable, 2 workers") && rows.count == 6 && rows.allSatisfy { $0.count == 4 && $0[1] != "-" && $0[2] == "0" })
+        XCTAssertEqual(shown.status, 0, shown.output)
+        XCTAssertTrue(shown.output.contains("group view-job: Stable, 2 workers (protocol weir-tasks-1)"), shown.output)
+        XCTAssertEqual(rows.map { $0[0] }, (0..<6).map { "clicks-\($0)" }, shown.output)
+        let owners = Dictionary(grouping: rows, by: { $0[1] }).mapValues(\.count)
+        XCTAssertEqual(owners.count, 2, "two workers own tasks: \(shown.output)")
+        XCTAssertEqual(owners.values.sorted(), [3, 3], "three tasks each: \(shown.output)")
+        for row in rows where row.count == 4 {
+            XCTAssertEqual(row[2], "0", "caught up: \(shown.output)")
+            XCTAssertTrue(row[3].first?.isNumber == true, "a latest checkpoint: \(shown.output)")
+        }
+        // Each worker's own log names the tasks the view gives it.
+        for worker in workers {
+            let line = worker.output.split(separator: "\n").last { $0.contains("tasks clicks-") }.map(String.init) ?? ""
+            let logged = Set(line.components(separatedBy: "tasks ").last?.components(separatedBy: ", ") ?? [])
+            XCTAssertTrue(owners.keys.contains { owner in Set(rows.filter { $0[1] == owner }.map { $0[0] }) == logged }, "\(line)\n\(shown.output)")
+        }
+        for worker in workers {
+            worker.end()
+            XCTAssertEqual(worker.process.terminationStatus, 0, worker.output)
+        }
+    }
+}

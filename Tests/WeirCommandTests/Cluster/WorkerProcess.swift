@@ -1,0 +1,33 @@
+import Foundation
+import WeirTestSupport
+
+/// A `weir worker` process, logging to a file of its own.
+final class WorkerProcess {
+    let process = Process()
+    let log: String
+
+    init(_ arguments: [String], log: String, environment: [String: String]) throws {
+        self.log = log
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = CrashHarness.executable(named: "weir")
+        process.arguments = ["worker"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var pid: pid_t { process.processIdentifier }
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    /// Stops the worker (SIGCONT first, in case it is stopped) and waits for it.
+    func end(_ signal: Int32 = SIGTERM) {
+        guard process.isRunning else { return }
+        kill(pid, SIGCONT)
+        kill(pid, signal)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
+    }
+}
