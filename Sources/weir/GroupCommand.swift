@@ -12,9 +12,9 @@ struct GroupCommand: ParsableCommand {
         commandName: "group",
         abstract: "Show a group of weir workers: its state, each worker's tasks, and per task its lag and latest checkpoint.",
         discussion: """
-            The workers and tasks come from the group's coordinator (DescribeGroups). A task's lag is \\
-            what its input partition holds beyond the position of the task's latest completed \\
-            checkpoint (workers store those positions for the group <group>.positions), read \\
+            The workers and tasks come from the group's coordinator (DescribeGroups). A task's lag is \
+            what its input partition holds beyond the position of the task's latest completed \
+            checkpoint (workers store those positions for the group <group>.positions), read \
             read_committed; its latest checkpoint is read from --checkpoint-dir/tasks/<task>.
 
             Example:

@@ -14,9 +14,9 @@ struct ProduceCommand: ParsableCommand {
         commandName: "produce",
         abstract: "Write the reference workload's events into a Kafka topic (CSV lines key,timestamp,value), for weir run --source kafka.",
         discussion: """
-            Creates the topic if it does not exist and appends the seeded events, record i to partition \\
-            i mod the partition count (so the partitions advance through event time together), or with \\
-            --partition-by key each to its key's partition (the input of weir worker). Needs a weir \\
+            Creates the topic if it does not exist and appends the seeded events, record i to partition \
+            i mod the partition count (so the partitions advance through event time together), or with \
+            --partition-by key each to its key's partition (the input of weir worker). Needs a weir \
             built with --traits Kafka.
 
             Example:

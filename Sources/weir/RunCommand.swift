@@ -10,12 +10,12 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the reference job: generator → keyBy → tumbling event-time window sum → exactly-once files.",
         discussion: """
-            Needs no server: a seeded generator produces keyed events with event timestamps (out of order by \\
-            up to --disorder ms); Weir sums them per key in tumbling event-time windows and writes the sums as \\
-            CSV (key,windowStart,windowEnd,sum,count) through the exactly-once file sink into <data-dir>/output, \\
+            Needs no server: a seeded generator produces keyed events with event timestamps (out of order by \
+            up to --disorder ms); Weir sums them per key in tumbling event-time windows and writes the sums as \
+            CSV (key,windowStart,windowEnd,sum,count) through the exactly-once file sink into <data-dir>/output, \
             with checkpoints in <data-dir>/checkpoints. Files become visible when their checkpoint completes.
 
-            After a crash (kill -9, power loss), the same command with --resume continues from the latest \\
+            After a crash (kill -9, power loss), the same command with --resume continues from the latest \
             checkpoint; `weir verify` then checks that every window sum is in the output exactly once.
 
             Examples:

@@ -9,8 +9,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the committed output of a weir run against the expected result, computed without the engine.",
         discussion: """
-            Recomputes every window sum from the run's seeded input (run.json), its input files, or its Kafka input topic, \\
-            and compares them with the committed output (the files, or the Kafka output topic read \\
+            Recomputes every window sum from the run's seeded input (run.json), its input files, or its Kafka input topic, \
+            and compares them with the committed output (the files, or the Kafka output topic read \
             read_committed): prints "exactly-once: OK (N rows)", or the lost, duplicated and unexpected rows.
 
             Examples:

@@ -14,20 +14,20 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run the reference job (Kafka → keyBy → window sum → Kafka, exactly-once) as one of several workers coordinated by a Kafka consumer group.",
         discussion: """
-            Start the same command on each machine (or several times on one). The workers join the \\
-            consumer group --group; the group's leader deals one task per partition of --input-topic \\
-            to them (balanced, and sticky across rebalances). Each task checkpoints into \\
-            <--checkpoint-dir>/tasks/<topic>-<partition> (a directory all workers share, or \\
-            s3://bucket/prefix with --traits S3) and writes its window sums to --output-topic in Kafka \\
-            transactions of its own. When a worker dies, its tasks move after --session-timeout and \\
+            Start the same command on each machine (or several times on one). The workers join the \
+            consumer group --group; the group's leader deals one task per partition of --input-topic \
+            to them (balanced, and sticky across rebalances). Each task checkpoints into \
+            <--checkpoint-dir>/tasks/<topic>-<partition> (a directory all workers share, or \
+            s3://bucket/prefix with --traits S3) and writes its window sums to --output-topic in Kafka \
+            transactions of its own. When a worker dies, its tasks move after --session-timeout and \
             restore from their latest checkpoints; when one joins, the tasks are dealt again.
 
-            Each task reads one partition and keeps the state of the keys in it, so the input must be \\
-            partitioned by key (weir produce --partition-by key); a record in another partition than \\
-            its key's fails the task with an error that says so. A repartition topic between tasks is \\
+            Each task reads one partition and keeps the state of the keys in it, so the input must be \
+            partitioned by key (weir produce --partition-by key); a record in another partition than \
+            its key's fails the task with an error that says so. A repartition topic between tasks is \
             not built yet.
 
-            Example (three workers on one machine, then weir verify's check by hand):
+            Example (three workers on one machine; weir group shows them):
               weir produce --topic clicks --partitions 6 --partition-by key --events 1000000
               for i in 1 2 3; do weir worker --input-topic clicks --output-topic sums \\
                   --checkpoint-dir /tmp/weir-workers & done
