@@ -60,17 +60,19 @@ struct GroupCommand: ParsableCommand {
         }
         print("group \(status.group): \(status.state), \(status.workers.count) worker\(status.workers.count == 1 ? "" : "s")"
               + (status.protocolName.isEmpty ? "" : " (protocol \(status.protocolName))"))
+        let partitionCount = Int32(tasks.count)
+        func taskName(_ partition: TopicPartition) -> String { WorkerTask(input: partition, partitionCount: partitionCount).name }
         var owner: [TopicPartition: String] = [:]
         for worker in status.workers {
             let name = worker.instanceID.map { "\($0) (\(worker.memberID))" } ?? worker.memberID
             let listed = !worker.assignmentReported ? "no assignment reported by the coordinator (Tansu reports none; each task's worker is in its log)"
-                : worker.tasks.map { $0.isEmpty ? "no tasks" : $0.map(\.taskName).joined(separator: ", ") } ?? "an assignment not in Weir's format"
+                : worker.tasks.map { $0.isEmpty ? "no tasks" : $0.map { taskName($0) }.joined(separator: ", ") } ?? "an assignment not in Weir's format"
             print("  worker \(name)\(worker.host.isEmpty ? "" : " at \(worker.host)"): \(listed)")
             for task in worker.tasks ?? [] { owner[task] = worker.instanceID ?? worker.memberID }
         }
         print("task\tworker\tlag\tlatest checkpoint")
         for (partition, lag) in tasks {
-            print("\(partition.taskName)\t\(owner[partition] ?? "-")\t\(lag.map(String.init) ?? "-")\t\(latestCheckpoint(of: partition.taskName))")
+            print("\(taskName(partition))\t\(owner[partition] ?? "-")\t\(lag.map(String.init) ?? "-")\t\(latestCheckpoint(of: taskName(partition)))")
         }
         #else
         throw KafkaSupport.missing
@@ -80,7 +82,7 @@ struct GroupCommand: ParsableCommand {
     /// The id and time of the task's latest completed checkpoint, or why there is none.
     private func latestCheckpoint(of task: String) -> String {
         guard let checkpointDir else { return "- (give --checkpoint-dir)" }
-        let location = checkpointDir + "/tasks/" + task
+        let location = WorkerCommand.taskCheckpoints(in: checkpointDir, task: task)
         do {
             if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) { return "none" }
             let storage = try s3.location(location).checkpointStorage()
@@ -92,10 +94,3 @@ struct GroupCommand: ParsableCommand {
         }
     }
 }
-
-#if Kafka
-extension TopicPartition {
-    /// The task's name, as workers log it and name its checkpoints.
-    fileprivate var taskName: String { WorkerTask(input: self, partitionCount: 1).name }
-}
-#endif

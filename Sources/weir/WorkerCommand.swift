@@ -79,7 +79,7 @@ struct WorkerCommand: ParsableCommand {
         let worker = KafkaGroupWorker(
             configuration: settings, jobName: "weir-reference-worker",
             checkpointStorage: { task in
-                try StorageLocation(location: storage.location + "/tasks/" + task.name, s3Endpoint: storage.s3Endpoint, s3Region: storage.s3Region).checkpointStorage()
+                try StorageLocation(location: Self.taskCheckpoints(in: storage.location, task: task.name), s3Endpoint: storage.s3Endpoint, s3Region: storage.s3Region).checkpointStorage()
             },
             makeJob: { task in
                 try Self.job(task, broker: broker, group: group, outputTopic: outputTopic, interval: interval, window: window, disorder: disorder, follow: follow, rate: rate)
@@ -98,6 +98,9 @@ struct WorkerCommand: ParsableCommand {
         throw KafkaSupport.missing
         #endif
     }
+
+    /// Where a task's checkpoints live under the workers' --checkpoint-dir (also read by `weir group`).
+    static func taskCheckpoints(in directory: String, task name: String) -> String { directory + "/tasks/" + name }
 
     #if Kafka
     /// The reference job over one task's partition: read committed, checked to be partitioned

@@ -18,7 +18,7 @@ extension KafkaClient {
     public func produce(partitioningByKey records: some Sequence<KafkaRecord>, to topic: String, batchSize: Int = 1_000) async throws -> Int32 {
         try await produce(records, to: topic, batchSize: batchSize) { _, record, count in
             guard let key = record.key else { return 0 }
-            return Int(Int32(bitPattern: KafkaPartitioner.murmur2(key.readableBytesView) & 0x7fff_ffff) % Int32(count))
+            return Int(KafkaPartitioner.partition(ofKey: key, partitions: Int32(count)))
         }
     }
 

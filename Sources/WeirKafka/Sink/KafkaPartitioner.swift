@@ -14,7 +14,12 @@ struct KafkaPartitioner: Sendable {
             defer { nextForNullKey &+= 1 }
             return (nextForNullKey & 0x7fff_ffff) % partitions
         }
-        return Int32(bitPattern: Self.murmur2(key.readableBytesView) & 0x7fff_ffff) % partitions
+        return Self.partition(ofKey: key, partitions: partitions)
+    }
+
+    /// The partition of a keyed record: murmur2 of the key, made positive, modulo the count.
+    static func partition(ofKey key: ByteBuffer, partitions: Int32) -> Int32 {
+        Int32(bitPattern: murmur2(key.readableBytesView) & 0x7fff_ffff) % partitions
     }
 
     /// MurmurHash2, 32-bit, with Kafka's seed (0x9747b28c).

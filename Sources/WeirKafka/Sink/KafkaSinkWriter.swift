@@ -174,7 +174,7 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
                 // may still be open (a real connection failure): the error stands, and the
                 // sink's retries try again.
                 guard case .connectionClosed = error, let ended = try? outcome(of: state), ended != .unknown else { throw error }
-                if commit { try verifyCommitted(state, checkpointID: transaction.checkpointID) }
+                if commit { try requireCommitted(ended, state, checkpointID: transaction.checkpointID) }
             }
         }
         _ = try startProducer(id)
@@ -185,7 +185,11 @@ public final class KafkaSinkWriter<Serializer: KafkaRecordSerializer>: TwoPhaseC
     /// and are taken for committed, as they always were.
     private func verifyCommitted(_ state: TransactionState, checkpointID: Int64) throws {
         guard !state.firstOffsets.isEmpty else { return }
-        let outcome = try outcome(of: state)
+        try requireCommitted(try outcome(of: state), state, checkpointID: checkpointID)
+    }
+
+    /// Throws unless the markers found the transaction committed.
+    private func requireCommitted(_ outcome: TransactionalProducer.Outcome, _ state: TransactionState, checkpointID: Int64) throws {
         let what = "Kafka transaction \(state.transactionalID) (producer \(state.producerID), epoch \(state.producerEpoch)) of checkpoint \(checkpointID), partitions \(state.partitions.map(\.description).joined(separator: ", "))"
         switch outcome {
         case .committed:

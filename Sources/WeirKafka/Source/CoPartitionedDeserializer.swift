@@ -24,7 +24,7 @@ public struct CoPartitionedDeserializer<Inner: KafkaRecordDeserializer>: KafkaRe
         guard let key = record.record.key else {
             throw KafkaSourceError.notCoPartitioned(record.topicPartition, offset: record.offset, keyPartition: -1)
         }
-        let expected = Int32(bitPattern: KafkaPartitioner.murmur2(key.readableBytesView) & 0x7fff_ffff) % partitionCount
+        let expected = KafkaPartitioner.partition(ofKey: key, partitions: partitionCount)
         guard expected == record.topicPartition.partition else {
             throw KafkaSourceError.notCoPartitioned(record.topicPartition, offset: record.offset, keyPartition: expected)
         }

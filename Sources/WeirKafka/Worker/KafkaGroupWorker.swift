@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 import Weir
 
 /// One of N identical worker processes that run a job together, coordinated by Kafka's
@@ -75,7 +76,12 @@ public final class KafkaGroupWorker: Sendable {
     let checkpointStorage: @Sendable (WorkerTask) throws -> any CheckpointStorage
     let makeJob: @Sendable (WorkerTask) throws -> StreamEnvironment
     let log: @Sendable (String) -> Void
-    private let shared = Shared()
+    /// The worker's mutable state: its status, and whether a stop was asked for.
+    private struct State {
+        var stopRequested = false
+        var status = Status(generation: nil, memberID: "", isLeader: false, tasks: [], endedTasks: [])
+    }
+    private let shared = Mutex(State())
 
     /// A worker of `jobName`: `makeJob` builds a task's job (its Kafka source reading only the
     /// task's partition, its sinks with transactional ids named after ``WorkerTask/name``, and
@@ -116,11 +122,10 @@ public final class KafkaGroupWorker: Sendable {
 
     private func runMember(_ client: KafkaClient) async throws {
         let tasks = try await inputTasks(client)
-        let owned = shared
         let member = GroupMember(
             client: client, groupID: configuration.group, instanceID: configuration.instanceID,
             sessionTimeout: configuration.sessionTimeout, rebalanceTimeout: configuration.rebalanceTimeout, protocolName: "weir-tasks-1",
-            metadata: { TaskAssignmentCodec.encode(owned.withLock { $0.status.tasks.map(\.input) }) },
+            metadata: { [self] in TaskAssignmentCodec.encode(shared.withLock { $0.status.tasks.map(\.input) }) },
             assign: { members in
                 var previous: [String: [TopicPartition]] = [:]
                 // A member whose list does not decode (another version) counts as owning nothing.
@@ -226,21 +231,5 @@ public final class KafkaGroupWorker: Sendable {
         if case WorkerError.leaseLost = error { return true }
         if let failure = error as? OperatorFailure { return isLeaseLoss(failure.underlying) }
         return false
-    }
-
-    /// The worker's mutable state, behind one lock.
-    private final class Shared: @unchecked Sendable {
-        struct State {
-            var stopRequested = false
-            var status = Status(generation: nil, memberID: "", isLeader: false, tasks: [], endedTasks: [])
-        }
-        private let lock = NSLock()
-        private var state = State()
-
-        func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
-            lock.lock()
-            defer { lock.unlock() }
-            return try body(&state)
-        }
     }
 }

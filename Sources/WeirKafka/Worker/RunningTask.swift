@@ -1,13 +1,13 @@
 import Foundation
+import Synchronization
 import Weir
 
 /// A task's job running on a thread of its own (``StreamEnvironment/execute(_:)`` blocks), with
 /// the handle that cancels it and how it ended.
-final class RunningTask: @unchecked Sendable {
+final class RunningTask: Sendable {
     let task: WorkerTask
     private let cancellation: JobCancellation
-    private let lock = NSLock()
-    private var outcome: Result<JobExecutionResult, any Error>?
+    private let outcome = Mutex<Result<JobExecutionResult, any Error>?>(nil)
 
     /// Starts `environment`'s job now.
     init(task: WorkerTask, environment: StreamEnvironment, jobName: String) {
@@ -16,14 +16,14 @@ final class RunningTask: @unchecked Sendable {
         let box = UncheckedBox(environment)
         let thread = Thread { [self] in
             let result = Result { try box.value.execute(jobName) }
-            lock.withLock { outcome = result }
+            outcome.withLock { $0 = result }
         }
         thread.name = "weir \(task.name)"
         thread.start()
     }
 
     /// How the job ended, `nil` while it runs.
-    var ended: Result<JobExecutionResult, any Error>? { lock.withLock { outcome } }
+    var ended: Result<JobExecutionResult, any Error>? { outcome.withLock { $0 } }
 
     /// Cancels the job (its completed checkpoints stay: the next owner restores from them) and
     /// waits until its threads are done, so that two runs of a task never overlap in this process.

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 import Weir
 
 /// How long a worker may still act for the group: until a session timeout after its last
@@ -10,10 +10,9 @@ import Weir
 /// A lease narrows the window in which two workers act for one task; it cannot close it (a pause
 /// between the check and the write it guards is still possible: see docs/CLUSTER.md). The
 /// task's Kafka transactional ids and the run claims of the checkpoint storage fence the rest.
-public final class WorkerLease: @unchecked Sendable {
-    private let lock = NSLock()
-    private var renewedAt: UInt64?
-    private var revoked: String?
+public final class WorkerLease: Sendable {
+    /// When the last accepted renewal was sent, and why the lease was revoked since (if it was).
+    private let state = Mutex<(renewedAt: UInt64?, revoked: String?)>((nil, nil))
     /// How long a renewal holds.
     public let duration: Duration
 
@@ -24,17 +23,17 @@ public final class WorkerLease: @unchecked Sendable {
     /// accepted: the lease counts from the sending, since the coordinator's session timer may
     /// have restarted no later than that.
     public func renew(sentAt: UInt64) {
-        lock.withLock { renewedAt = max(renewedAt ?? 0, sentAt); revoked = nil }
+        state.withLock { $0 = (max($0.renewedAt ?? 0, sentAt), nil) }
     }
 
     /// The worker gave up its tasks (a rebalance, a stop): nothing may act on the lease any more.
     public func revoke(_ why: String) {
-        lock.withLock { revoked = why }
+        state.withLock { $0.revoked = why }
     }
 
     /// Throws unless the lease was renewed less than ``duration`` ago and not revoked since.
     public func check() throws {
-        let (renewedAt, revoked) = lock.withLock { (self.renewedAt, self.revoked) }
+        let (renewedAt, revoked) = state.withLock { $0 }
         if let revoked { throw WorkerError.leaseLost(revoked) }
         guard let renewedAt else { throw WorkerError.leaseLost("the worker has not joined the group yet") }
         let age = ProcessingClock.monotonicNanoseconds() &- renewedAt
