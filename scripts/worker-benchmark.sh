@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of the reference job (Kafka → keyBy → 1 s window sum → Kafka, exactly-once) as
 # 1, 2 and 3 `weir worker` processes against the same job as one `weir run` process — the
-# baseline, measured in the same run on the same input topic of one noida-db broker.
+# baseline, measured in the same run on the same input topic of one noida-db broker. The
+# workers run the job twice: co-partitioned (--co-partitioned: one task per input partition,
+# the input is partitioned by key) and with its repartition hop (read tasks write each event
+# to the repartition topic in transactions, window tasks read it) — the hop's cost.
 #
 #   scripts/worker-benchmark.sh [EVENTS] [ROUNDS]        (default 1000000 events, 2 rounds)
 #
@@ -58,17 +61,18 @@ baseline() {  # round $1: one `weir run` process, parallelism 2
     end=$(now)
 }
 
-workers() {  # $1 workers, round $2
-    local count="$1" group="bench-$1-$2" topic="sums-$1w-$2" ended
+workers() {  # $1 workers, round $2, mode $3 (co: --co-partitioned, hop: with the repartition hop)
+    local count="$1" group="bench-$1-$2-$3" topic="sums-$1w-$2-$3" ended tasks=$partitions flags=()
+    if [ "$3" = co ]; then flags=(--co-partitioned); else tasks=$((2 * partitions)); fi
     start=$(now)
     for i in $(seq 1 "$count"); do
         "$weir" worker --kafka-bootstrap "$bootstrap" --group "$group" --input-topic clicks --output-topic "$topic" \
-            --checkpoint-dir "$work/$group" --checkpoint-interval 1000 > "$work/$group-$i.log" 2>&1 &
+            --checkpoint-dir "$work/$group" --checkpoint-interval 1000 "${flags[@]}" > "$work/$group-$i.log" 2>&1 &
         pids+=($!)
     done
     while :; do
         ended=$(cat "$work/$group"-*.log 2>/dev/null | grep -c "ended (its input" || true)
-        [ "$ended" -ge "$partitions" ] && break
+        [ "$ended" -ge "$tasks" ] && break
         if grep -qs "^Error" "$work/$group"-*.log; then cat "$work/$group"-*.log >&2; exit 1; fi
         sleep 0.05
     done
@@ -84,17 +88,21 @@ for round in $(seq 1 "$rounds"); do
     baseline "$round"; results[run,$round]=$(rate "$start" "$end")
     expected="$(rows "sums-run-$round")"
     [ -n "$expected" ] || { echo "the baseline committed nothing" >&2; exit 1; }
-    for count in 1 2 3; do
-        workers "$count" "$round"; results[$count,$round]=$(rate "$start" "$end")
-        [ "$(rows "sums-${count}w-$round")" == "$expected" ] || { echo "$count workers, round $round: output differs from the baseline's" >&2; exit 1; }
+    for mode in co hop; do
+        for count in 1 2 3; do
+            workers "$count" "$round" "$mode"; results[$count,$round,$mode]=$(rate "$start" "$end")
+            [ "$(rows "sums-${count}w-$round-$mode")" == "$expected" ] || { echo "$count workers ($mode), round $round: output differs from the baseline's" >&2; exit 1; }
+        done
+        echo "round $round: weir run ${results[run,$round]} events/s; $mode: 1 worker ${results[1,$round,$mode]}, 2 workers ${results[2,$round,$mode]}, 3 workers ${results[3,$round,$mode]}"
     done
-    echo "round $round: weir run ${results[run,$round]} events/s; 1 worker ${results[1,$round]}, 2 workers ${results[2,$round]}, 3 workers ${results[3,$round]}"
 done
 echo "rows per run: $(echo "$expected" | wc -l) (every run's output equals the baseline's)"
-for count in 1 2 3; do
-    ratios=""
-    for round in $(seq 1 "$rounds"); do
-        ratios+="$("$python" -c "print(round(${results[$count,$round]} / ${results[run,$round]}, 2))") "
+for mode in co hop; do
+    for count in 1 2 3; do
+        ratios=""
+        for round in $(seq 1 "$rounds"); do
+            ratios+="$("$python" -c "print(round(${results[$count,$round,$mode]} / ${results[run,$round]}, 2))") "
+        done
+        echo "$count worker(s), $mode / weir run: $ratios"
     done
-    echo "$count worker(s) / weir run: $ratios"
 done

@@ -4,7 +4,7 @@
 #
 #   scripts/worker-recovery-benchmark.sh [ROUNDS] [SESSION_TIMEOUT_MS]     (default 3 rounds, 6000)
 #
-# Three `weir worker` processes share six tasks on a Tansu broker (noida-db never expires a dead
+# Three `weir worker --co-partitioned` processes share six tasks on a Tansu broker (noida-db never expires a dead
 # member's session, so its tasks would never move); each task reads at most 5,000 events a
 # second so that the run lasts. The task measured is the first of the killed worker's; since the
 # input and output topics have the same partition count and keys, task p writes output
@@ -43,7 +43,7 @@ for round in $(seq 1 "$rounds"); do
     bootstrap="127.0.0.1:$port"
     "$weir" produce --kafka-bootstrap "$bootstrap" --topic clicks --partitions 6 --partition-by key --events 1200000 --keys 10000 > /dev/null
     for i in 1 2 3; do
-        "$weir" worker --kafka-bootstrap "$bootstrap" --group recovery --input-topic clicks --output-topic sums \
+        "$weir" worker --kafka-bootstrap "$bootstrap" --group recovery --input-topic clicks --output-topic sums --co-partitioned \
             --checkpoint-dir "$work/checkpoints-$round" --checkpoint-interval 1000 --session-timeout "$session" --rate 5000 \
             > "$work/worker-$round-$i.log" 2>&1 &
         pids+=($!)

@@ -12,8 +12,10 @@ struct GroupCommand: ParsableCommand {
         commandName: "group",
         abstract: "Show a group of weir workers: its state, each worker's tasks, and per task its lag and latest checkpoint.",
         discussion: """
-            The workers and tasks come from the group's coordinator (DescribeGroups). A task's lag is \
-            what its input partition holds beyond the position of the task's latest completed \
+            The workers and tasks come from the group's coordinator (DescribeGroups). The tasks are \
+            one per partition of --input-topic (the read tasks) and, if the group's job has a \
+            repartition hop, one per partition of <group>-repartition (the window tasks). A task's \
+            lag is what its partition holds beyond the position of the task's latest completed \
             checkpoint (workers store those positions for the group <group>.positions), read \
             read_committed; its latest checkpoint is read from --checkpoint-dir/tasks/<task>.
 
@@ -40,11 +42,16 @@ struct GroupCommand: ParsableCommand {
             let client = KafkaClient(bootstrap: [broker])
             do {
                 let status = try await WorkerGroupStatus.describe(group: group, client: client)
-                let metadata = try await client.refreshMetadata(topics: [inputTopic])
+                let repartitionTopic = WorkerCommand.repartitionTopic(of: group)
+                let metadata = try await client.refreshMetadata(topics: [inputTopic, repartitionTopic])
                 guard let topic = metadata.topics.first(where: { $0.name == inputTopic }), topic.errorCode == .none else {
                     throw ValidationError("the input topic \(inputTopic) does not exist at \(broker)")
                 }
-                let partitions = topic.partitions.map { TopicPartition(topic: inputTopic, partition: $0.index) }.sorted()
+                var partitions = topic.partitions.map { TopicPartition(topic: inputTopic, partition: $0.index) }.sorted()
+                // A co-partitioned job has no repartition topic: then only the input's tasks.
+                if let hop = metadata.topics.first(where: { $0.name == repartitionTopic }), hop.errorCode == .none {
+                    partitions += hop.partitions.map { TopicPartition(topic: repartitionTopic, partition: $0.index) }.sorted()
+                }
                 let positions = try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions)
                 var tasks: [(TopicPartition, lag: Int64?)] = []
                 for partition in partitions {
@@ -60,8 +67,9 @@ struct GroupCommand: ParsableCommand {
         }
         print("group \(status.group): \(status.state), \(status.workers.count) worker\(status.workers.count == 1 ? "" : "s")"
               + (status.protocolName.isEmpty ? "" : " (protocol \(status.protocolName))"))
-        let partitionCount = Int32(tasks.count)
-        func taskName(_ partition: TopicPartition) -> String { WorkerTask(input: partition, partitionCount: partitionCount).name }
+        func taskName(_ partition: TopicPartition) -> String {
+            WorkerTask(input: partition, partitionCount: Int32(tasks.filter { $0.0.topic == partition.topic }.count)).name
+        }
         var owner: [TopicPartition: String] = [:]
         for worker in status.workers {
             let name = worker.instanceID.map { "\($0) (\(worker.memberID))" } ?? worker.memberID

@@ -16,7 +16,7 @@ struct ProduceCommand: ParsableCommand {
         discussion: """
             Creates the topic if it does not exist and appends the seeded events, record i to partition \
             i mod the partition count (so the partitions advance through event time together), or with \
-            --partition-by key each to its key's partition (the input of weir worker). Needs a weir \
+            --partition-by key each to its key's partition (the input of weir worker --co-partitioned). Needs a weir \
             built with --traits Kafka.
 
             Example:

@@ -15,20 +15,24 @@ struct WorkerCommand: ParsableCommand {
         abstract: "Run the reference job (Kafka → keyBy → window sum → Kafka, exactly-once) as one of several workers coordinated by a Kafka consumer group.",
         discussion: """
             Start the same command on each machine (or several times on one). The workers join the \
-            consumer group --group; the group's leader deals one task per partition of --input-topic \
-            to them (balanced, and sticky across rebalances). Each task checkpoints into \
-            <--checkpoint-dir>/tasks/<topic>-<partition> (a directory all workers share, or \
-            s3://bucket/prefix with --traits S3) and writes its window sums to --output-topic in Kafka \
-            transactions of its own. When a worker dies, its tasks move after --session-timeout and \
-            restore from their latest checkpoints; when one joins, the tasks are dealt again.
+            consumer group --group; the group's leader deals the job's tasks to them (balanced, and \
+            sticky across rebalances). The job has two stages joined by a repartition topic, \
+            <group>-repartition (created with --repartition-partitions partitions): a read task per \
+            partition of --input-topic parses the events and writes each to the partition of its key's \
+            key group, in Kafka transactions committed with its checkpoints, with its watermark; a \
+            window task per partition of the repartition topic reads it read_committed, sums the \
+            windows and writes them to --output-topic in transactions of its own. Each task \
+            checkpoints into <--checkpoint-dir>/tasks/<topic>-<partition> (a directory all workers \
+            share, or s3://bucket/prefix with --traits S3). When a worker dies, its tasks move after \
+            --session-timeout and restore from their latest checkpoints; when one joins, the tasks \
+            are dealt again.
 
-            Each task reads one partition and keeps the state of the keys in it, so the input must be \
-            partitioned by key (weir produce --partition-by key); a record in another partition than \
-            its key's fails the task with an error that says so. A repartition topic between tasks is \
-            not built yet.
+            With --co-partitioned the input must already be partitioned by key (weir produce \
+            --partition-by key): one task per input partition reads, sums and writes, with no hop; a \
+            record in another partition than its key's fails the task with an error that says so.
 
             Example (three workers on one machine; weir group shows them):
-              weir produce --topic clicks --partitions 6 --partition-by key --events 1000000
+              weir produce --topic clicks --partitions 6 --events 1000000
               for i in 1 2 3; do weir worker --input-topic clicks --output-topic sums \\
                   --checkpoint-dir /tmp/weir-workers & done
             Ctrl-C (SIGINT/SIGTERM) stops a worker's tasks and leaves the group at once.
@@ -36,8 +40,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(help: "A broker, host:port.") var kafkaBootstrap: String = "127.0.0.1:9092"
     @Option(help: "The consumer group the workers form (one per job).") var group: String = "weir-reference"
-    @Option(help: "The topic read (partitioned by key); one task per partition.") var inputTopic: String = "weir-events"
-    @Option(help: "The topic the window sums are written to (created with as many partitions as the input).") var outputTopic: String = "weir-window-sums"
+    @Option(help: "The topic read; one read task per partition.") var inputTopic: String = "weir-events"
+    @Option(help: "The topic the window sums are written to (created with as many partitions as the window tasks).") var outputTopic: String = "weir-window-sums"
+    @Option(help: "Partitions of the repartition topic <group>-repartition, one window task each (default: as many as the input; at most 128, the key groups).") var repartitionPartitions: Int?
+    @Flag(help: "The input is partitioned by key: one task per input partition, no repartition hop.") var coPartitioned = false
     @Option(help: "Where the tasks' checkpoints live: a directory shared by the workers, or s3://bucket/prefix.") var checkpointDir: String
     @OptionGroup var s3: S3Options
     @Option(help: "Milliseconds between checkpoints.") var checkpointInterval: Int = 1_000
@@ -46,13 +52,20 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Milliseconds without a heartbeat after which the group gives a worker's tasks to the others.") var sessionTimeout: Int = 10_000
     @Option(help: "Static membership: a worker restarted with the same id within the session timeout gets its tasks back without a rebalance.") var instanceID: String?
     @Option(help: "Read at most this many events per second per task (to watch a rebalance happen; default: as fast as possible).") var rate: Double?
+    @Option(help: "Log each task's progress (records read, watermark, late records, latest checkpoint) every this many seconds.") var progress: Int?
     @Flag(help: "Keep reading new records (tasks run until the worker stops) instead of ending each task at its partition's end at start.") var follow = false
 
     func validate() throws {
         guard checkpointInterval > 0, window > 0, disorder >= 0, sessionTimeout >= 1_000 else {
             throw ValidationError("--checkpoint-interval and --window must be positive, --disorder not negative, --session-timeout at least 1000 ms")
         }
-        guard rate.map({ $0 > 0 }) ?? true else { throw ValidationError("--rate must be positive") }
+        guard rate.map({ $0 > 0 }) ?? true, progress.map({ $0 > 0 }) ?? true else { throw ValidationError("--rate and --progress must be positive") }
+        if let repartitionPartitions {
+            guard !coPartitioned else { throw ValidationError("--repartition-partitions and --co-partitioned exclude each other: a co-partitioned job has no repartition topic") }
+            guard (1...Self.maxParallelism).contains(repartitionPartitions) else {
+                throw ValidationError("--repartition-partitions must be 1...\(Self.maxParallelism) (a partition holds a range of the job's \(Self.maxParallelism) key groups)")
+            }
+        }
         if checkpointDir.hasPrefix("s3://"), !StorageLocation.s3IsBuiltIn { throw StorageLocation.s3Missing }
     }
 
@@ -63,18 +76,25 @@ struct WorkerCommand: ParsableCommand {
         configuration.sessionTimeout = .milliseconds(sessionTimeout)
         configuration.instanceID = instanceID
         let storage = s3.location(checkpointDir)
-        let (group, outputTopic, interval, window, disorder, follow, rate) = (group, outputTopic, checkpointInterval, window, disorder, follow, rate)
-        let inputTopic = self.inputTopic
+        let (group, outputTopic, interval, window, disorder, follow, rate, progress) = (group, outputTopic, checkpointInterval, window, disorder, follow, rate, progress)
+        let (inputTopic, coPartitioned, requestedRepartitions) = (self.inputTopic, coPartitioned, repartitionPartitions)
+        let repartitionName = Self.repartitionTopic(of: group)
         let partitions = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
             defer { Task { await client.close() } }
             let metadata = try await client.refreshMetadata(topics: [inputTopic])
             guard let topic = metadata.topics.first(where: { $0.name == inputTopic }), topic.errorCode == .none else {
-                throw ValidationError("the input topic \(inputTopic) does not exist at \(broker) (weir produce --partition-by key fills one)")
+                throw ValidationError("the input topic \(inputTopic) does not exist at \(broker) (weir produce fills one)")
             }
-            try await client.createTopic(outputTopic, partitions: Int32(topic.partitions.count))
-            return topic.partitions.count
+            let inputs = topic.partitions.count
+            let windowTasks = coPartitioned ? inputs : (requestedRepartitions ?? min(inputs, Self.maxParallelism))
+            if !coPartitioned { try await client.createTopic(repartitionName, partitions: Int32(windowTasks)) }
+            try await client.createTopic(outputTopic, partitions: Int32(windowTasks))
+            return (inputs: inputs, windowTasks: windowTasks)
         }
+        let repartition = coPartitioned ? nil : try RepartitionTopic(name: repartitionName, partitions: Int32(partitions.windowTasks),
+                                                                     maxParallelism: Self.maxParallelism, writers: partitions.inputs)
+        if let repartition { configuration.repartitionTopics = [repartition.name] }
         let settings = configuration
         let worker = KafkaGroupWorker(
             configuration: settings, jobName: "weir-reference-worker",
@@ -82,9 +102,17 @@ struct WorkerCommand: ParsableCommand {
                 try StorageLocation(location: Self.taskCheckpoints(in: storage.location, task: task.name), s3Endpoint: storage.s3Endpoint, s3Region: storage.s3Region).checkpointStorage()
             },
             makeJob: { task in
-                try Self.job(task, broker: broker, group: group, outputTopic: outputTopic, interval: interval, window: window, disorder: disorder, follow: follow, rate: rate)
+                let settings = TaskSettings(broker: broker, group: group, outputTopic: outputTopic, interval: interval, window: window, disorder: disorder, follow: follow, rate: rate,
+                                           progressSeconds: progress)
+                guard let repartition else { return try Self.coPartitionedJob(task, settings) }
+                return task.input.topic == repartition.name ? try Self.windowJob(task, settings, repartition: repartition) : try Self.readJob(task, settings, repartition: repartition)
             })
-        print("weir worker: group \(group) at \(broker), \(partitions) tasks (one per partition of \(inputTopic)), window sums to \(outputTopic), checkpoints in \(storage.location)/tasks")
+        if let repartition {
+            print("weir worker: group \(group) at \(broker), \(partitions.inputs) read tasks (one per partition of \(inputTopic)) writing to \(repartition.name), "
+                  + "\(partitions.windowTasks) window tasks (one per partition of it), window sums to \(outputTopic), checkpoints in \(storage.location)/tasks")
+        } else {
+            print("weir worker: group \(group) at \(broker), \(partitions.inputs) tasks (one per partition of \(inputTopic)), window sums to \(outputTopic), checkpoints in \(storage.location)/tasks")
+        }
         let interrupts = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -102,40 +130,113 @@ struct WorkerCommand: ParsableCommand {
     /// Where a task's checkpoints live under the workers' --checkpoint-dir (also read by `weir group`).
     static func taskCheckpoints(in directory: String, task name: String) -> String { directory + "/tasks/" + name }
 
+    /// The topic between the reference job's stages (also read by `weir group`).
+    static func repartitionTopic(of group: String) -> String { group + "-repartition" }
+
+    /// The key groups of the worker job (StreamEnvironment's default).
+    static let maxParallelism = 128
+
     #if Kafka
-    /// The reference job over one task's partition: read committed, checked to be partitioned
-    /// by key, windowed, written in transactions whose ids are the task's.
-    static func job(_ task: WorkerTask, broker: BrokerAddress, group: String, outputTopic: String, interval: Int, window: Int64,
-                    disorder: Int64, follow: Bool, rate: Double?) throws -> StreamEnvironment {
+    /// What every task's job is built from.
+    struct TaskSettings {
+        var broker: BrokerAddress
+        var group: String
+        var outputTopic: String
+        var interval: Int
+        var window: Int64
+        var disorder: Int64
+        var follow: Bool
+        var rate: Double?
+        var progressSeconds: Int?
+    }
+
+    /// A task's environment: one subtask, checkpoints (the worker sets their storage), warnings named after the task.
+    private static func environment(_ task: WorkerTask, _ settings: TaskSettings) -> StreamEnvironment {
         let env = StreamEnvironment(parallelism: 1)
-        env.checkpointing = CheckpointConfiguration(directory: "(set by the worker)", interval: .milliseconds(interval))
+        env.maxParallelism = maxParallelism
+        env.checkpointing = CheckpointConfiguration(directory: "(set by the worker)", interval: .milliseconds(settings.interval))
         env.warningHandler = { FileHandle.standardError.write(Data("weir worker: \(task.name): \($0)\n".utf8)) }
-        var source = KafkaSource(bootstrap: [broker], topics: [task.input.topic],
-                                 deserializer: CoPartitionedDeserializer(KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()),
-                                                                         partitionCount: task.partitionCount))
+        if let seconds = settings.progressSeconds {
+            // Per task: what came in, how far event time got, what was dropped late, the latest checkpoint.
+            env.progressInterval = .seconds(seconds)
+            env.progressHandler = { progress in
+                // The furthest-downstream watermark a task of the job saw (its windows' event time).
+                let first = progress.operators.first
+                let watermark = progress.operators.last { $0.currentWatermark != Int64.min }.map { String($0.currentWatermark) } ?? "none"
+                let line = "\(task.name): \(first?.recordsOut.value ?? 0) records read, watermark \(watermark), \(progress.lateRecordsDropped) late, "
+                    + "checkpoint \(progress.checkpoints.last.map { String($0.checkpointID) } ?? "none"), \(progress.restarts) restarts"
+                FileHandle.standardError.write(Data("weir worker: \(line)\n".utf8))
+            }
+        }
+        return env
+    }
+
+    /// The task's partition of the input, read committed, with watermarks per partition (and the --rate throttle).
+    private static func events(_ env: StreamEnvironment, _ task: WorkerTask, _ settings: TaskSettings,
+                               deserializer: some KafkaRecordDeserializer<StreamRecord<ReferenceEvent>>) -> DataStream<StreamRecord<ReferenceEvent>> {
+        var source = KafkaSource(bootstrap: [settings.broker], topics: [task.input.topic], deserializer: deserializer)
         source.onlyPartitions = [task.input]
         // For `weir group`'s lag: the positions of completed checkpoints, in a group of their own.
-        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: group)
-        source.boundedness = follow ? .unbounded : .latestAtStart
-        source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(disorder))
+        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
+        source.boundedness = settings.follow ? .unbounded : .latestAtStart
+        source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(settings.disorder))
             .withTimestampAssigner { $0.timestamp }
-        var events = env.addSource(source, name: "Kafka").map(name: "Event") { $0.value }
-        if let rate {
+        var events = env.addSource(source, name: "Kafka")
+        if let rate = settings.rate {
             let throttle = Throttle(perSecond: rate)
             events = events.map(name: "Throttle") { event in throttle.pass(); return event }
         }
+        return events
+    }
+
+    /// Window sums of `events`, written to the output topic in transactions whose ids are the task's.
+    private static func sumAndWrite(_ events: DataStream<ReferenceEvent>, _ task: WorkerTask, _ settings: TaskSettings) {
         let sums = events
             .keyBy { $0.key }
-            .window(.tumbling(size: .milliseconds(window)))
+            .window(.tumbling(size: .milliseconds(settings.window)))
             .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
                 WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
             }
-        var sink = KafkaSink(bootstrap: [broker], topic: outputTopic, serializer: KafkaClosureSerializer { (sum: WindowSum) in
+        var sink = KafkaSink(bootstrap: [settings.broker], topic: settings.outputTopic, serializer: KafkaClosureSerializer { (sum: WindowSum) in
             KafkaProducerRecord(key: ByteBuffer(string: String(sum.key)), value: ByteBuffer(string: sum.csvLine), timestamp: ProcessingClock.nowMilliseconds())
         }, guarantee: .exactlyOnce)
         // The task's own ids: the next owner of the task fences this one's producers with them.
-        sink.transactionalIDPrefix = "weir-worker-\(group)-\(task.name)"
+        sink.transactionalIDPrefix = "weir-worker-\(settings.group)-\(task.name)"
         sums.sink(sink, name: "Kafka")
+    }
+
+    /// --co-partitioned: the whole job over one partition of an input partitioned by key.
+    static func coPartitionedJob(_ task: WorkerTask, _ settings: TaskSettings) throws -> StreamEnvironment {
+        let env = environment(task, settings)
+        let deserializer = CoPartitionedDeserializer(KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()), partitionCount: task.partitionCount)
+        sumAndWrite(events(env, task, settings, deserializer: deserializer).map(name: "Event") { $0.value }, task, settings)
+        return env
+    }
+
+    /// The read stage: one input partition's events, each into the repartition partition of its
+    /// key's key group, with the task's watermark, exactly once.
+    static func readJob(_ task: WorkerTask, _ settings: TaskSettings, repartition: RepartitionTopic) throws -> StreamEnvironment {
+        let env = environment(task, settings)
+        events(env, task, settings, deserializer: KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()))
+            .repartition(into: repartition, writer: Int(task.input.partition), bootstrap: [settings.broker],
+                         transactionalIDPrefix: "weir-worker-\(settings.group)-\(task.name)", key: { $0.value.key },
+                         serializer: KafkaClosureSerializer { (event: StreamRecord<ReferenceEvent>) in
+                             KafkaProducerRecord(key: ByteBuffer(string: String(event.value.key)), value: ByteBuffer(string: ReferenceEvent.line(event)))
+                         })
+        return env
+    }
+
+    /// The window stage: one repartition partition (its key groups), read committed, with the
+    /// read tasks' watermarks; ends when every read task has ended (unless --follow).
+    static func windowJob(_ task: WorkerTask, _ settings: TaskSettings, repartition: RepartitionTopic) throws -> StreamEnvironment {
+        let env = environment(task, settings)
+        var source = KafkaSource(bootstrap: [settings.broker], topics: [repartition.name],
+                                 deserializer: KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()))
+        source.onlyPartitions = [task.input]
+        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
+        source.repartitionTopic = repartition
+        source.boundedness = settings.follow ? .unbounded : .untilWritersEnd
+        sumAndWrite(env.addSource(source, name: "Repartitioned").map(name: "Event") { $0.value }, task, settings)
         return env
     }
     #endif

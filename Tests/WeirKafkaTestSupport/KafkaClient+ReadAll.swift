@@ -61,6 +61,43 @@ extension KafkaClient {
         }
     }
 
+    /// The transactions in `partition`'s log (read_uncommitted, from the start to the high
+    /// watermark) that have batches but no marker after them — what holds a read_committed
+    /// reader back forever — as "producer P epoch E: [first...last] (n batches)", with the last
+    /// marker each such producer wrote; "none" if every transaction ended.
+    package func openTransactionsReport(_ partition: TopicPartition) async -> String {
+        do {
+            var offset: Int64 = 0
+            var open: [Int64: (epoch: Int16, first: Int64, last: Int64, batches: Int)] = [:]
+            var lastMarker: [Int64: String] = [:]
+            var highWatermark: Int64 = 0
+            while true {
+                let data = try await fetch(topic: partition.topic, partition: partition.partition, offset: offset, isolationLevel: .readUncommitted, maxWait: .milliseconds(10), maxBytes: 4 << 20)
+                highWatermark = data.highWatermark
+                var bytes = data.records
+                let batches = try RecordBatch.readAll(from: &bytes)
+                guard let last = batches.last else { break }
+                for batch in batches where batch.lastOffset >= offset {
+                    if batch.isControl {
+                        open[batch.producerID] = nil
+                        lastMarker[batch.producerID] = "\(try batch.records.map { try ControlRecord($0).kind }) at \(batch.baseOffset) epoch \(batch.producerEpoch)"
+                    } else if batch.isTransactional {
+                        let held = open[batch.producerID]
+                        open[batch.producerID] = (batch.producerEpoch, held?.first ?? batch.baseOffset, batch.lastOffset, (held?.batches ?? 0) + 1)
+                    }
+                }
+                offset = last.lastOffset + 1
+                if offset >= highWatermark { break }
+            }
+            let lines = open.sorted { $0.value.first < $1.value.first }.map { producer, held in
+                "producer \(producer) epoch \(held.epoch): [\(held.first)...\(held.last)] (\(held.batches) batches), its last marker: \(lastMarker[producer] ?? "none")"
+            }
+            return "\(partition) (high watermark \(highWatermark)): " + (lines.isEmpty ? "no open transaction" : lines.joined(separator: "; "))
+        } catch {
+            return "\(partition): \(error)"
+        }
+    }
+
     /// Writes `values` (key = value) round robin over the partitions in batches of 1,000.
     package func fill(topic: String, partitions: Int32, with values: [String], timestamp: Int64) async throws {
         for (index, start) in stride(from: 0, to: values.count, by: 1_000).enumerated() {

@@ -12,6 +12,8 @@ final class KafkaConsumerTests: XCTestCase {
     func testPartitionsAreReadFromEachStartPositionOnTansu() async throws { try await startPositions(on: .tansu) }
     func testReadCommittedDeliversCommittedTransactionsAfterTheirMarkersOnly() async throws { try await readCommitted(on: .noida) }
     func testReadCommittedDeliversCommittedTransactionsAfterTheirMarkersOnlyOnTansu() async throws { try await readCommitted(on: .tansu) }
+    func testCommittedTransactionInterleavedWithAnOpenOneIsDeliveredBeforeTheOpenOneEnds() async throws { try await interleaved(on: .noida) }
+    func testCommittedTransactionInterleavedWithAnOpenOneIsDeliveredBeforeTheOpenOneEndsOnTansu() async throws { try await interleaved(on: .tansu) }
     func testTransactionLargerThanAFetchIsReadByGrowingTheFetch() async throws { try await largeTransaction(on: .noida) }
     func testTransactionLargerThanAFetchIsReadByGrowingTheFetchOnTansu() async throws { try await largeTransaction(on: .tansu) }
     func testPositionOutsideThePartitionFailsOrIsReset() async throws { try await outOfRange(on: .noida) }
@@ -94,6 +96,40 @@ final class KafkaConsumerTests: XCTestCase {
         let after = try await consumer.read(count: 5)
         XCTAssertEqual(after[partition], (0..<3).map { "open/\($0)" } + ["after-open/0", "after-open/1"])
         XCTAssertEqual(consumer.positions[partition], 20, "past the open transaction's marker (offset 17) and the records after it")
+        await client.close()
+    }
+
+    /// Two writers of one partition (a repartition topic's, say): A's transaction starts, B's
+    /// starts after it, A commits while B is open. The broker's last stable offset stops at B's
+    /// first batch, before A's marker; the consumer reads ahead read_uncommitted and delivers A's
+    /// records by their marker while B's stay held — and B's only once B commits.
+    private func interleaved(on kind: KafkaTestBroker.Kind) async throws {
+        let broker = try KafkaTestBroker.start(kind)
+        defer { broker.stop() }
+        let client = KafkaClient(bootstrap: [broker.address])
+        let topic = "weir-interleaved"
+        try await client.createTopic(topic, partitions: 1)
+        let partition = TopicPartition(topic: topic, partition: 0)
+        let a = try await TransactionalProducer.start(client: client, transactionalID: "weir-writer-a")
+        let b = try await TransactionalProducer.start(client: client, transactionalID: "weir-writer-b")
+        try await a.send(records("a", 0..<3), topic: topic, partition: 0)
+        try await b.send(records("b", 0..<2), topic: topic, partition: 0)
+        try await a.send(records("a", 3..<5), topic: topic, partition: 0)
+        try await a.commit()
+        // Offsets: a 0–2, b 3–4, a 5–6, A's marker 7; B open.
+
+        var consumer = KafkaConsumer(client: client, configuration: fast())
+        try await consumer.assign([partition: .earliest])
+        let first = try await consumer.read(count: 3, within: .seconds(10))
+        XCTAssertEqual(first[partition], (0..<3).map { "a/\($0)" }, "A's records before B's first batch, by A's marker past the last stable offset")
+        XCTAssertEqual(consumer.positions[partition], 3, "held at B's first batch")
+        let held = try await consumer.read(count: 1, within: .seconds(1))
+        XCTAssertEqual(held, [:], "B's records, and A's after them, wait for B's marker")
+
+        try await b.commit()
+        let rest = try await consumer.read(count: 4, within: .seconds(10))
+        XCTAssertEqual(rest[partition], ["b/0", "b/1", "a/3", "a/4"])
+        XCTAssertEqual(consumer.positions[partition], 9, "past B's marker (offset 8)")
         await client.close()
     }
 

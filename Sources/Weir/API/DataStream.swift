@@ -91,6 +91,16 @@ public struct DataStream<Value: Sendable> {
         addOperator(name: name, inputs: edges(.forward)) { TimestampsAndWatermarksOperator(output: $0, strategy: strategy) }
     }
 
+    /// Each record as ``WatermarkedElement/value(_:)`` and, at most once per `interval` of
+    /// processing time, the watermark as ``WatermarkedElement/watermark(_:)`` (the end of time
+    /// always): for a sink that writes event time out of the job with the records — another
+    /// job, or another task of a worker group, then reads its watermark from them instead of
+    /// guessing it from timestamps that writers running at different speeds interleave.
+    /// Watermarks also pass on as watermarks.
+    @inlinable public func materializingWatermarks(every interval: Duration = .milliseconds(200), name: String = "Watermarks") -> DataStream<WatermarkedElement<Value>> {
+        addOperator(name: name, inputs: edges(.forward)) { WatermarkMaterializingOperator(output: $0, interval: interval) }
+    }
+
     /// Partitions the stream by key: all values with the same key go to the same subtask, and
     /// keyed state and timers downstream are scoped to the key.
     @inlinable public func keyBy<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> KeyedStream<Key, Value> {

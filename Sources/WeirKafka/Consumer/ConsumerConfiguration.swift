@@ -13,6 +13,13 @@ public struct ConsumerConfiguration: Sendable {
     /// whole fetch (the marker is further on). Past it the consumer stops with an error rather
     /// than fetch the same bytes forever.
     public var partitionMaxBytesLimit: Int32 = 32 << 20
+    /// How long a read_committed partition waits at a last stable offset that does not move
+    /// while the partition goes on past it, before it reads on read_uncommitted and decides by
+    /// the transaction markers itself: a stale last stable offset (Tansu 0.6 can keep one for
+    /// good) would hold it there for ever. A transaction that is really open (a writer paused
+    /// or dead, until its transactional id is initialised again) is held by the consumer then,
+    /// up to ``partitionMaxBytesLimit``, after which it waits at the broker's offset again.
+    public var staleStableOffsetTimeout: Duration = .seconds(2)
     /// Bytes asked for per fetch request (all partitions of one broker).
     public var fetchMaxBytes: Int32 = 50 << 20
     /// What to do when a partition's position is no longer in the log (retention deleted it). Default: fail.

@@ -11,7 +11,10 @@ import NIOCore
 /// its commit marker. A partition whose next records wait for a marker is paused for
 /// ``ConsumerConfiguration/maxWait`` rather than fetched again at once; when a transaction
 /// fills a whole fetch without its marker, that partition's fetch size doubles (up to
-/// ``ConsumerConfiguration/partitionMaxBytesLimit``).
+/// ``ConsumerConfiguration/partitionMaxBytesLimit``). When the broker's committed view (its last
+/// stable offset) ends inside a transaction the filter holds — a committed transaction
+/// interleaved with one still open, or a stale last stable offset (Tansu) — that partition is
+/// fetched read_uncommitted until the transaction is decided by its marker.
 public struct KafkaConsumer: Sendable {
     /// The client the consumer fetches through.
     public let client: KafkaClient
@@ -133,49 +136,52 @@ public struct KafkaConsumer: Sendable {
             try await Task.sleep(until: resume, clock: .continuous)
             return []
         }
-        var byLeader: [BrokerAddress: [FetchRequest.PartitionFetch]] = [:]
-        var leaderOrder: [BrokerAddress] = []
+        // One request per leader and isolation level: a partition reading ahead of its broker's
+        // last stable offset is fetched read_uncommitted (see `apply`).
+        var byLeader: [FetchTarget: [FetchRequest.PartitionFetch]] = [:]
+        var leaderOrder: [FetchTarget] = []
         do {
             for partition in ready {
-                let leader = try await client.leader(of: partition.topic, partition: partition.partition)
-                if byLeader[leader] == nil { leaderOrder.append(leader) }
                 let state = states[partition]!
-                byLeader[leader, default: []].append(.init(topic: partition.topic, partition: partition.partition, offset: state.position, maxBytes: state.maxBytes))
+                let target = FetchTarget(leader: try await client.leader(of: partition.topic, partition: partition.partition),
+                                         isolationLevel: state.readsAhead ? .readUncommitted : configuration.isolationLevel)
+                if byLeader[target] == nil { leaderOrder.append(target) }
+                byLeader[target, default: []].append(.init(topic: partition.topic, partition: partition.partition, offset: state.position, maxBytes: state.maxBytes))
             }
         } catch let error as KafkaError where Self.isTransient(error) {
             try await backOff(after: error)
             return []
         }
 
-        let isolationLevel = configuration.isolationLevel
         let maxWait = configuration.maxWait
         let fetchMaxBytes = configuration.fetchMaxBytes
         let client = client
-        let responses = await withTaskGroup(of: (BrokerAddress, Result<[FetchRequest.PartitionData], any Error>).self) { group in
-            for leader in leaderOrder {
+        let responses = await withTaskGroup(of: (FetchTarget, Result<[FetchRequest.PartitionData], any Error>).self) { group in
+            for target in leaderOrder {
                 // The request asks for no more than its partitions may hold: some brokers
                 // (Tansu 0.6) honour only the request's limit, not the partitions'.
-                let partitions = byLeader[leader]!
+                let partitions = byLeader[target]!
                 let partitionBytes = partitions.reduce(Int64(0)) { $0 + Int64($1.maxBytes) }
-                let request = FetchRequest(partitions: partitions, isolationLevel: isolationLevel, maxWait: maxWait,
+                let request = FetchRequest(partitions: partitions, isolationLevel: target.isolationLevel, maxWait: maxWait,
                                            maxBytes: Int32(min(Int64(fetchMaxBytes), partitionBytes)))
                 group.addTask {
                     do {
-                        return (leader, .success(try await client.send(request, to: leader, timeout: client.configuration.requestTimeout + maxWait)))
+                        return (target, .success(try await client.send(request, to: target.leader, timeout: client.configuration.requestTimeout + maxWait)))
                     } catch {
-                        return (leader, .failure(error))
+                        return (target, .failure(error))
                     }
                 }
             }
-            var responses: [BrokerAddress: Result<[FetchRequest.PartitionData], any Error>] = [:]
-            for await (leader, result) in group { responses[leader] = result }
+            var responses: [FetchTarget: Result<[FetchRequest.PartitionData], any Error>] = [:]
+            for await (target, result) in group { responses[target] = result }
             return responses
         }
 
         var delivered: [ConsumedRecord] = []
         var transientError: KafkaError?
-        for leader in leaderOrder {
-            switch responses[leader]! {
+        for target in leaderOrder {
+            let leader = target.leader
+            switch responses[target]! {
             case .failure(let error as KafkaError) where Self.isTransient(error):
                 transientError = error
             case .failure(let error):
@@ -189,7 +195,7 @@ public struct KafkaConsumer: Sendable {
                         transientError = .broker(data.errorCode, api: .fetch, broker: leader, topic: data.topic, partition: data.partition)
                         continue
                     }
-                    delivered += try await apply(data, from: leader, to: partition)
+                    delivered += try await apply(data, from: leader, isolationLevel: target.isolationLevel, to: partition)
                 }
             }
         }
@@ -207,7 +213,8 @@ public struct KafkaConsumer: Sendable {
     }
 
     /// Takes one partition's fetched data: delivers, advances, grows or pauses.
-    private mutating func apply(_ data: FetchRequest.PartitionData, from leader: BrokerAddress, to partition: TopicPartition) async throws -> [ConsumedRecord] {
+    private mutating func apply(_ data: FetchRequest.PartitionData, from leader: BrokerAddress, isolationLevel fetched: KafkaIsolationLevel,
+                                to partition: TopicPartition) async throws -> [ConsumedRecord] {
         var state = states[partition]!
         defer { states[partition] = state }
         switch data.errorCode {
@@ -225,7 +232,11 @@ public struct KafkaConsumer: Sendable {
             throw KafkaError.broker(data.errorCode, api: .fetch, broker: leader, topic: partition.topic, partition: partition.partition)
         }
         state.highWatermark = data.highWatermark
-        state.lastStableOffset = data.lastStableOffset >= 0 ? data.lastStableOffset : nil
+        if fetched == .readCommitted {
+            let stable = data.lastStableOffset >= 0 ? data.lastStableOffset : nil
+            if stable != state.lastStableOffset { state.stableOffsetSince = .now }
+            state.lastStableOffset = stable
+        }
 
         var bytes = data.records
         let fetchedBytes = bytes.readableBytes
@@ -248,6 +259,30 @@ public struct KafkaConsumer: Sendable {
             waiting = false
         }
 
+        if configuration.isolationLevel == .readCommitted {
+            if fetched == .readCommitted, let stable = state.lastStableOffset, stable < data.highWatermark {
+                // The broker's committed view ends short of the partition's end, inside a
+                // transaction whose marker the filter needs (a committed transaction interleaved
+                // with one still open), or at an offset that has not moved for a while although
+                // every transaction may have ended (Tansu 0.6 keeps such a stale last stable
+                // offset for good: window tasks reading a repartition topic with six writers
+                // stopped there). Fetching read_committed again would bring the same bytes, or
+                // none, for ever; read on read_uncommitted — the filter decides by the markers
+                // alone, so nothing uncommitted is delivered.
+                let markerPastStable = waiting && (batches.last.map { $0.lastOffset + 1 >= stable } ?? false)
+                let stuckAtStable = batches.isEmpty && state.position >= stable && ContinuousClock.now - state.stableOffsetSince >= configuration.staleStableOffsetTimeout
+                if markerPastStable || stuckAtStable {
+                    state.readsAhead = true
+                    state.pausedUntil = nil
+                    if next > state.position { state.position = next; state.maxBytes = configuration.partitionMaxBytes }
+                    return records.map { ConsumedRecord(topicPartition: partition, record: $0) }
+                }
+            }
+            // Back to the broker's committed view once nothing is held (a stale offset sends
+            // the partition ahead again at the next fetch).
+            if fetched == .readUncommitted, !waiting { state.readsAhead = false }
+        }
+
         // More is in the partition than this fetch brought: it was cut at the byte limit.
         let wasCut = (fetchedBytes > 0 && batches.isEmpty) || (batches.last.map { data.highWatermark > $0.lastOffset + 1 } ?? false)
         if next > state.position {
@@ -258,6 +293,15 @@ public struct KafkaConsumer: Sendable {
             // Nothing deliverable fits: a transaction without its marker (or one batch) fills
             // the whole fetch. Ask for more, or stop rather than fetch the same bytes forever.
             guard state.maxBytes < configuration.partitionMaxBytesLimit else {
+                if state.readsAhead {
+                    // Ahead of the broker's offset, a transaction that is really open fills
+                    // the limit: wait for the broker to decide it instead.
+                    state.readsAhead = false
+                    state.maxBytes = configuration.partitionMaxBytes
+                    state.stableOffsetSince = .now
+                    state.pausedUntil = .now + configuration.maxWait
+                    return records.map { ConsumedRecord(topicPartition: partition, record: $0) }
+                }
                 throw KafkaError.fetchLimitReached(broker: leader, topic: partition.topic, partition: partition.partition, offset: state.position, limit: state.maxBytes)
             }
             state.maxBytes = Int32(min(Int64(state.maxBytes) * 2, Int64(configuration.partitionMaxBytesLimit)))
@@ -265,6 +309,12 @@ public struct KafkaConsumer: Sendable {
             state.pausedUntil = .now + configuration.maxWait
         }
         return records.map { ConsumedRecord(topicPartition: partition, record: $0) }
+    }
+
+    /// Whom one fetch request goes to, and at which isolation level.
+    private struct FetchTarget: Hashable {
+        var leader: BrokerAddress
+        var isolationLevel: KafkaIsolationLevel
     }
 
     private static func isTransient(_ error: KafkaError) -> Bool {

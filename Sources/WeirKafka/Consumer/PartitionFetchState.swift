@@ -11,6 +11,12 @@ struct PartitionFetchState: Sendable {
     /// From the latest fetch: the partition's end and, under read_committed, its last stable offset.
     var highWatermark: Int64?
     var lastStableOffset: Int64?
+    /// A read_committed consumer fetches this partition read_uncommitted for now: the broker's
+    /// last stable offset hides the marker of a transaction the consumer holds (the
+    /// `ReadCommittedFilter` decides by markers either way).
+    var readsAhead = false
+    /// Since when the broker has answered with the same last stable offset.
+    var stableOffsetSince: ContinuousClock.Instant = .now
 
     init(position: Int64, maxBytes: Int32) {
         self.position = position

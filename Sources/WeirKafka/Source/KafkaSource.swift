@@ -29,6 +29,9 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
         /// At the end offsets the partitions had when the reader started (read_committed: the
         /// last stable offsets), for batch-like jobs and tests.
         case latestAtStart
+        /// For a ``repartitionTopic``: a partition ends when every writer has written its end of
+        /// time into it (its input ended) — the end of a bounded job that crosses a hop.
+        case untilWritersEnd
     }
 
     /// Brokers to learn the cluster from.
@@ -70,6 +73,13 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
     /// still dealt to the subtasks in order; `nil` (the default): all of them. A named partition
     /// the topics do not have fails the reader ("no such partition") instead of being skipped.
     public var onlyPartitions: Set<TopicPartition>?
+    /// The topics are a repartition topic (`DataStream.repartition(into:…)` writes it): event
+    /// time comes from the watermarks its writers wrote into each partition — a partition's
+    /// watermark is the least of its writers', and waits for all of them — instead of from
+    /// ``watermarks`` (which must stay `nil`); the watermark records are not handed out; the
+    /// writers' watermarks are part of the checkpoint. With ``Boundedness/untilWritersEnd`` a
+    /// partition ends when all its writers ended.
+    public var repartitionTopic: RepartitionTopic?
 
     /// A source of the records of `topics`.
     public init(bootstrap: [BrokerAddress], topics: [String], deserializer: Deserializer) {
@@ -80,6 +90,7 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
 
     /// The reader of one subtask: its share of the partitions, from ``startPosition``.
     public func makeReader(_ context: SourceContext) throws -> KafkaSourceReader<Deserializer> {
+        try checkRepartitionSettings()
         let (topics, bootstrap, clientConfiguration, start) = (self.topics, self.bootstrap, self.client, startPosition)
         let kafka = KafkaClient(bootstrap: bootstrap, configuration: clientConfiguration)
         let all = try awaitOnTaskThread {
@@ -100,15 +111,25 @@ public struct KafkaSource<Deserializer: KafkaRecordDeserializer>: Source {
             chosen = all.filter(only.contains)
         }
         let mine = chosen.enumerated().filter { $0.offset % context.parallelism == context.subtask }.map(\.element)
-        return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }), restoredEventTimes: [:])
+        return try KafkaSourceReader(source: self, client: kafka, starts: Dictionary(uniqueKeysWithValues: mine.map { ($0, start) }), restoredEventTimes: [:], restoredWriterWatermarks: [:])
     }
 
     /// A reader that continues each partition of `splits` at the offset a checkpoint recorded.
     public func restoreReader(_ context: SourceContext, splits: [[UInt8]]) throws -> KafkaSourceReader<Deserializer> {
+        try checkRepartitionSettings()
         let restored = try splits.map(KafkaPartitionSplit.decode)
         let kafka = KafkaClient(bootstrap: bootstrap, configuration: client)
         return try KafkaSourceReader(source: self, client: kafka,
                                      starts: Dictionary(uniqueKeysWithValues: restored.map { ($0.topicPartition, StartPosition.offset($0.offset)) }),
-                                     restoredEventTimes: Dictionary(uniqueKeysWithValues: restored.compactMap { split in split.maxEventTime.map { (split.topicPartition, $0) } }))
+                                     restoredEventTimes: Dictionary(uniqueKeysWithValues: restored.compactMap { split in split.maxEventTime.map { (split.topicPartition, $0) } }),
+                                     restoredWriterWatermarks: Dictionary(uniqueKeysWithValues: restored.compactMap { split in split.writerWatermarks.map { (split.topicPartition, $0) } }))
+    }
+
+    /// A repartition topic's event time comes from its writers; `.untilWritersEnd` needs one.
+    private func checkRepartitionSettings() throws {
+        if let topic = repartitionTopic, watermarks != nil { throw RepartitionError.conflictingWatermarks(topic: topic.name) }
+        if boundedness == .untilWritersEnd, repartitionTopic == nil {
+            throw KafkaSourceError.noRepartitionTopic(topics: topics)
+        }
     }
 }

@@ -27,14 +27,27 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
     private let watermarks: WatermarkStrategy<Output>?
     /// Per-partition watermarks (with ``watermarks``): Weir's shared generator.
     private var partitionWatermarks: SplitWatermarks<TopicPartition>?
+    /// For a repartition topic: the topic, and each partition's writers' latest watermarks.
+    private let repartitionTopic: RepartitionTopic?
+    private var writerWatermarks: [TopicPartition: [Int64]] = [:]
+    private let endsWithWriters: Bool
     /// The positions each checkpoint not yet completed holds, for ``KafkaSource/offsetCommitGroup``.
     private let checkpointPositions = CheckpointPositions()
 
     /// Records buffered per partition before it is no longer fetched (until it drains).
     static var bufferLimit: Int { 20_000 }
 
-    init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition], restoredEventTimes: [TopicPartition: Int64]) throws {
+    init(source: KafkaSource<Deserializer>, client: KafkaClient, starts: [TopicPartition: StartPosition], restoredEventTimes: [TopicPartition: Int64],
+         restoredWriterWatermarks: [TopicPartition: [Int64]]) throws {
         self.deserializer = source.deserializer
+        self.repartitionTopic = source.repartitionTopic
+        self.endsWithWriters = source.boundedness == .untilWritersEnd
+        if let topic = source.repartitionTopic {
+            for partition in starts.keys {
+                let restored = restoredWriterWatermarks[partition] ?? []
+                writerWatermarks[partition] = restored.count == topic.writers ? restored : Array(repeating: Int64.min, count: topic.writers)
+            }
+        }
         self.client = client
         self.offsetCommitGroup = source.offsetCommitGroup
         self.watermarks = source.watermarks
@@ -75,6 +88,11 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         while batch.count < maxRecords, !active.contains(where: { buffers[$0]?.isEmpty ?? true }), let partition = earliestBuffered() {
             // Records past a bounded partition's end were never buffered (fetch()).
             let consumed = buffers[partition]!.removeFirst()
+            if let topic = repartitionTopic, let written = try topic.writerWatermark(in: consumed) {
+                // In offset order: the writer's records before it in this partition are handed out.
+                writerWatermarks[partition]![written.writer] = max(writerWatermarks[partition]![written.writer], written.watermark.timestamp)
+                continue
+            }
             if let value = try deserializer.deserialize(consumed) {
                 var eventTime = consumed.record.timestamp
                 if let watermarks {
@@ -130,20 +148,32 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
 
     // MARK: Watermarks per partition
 
-    /// The least of the partitions' watermarks (with ``KafkaSource/watermarks``).
-    public var currentWatermark: Watermark? { partitionWatermarks?.watermark(now: ProcessingClock.nowMilliseconds()) }
+    /// The least of the partitions' watermarks (with ``KafkaSource/watermarks``), or of their
+    /// writers' (with ``KafkaSource/repartitionTopic``).
+    public var currentWatermark: Watermark? {
+        if repartitionTopic != nil {
+            // A partition all of whose writers ended holds nothing back; nor does the end of time
+            // go out from here (the source's end does it, after the last records).
+            let least = writerWatermarks.values.map { $0.min() ?? Int64.min }.filter { $0 != Int64.max }.min()
+            return least.map(Watermark.init)
+        }
+        return partitionWatermarks?.watermark(now: ProcessingClock.nowMilliseconds())
+    }
 
     /// Whether every partition of this subtask has been idle for the strategy's idle timeout.
     public var isIdle: Bool { partitionWatermarks?.isIdle(now: ProcessingClock.nowMilliseconds()) ?? false }
 
-    /// A bounded partition read to its end.
+    /// A bounded partition read to its end (at its end offset, or after all its writers' ends).
     private func isDone(_ partition: TopicPartition) -> Bool {
+        if endsWithWriters {
+            return (buffers[partition]?.isEmpty ?? true) && (writerWatermarks[partition]?.allSatisfy { $0 == Int64.max } ?? false)
+        }
         guard let end = ends?[partition] else { return false }
         return (buffers[partition]?.isEmpty ?? true) && (consumer.positions[partition] ?? 0) >= end
     }
 
     /// A bounded source whose partitions are all read to their ends.
-    private var isAtEnd: Bool { ends != nil && consumer.assignment.allSatisfy(isDone) }
+    private var isAtEnd: Bool { (ends != nil || endsWithWriters) && consumer.assignment.allSatisfy(isDone) }
 
     /// The next record each partition delivers: the first buffered one, else where the
     /// consumer goes on (past markers and aborted records).
@@ -159,7 +189,7 @@ public struct KafkaSourceReader<Deserializer: KafkaRecordDeserializer>: SourceRe
         let positions = self.positions
         return try positions.keys.sorted().map { partition in
             try encoder.encode(KafkaPartitionSplit(topic: partition.topic, partition: partition.partition, offset: positions[partition]!,
-                                                   maxEventTime: partitionWatermarks?.maxEventTime(of: partition)))
+                                                   maxEventTime: partitionWatermarks?.maxEventTime(of: partition), writerWatermarks: writerWatermarks[partition]))
         }
     }
 

@@ -21,9 +21,12 @@ import Weir
 /// from completing checkpoints, and the task's Kafka producer epochs and the storage's run
 /// claims fence what it still tries. docs/CLUSTER.md has the argument and what it does not cover.
 ///
-/// The tasks do not exchange records: a job whose keys are spread over the input partitions
-/// needs the input partitioned by key (``CoPartitionedDeserializer`` checks it) — a
-/// repartition topic between tasks is not built yet.
+/// Tasks exchange records only through Kafka: a job whose keys are spread over the input
+/// partitions either has its input partitioned by key (``CoPartitionedDeserializer`` checks it)
+/// or crosses a repartition hop — the tasks of the input stage write into a
+/// ``RepartitionTopic`` exactly once, and the tasks of the next stage, one per partition of it
+/// (``Configuration/repartitionTopics``), read it read_committed. A task is then (stage,
+/// partition): `makeJob` builds the stage whose topic ``WorkerTask/input`` names.
 public final class KafkaGroupWorker: Sendable {
     /// Where the group and the input are, and the group protocol's timings.
     public struct Configuration: Sendable {
@@ -33,6 +36,9 @@ public final class KafkaGroupWorker: Sendable {
         public var group: String
         /// The input topic; one task per partition.
         public var inputTopic: String
+        /// The repartition topics between the job's stages (``RepartitionTopic``): one task per
+        /// partition of each too, reading it. Created before the workers start.
+        public var repartitionTopics: [String] = []
         /// Static membership (KIP-345): a worker that restarts with the same id within the
         /// session timeout gets its tasks back without a rebalance. `nil`: dynamic.
         public var instanceID: String?
@@ -138,7 +144,12 @@ public final class KafkaGroupWorker: Sendable {
             while !shared.withLock({ $0.stopRequested }) {
                 let generation = try await member.join()
                 lease.renew(sentAt: generation.syncSentAt)
-                let assigned = try TaskAssignmentCodec.decode(generation.assignment).map { WorkerTask(input: $0, partitionCount: Int32(tasks.count)) }
+                let assigned = try TaskAssignmentCodec.decode(generation.assignment).map { input in
+                    guard let task = tasks.first(where: { $0.input == input }) else {
+                        throw WorkerError.input("the group's leader assigned \(input.topic)-\(input.partition), which is no task of this worker's job (does another job share group \(configuration.group)?)")
+                    }
+                    return task
+                }
                 shared.withLock { $0.status = Status(generation: generation.generationID, memberID: generation.memberID, isLeader: generation.isLeader, tasks: assigned, endedTasks: []) }
                 log("generation \(generation.generationID) of group \(configuration.group)\(generation.isLeader ? " (leader)" : ""): "
                     + (assigned.isEmpty ? "no tasks" : "tasks \(assigned.map(\.name).joined(separator: ", "))"))
@@ -167,14 +178,20 @@ public final class KafkaGroupWorker: Sendable {
         }
     }
 
-    /// One task per partition of the input topic.
+    /// One task per partition of the input topic and of each repartition topic.
     private func inputTasks(_ client: KafkaClient) async throws -> [WorkerTask] {
-        let metadata = try await client.refreshMetadata(topics: [configuration.inputTopic])
-        guard let topic = metadata.topics.first(where: { $0.name == configuration.inputTopic }), topic.errorCode == .none, !topic.partitions.isEmpty else {
-            throw WorkerError.input("the input topic \(configuration.inputTopic) does not exist at \(configuration.bootstrap.map(\.description).joined(separator: ", ")) or has no partitions")
+        let names = [configuration.inputTopic] + configuration.repartitionTopics
+        let metadata = try await client.refreshMetadata(topics: names)
+        var tasks: [WorkerTask] = []
+        for name in names {
+            guard let topic = metadata.topics.first(where: { $0.name == name }), topic.errorCode == .none, !topic.partitions.isEmpty else {
+                let kind = name == configuration.inputTopic ? "input" : "repartition"
+                throw WorkerError.input("the \(kind) topic \(name) does not exist at \(configuration.bootstrap.map(\.description).joined(separator: ", ")) or has no partitions")
+            }
+            let count = Int32(topic.partitions.count)
+            tasks += topic.partitions.map { WorkerTask(input: TopicPartition(topic: topic.name, partition: $0.index), partitionCount: count) }
         }
-        let count = Int32(topic.partitions.count)
-        return topic.partitions.map { WorkerTask(input: TopicPartition(topic: topic.name, partition: $0.index), partitionCount: count) }.sorted()
+        return tasks.sorted()
     }
 
     /// Builds and starts `task`'s job with its checkpoints in the task's storage, behind the lease.

@@ -4,7 +4,8 @@ import WeirTestSupport
 import WeirKafkaTestSupport
 
 /// `weir group` on noida-db, whose DescribeGroups reports the members' assignments (Tansu's
-/// does not): two workers share six tasks, and the view names each task's worker, its lag at
+/// does not): two workers share the twelve tasks of the job with its repartition hop (six read
+/// tasks, six window tasks), and the view names each task's worker, its lag at
 /// its latest checkpoint and that checkpoint.
 final class WorkerGroupViewTests: XCTestCase {
     private var data = ""
@@ -23,7 +24,7 @@ final class WorkerGroupViewTests: XCTestCase {
         defer { broker.stop() }
         let bootstrap = "\(broker.address.host):\(broker.address.port)"
         let produced = try WeirCommandRun(["produce", "--kafka-bootstrap", bootstrap, "--topic", "clicks", "--partitions", "6",
-                                           "--partition-by", "key", "--events", "12000", "--keys", "100"])
+                                           "--events", "12000", "--keys", "100"])
         XCTAssertEqual(produced.status, 0, produced.output)
         // --follow: the tasks keep running after they caught up, so the group stays as it is.
         let arguments = ["--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks", "--output-topic", "sums",
@@ -39,14 +40,15 @@ final class WorkerGroupViewTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.5)
             shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks",
                                         "--checkpoint-dir", data + "/checkpoints"])
-            rows = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.first?.hasPrefix("clicks-") == true }
-        } while Date() < deadline && !(shown.output.contains("Stable, 2 workers") && rows.count == 6 && rows.allSatisfy { $0.count == 4 && $0[1] != "-" && $0[2] == "0" })
+            rows = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.first.map { $0.hasPrefix("clicks-") || $0.hasPrefix("view-job-repartition-") } == true }
+        } while Date() < deadline && !(shown.output.contains("Stable, 2 workers") && rows.count == 12 && rows.allSatisfy { $0.count == 4 && $0[1] != "-" && $0[2] == "0" })
         XCTAssertEqual(shown.status, 0, shown.output)
         XCTAssertTrue(shown.output.contains("group view-job: Stable, 2 workers (protocol weir-tasks-1)"), shown.output)
-        XCTAssertEqual(rows.map { $0[0] }, (0..<6).map { "clicks-\($0)" }, shown.output)
+        // The read tasks (one per input partition), then the window tasks (one per partition of the repartition topic).
+        XCTAssertEqual(rows.map { $0[0] }, (0..<6).map { "clicks-\($0)" } + (0..<6).map { "view-job-repartition-\($0)" }, shown.output)
         let owners = Dictionary(grouping: rows, by: { $0[1] }).mapValues(\.count)
         XCTAssertEqual(owners.count, 2, "two workers own tasks: \(shown.output)")
-        XCTAssertEqual(owners.values.sorted(), [3, 3], "three tasks each: \(shown.output)")
+        XCTAssertEqual(owners.values.sorted(), [6, 6], "six tasks each: \(shown.output)")
         for row in rows where row.count == 4 {
             XCTAssertEqual(row[2], "0", "caught up: \(shown.output)")
             XCTAssertTrue(row[3].first?.isNumber == true, "a latest checkpoint: \(shown.output)")
