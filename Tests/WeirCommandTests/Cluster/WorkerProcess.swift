@@ -21,12 +21,15 @@ final class WorkerProcess {
     var pid: pid_t { process.processIdentifier }
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-    /// Stops the worker (SIGCONT first, in case it is stopped) and waits for it.
+    /// Stops the worker (SIGCONT first, in case it is stopped) and waits for it — up to 90 s:
+    /// a worker in the middle of a rebalance finishes its JoinGroup (the broker may hold it for
+    /// the rebalance timeout, 30 s) before it sees the stop (seen once on Tansu: a woken zombie
+    /// rejoining took longer than the 30 s this waited before).
     func end(_ signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(pid, SIGCONT)
         kill(pid, signal)
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(90)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
     }
