@@ -178,4 +178,36 @@ final class GroupMembershipTests: XCTestCase {
         XCTAssertEqual(after, before, "\(kind): static membership, the same tasks for the same instance ids, no reshuffle")
         for worker in [workers[0], restarted, workers[2]] { await worker.kill() }
     }
+
+    /// A worker told to stop while the coordinator holds its JoinGroup (a rebalance waiting for a
+    /// member that went silent) returns at once and leaves, instead of waiting for the rebalance
+    /// timeout: a pod's shutdown grace period is shorter than that.
+    func testAWorkerStoppedWhileItsJoinIsHeldReturnsAtOnce() async throws {
+        let broker = try KafkaTestBroker.start(.tansu)
+        defer { broker.stop() }
+        let client = KafkaClient(bootstrap: [broker.address])
+        try await client.createTopic("held-input", partitions: 2)
+        await client.close()
+        // A member that joined and then went silent, with a long session: a rebalance waits for it.
+        let silent = Worker(broker: broker, group: "weir-held", session: .seconds(45))
+        silent.start()
+        _ = try await waitForAgreement([silent])
+        await silent.kill()
+
+        var configuration = KafkaGroupWorker.Configuration(bootstrap: [broker.address], group: "weir-held", inputTopic: "held-input")
+        configuration.sessionTimeout = .seconds(6)
+        configuration.rebalanceTimeout = .seconds(40)
+        let said = Shared<[String]>([])
+        let worker = KafkaGroupWorker(configuration: configuration, jobName: "held", checkpointStorage: { _ in throw WorkerError.input("no task may start") },
+                                      log: { line in said.withLock { $0.append(line) } },
+                                      makeJob: { _ in throw WorkerError.input("no task may start") })
+        let running = Task { try await worker.run() }
+        try await Task.sleep(for: .seconds(3))
+        XCTAssertNil(worker.status.generation, "the join is still held by the rebalance: \(said.withLock { $0 })")
+        let stoppedAt = Date()
+        worker.stop()
+        try await running.value
+        XCTAssertLessThan(Date().timeIntervalSince(stoppedAt), 3, "stopped at once, not after the rebalance timeout: \(said.withLock { $0 })")
+        XCTAssertEqual(said.withLock { $0 }.suffix(2), ["stopped while joining group weir-held", "left group weir-held"])
+    }
 }

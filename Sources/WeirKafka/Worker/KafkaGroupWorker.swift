@@ -142,7 +142,7 @@ public final class KafkaGroupWorker: Sendable {
         var running: [RunningTask] = []
         do {
             while !shared.withLock({ $0.stopRequested }) {
-                let generation = try await member.join()
+                guard let generation = try await joinUnlessStopped(member) else { break }
                 lease.renew(sentAt: generation.syncSentAt)
                 let assigned = try TaskAssignmentCodec.decode(generation.assignment).map { input in
                     guard let task = tasks.first(where: { $0.input == input }) else {
@@ -175,6 +175,31 @@ public final class KafkaGroupWorker: Sendable {
             for task in running { await task.cancelAndWait() }
             try? await member.leave()
             throw error
+        }
+    }
+
+    /// Joins the group, or returns `nil` as soon as a stop is asked for: the coordinator may
+    /// hold a JoinGroup for the whole rebalance timeout, and a worker told to stop (SIGTERM from
+    /// its pod's shutdown) must not wait for it. The join is given up (the actor lets the
+    /// LeaveGroup in beside the pending JoinGroup), and ``run()`` leaves the group.
+    private func joinUnlessStopped(_ member: GroupMember) async throws -> GroupMember.Generation? {
+        let outcome = Mutex<Result<GroupMember.Generation, any Error>?>(nil)
+        let joining = Task {
+            do {
+                let generation = try await member.join()
+                outcome.withLock { $0 = .success(generation) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+        }
+        while true {
+            if let result = outcome.withLock({ $0 }) { return try result.get() }
+            if shared.withLock({ $0.stopRequested }) {
+                joining.cancel()
+                log("stopped while joining group \(configuration.group)")
+                return nil
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
