@@ -4,8 +4,12 @@
 # fault) is run by `weir` under the fault and checked by the independent checker of
 # Tests/WeirCommandTests/Conformance against results computed from the raw input.
 #
-#   scripts/torture.sh [KILLS_PER_CASE]    (default 84: 12 random-kill cases × 84 ≈ 1,000 kills,
-#                                           plus the crash-point and damaged-checkpoint cases)
+#   scripts/torture.sh [KILLS_PER_CASE] [all|processes|workers]
+#       KILLS_PER_CASE: default 84: 12 random-kill cases × 84 ≈ 1,000 kills, plus the crash-point
+#       and damaged-checkpoint cases; the worker rows (`weir worker` processes across the
+#       repartition hop, on Tansu) get an eighth of it per case (a worker's fault costs a
+#       session timeout and a rebalance), and a third of that in pauses (zombies).
+#       processes / workers: only those rows (default all).
 #
 # Installs the Kafka brokers and rclone and starts a PostgreSQL server (stopped at the end) as the test command does, builds the tests, runs the matrix, and
 # prints (and writes to .build/torture-table.md) a table of cases, kills and lost, duplicated
@@ -13,6 +17,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills="${1:-84}"
+rows="${2:-all}"
+case "$rows" in
+    all) filter="ExactlyOnceConformanceTests/testWholeMatrix" ;;
+    processes) filter="ExactlyOnceConformanceTests/testWholeMatrix$" ;;
+    workers) filter="ExactlyOnceConformanceTests/testWholeMatrixOfWorkers" ;;
+    *) echo "torture.sh: rows are all, processes or workers, not '$rows'" >&2; exit 2 ;;
+esac
 
 work="$(mktemp -d)"
 cleanup() {
@@ -38,7 +49,7 @@ table="$work/table.md"
 export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"
 started=$(date +%s)
 status=0
-swift test --skip-build --disable-swift-testing --filter ExactlyOnceConformanceTests/testWholeMatrix 2>&1 | tee "$work/torture.log" | grep -E "error:|Test Case|Executed" || status=$?
+swift test --skip-build --disable-swift-testing --filter "$filter" 2>&1 | tee "$work/torture.log" | grep -E "error:|Test Case|Executed|conformance:" || status=$?
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 elapsed=$(( $(date +%s) - started ))
 

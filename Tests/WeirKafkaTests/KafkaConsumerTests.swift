@@ -91,8 +91,12 @@ final class KafkaConsumerTests: XCTestCase {
         XCTAssertEqual(consumer.positions[partition], 14, "the position stops at the open transaction")
         let held = try await consumer.read(count: 1, within: .seconds(1))
         XCTAssertEqual(held, [:], "neither the open transaction nor the records after it are delivered before its marker")
+        let openEnd = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
+        XCTAssertEqual(openEnd, 14, "a bounded read_committed source ends at the open transaction")
 
         try await open.commit()
+        let committedEnd = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
+        XCTAssertEqual(committedEnd, 20, "every transaction decided: the end is the high watermark")
         let after = try await consumer.read(count: 5)
         XCTAssertEqual(after[partition], (0..<3).map { "open/\($0)" } + ["after-open/0", "after-open/1"])
         XCTAssertEqual(consumer.positions[partition], 20, "past the open transaction's marker (offset 17) and the records after it")
@@ -125,8 +129,13 @@ final class KafkaConsumerTests: XCTestCase {
         XCTAssertEqual(consumer.positions[partition], 3, "held at B's first batch")
         let held = try await consumer.read(count: 1, within: .seconds(1))
         XCTAssertEqual(held, [:], "B's records, and A's after them, wait for B's marker")
+        let openEnd = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
+        XCTAssertEqual(openEnd, 3, "a bounded read_committed source ends at B's first batch")
 
         try await b.commit()
+        // Decided by the markers, whatever last stable offset the broker reports (Tansu's stays stale).
+        let committedEnd = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
+        XCTAssertEqual(committedEnd, 9, "both committed: the end is the high watermark")
         let rest = try await consumer.read(count: 4, within: .seconds(10))
         XCTAssertEqual(rest[partition], ["b/0", "b/1", "a/3", "a/4"])
         XCTAssertEqual(consumer.positions[partition], 9, "past B's marker (offset 8)")

@@ -97,12 +97,14 @@ public struct KafkaConsumer: Sendable {
         }
     }
 
-    /// Where a partition ends now: the last stable offset (read_committed) or the high
-    /// watermark, as a fetch near the end reports them. Not ListOffsets alone: Tansu 0.6 answers
-    /// it with the last batch's base offset + 1, and 0 under read_committed; the fetch starts
-    /// there (read_uncommitted, so that it is near the end on every broker) and reads the
-    /// partition's marks from the response. (With no wait at all, Tansu leaves the partition
-    /// out of its answer; it is asked again, up to five times, waiting longer each time.)
+    /// Where a partition ends now: the high watermark, or under read_committed the end of the
+    /// decided transactions, as a fetch near the end reports them. Not ListOffsets alone: Tansu
+    /// 0.6 answers it with the last batch's base offset + 1, and 0 under read_committed; the
+    /// fetch starts there (read_uncommitted, so that it is near the end on every broker) and
+    /// reads the partition's marks from the response. (With no wait at all, Tansu leaves the
+    /// partition out of its answer; it is asked again, up to five times, waiting longer each
+    /// time.) A last stable offset below the high watermark is checked against the markers in
+    /// the log (`KafkaClient.stableEnd(of:reported:highWatermark:)`): Tansu's can be stale.
     public static func end(of partition: TopicPartition, client: KafkaClient, isolationLevel: KafkaIsolationLevel) async throws -> Int64 {
         let listed = try await client.offset(of: partition.topic, partition: partition.partition, at: .latest, isolationLevel: .readUncommitted)
         var wait = Duration.milliseconds(100)
@@ -110,7 +112,8 @@ public struct KafkaConsumer: Sendable {
             do {
                 let data = try await client.fetch(topic: partition.topic, partition: partition.partition, offset: listed, isolationLevel: isolationLevel,
                                                   maxWait: wait, maxBytes: 64 << 10)
-                return isolationLevel == .readCommitted && data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark
+                guard isolationLevel == .readCommitted, data.lastStableOffset >= 0, data.lastStableOffset < data.highWatermark else { return data.highWatermark }
+                return try await client.stableEnd(of: partition, reported: data.lastStableOffset, highWatermark: data.highWatermark)
             } catch let error as KafkaError {
                 // A broker that left the partition out of its answer (Tansu, when it had no time)
                 // is asked again, waiting longer; a wrong end would lose or repeat records.
@@ -138,15 +141,15 @@ public struct KafkaConsumer: Sendable {
         }
         // One request per leader and isolation level: a partition reading ahead of its broker's
         // last stable offset is fetched read_uncommitted (see `apply`).
-        var byLeader: [FetchTarget: [FetchRequest.PartitionFetch]] = [:]
-        var leaderOrder: [FetchTarget] = []
+        var byTarget: [FetchTarget: [FetchRequest.PartitionFetch]] = [:]
+        var targetOrder: [FetchTarget] = []
         do {
             for partition in ready {
                 let state = states[partition]!
                 let target = FetchTarget(leader: try await client.leader(of: partition.topic, partition: partition.partition),
                                          isolationLevel: state.readsAhead ? .readUncommitted : configuration.isolationLevel)
-                if byLeader[target] == nil { leaderOrder.append(target) }
-                byLeader[target, default: []].append(.init(topic: partition.topic, partition: partition.partition, offset: state.position, maxBytes: state.maxBytes))
+                if byTarget[target] == nil { targetOrder.append(target) }
+                byTarget[target, default: []].append(.init(topic: partition.topic, partition: partition.partition, offset: state.position, maxBytes: state.maxBytes))
             }
         } catch let error as KafkaError where Self.isTransient(error) {
             try await backOff(after: error)
@@ -157,10 +160,10 @@ public struct KafkaConsumer: Sendable {
         let fetchMaxBytes = configuration.fetchMaxBytes
         let client = client
         let responses = await withTaskGroup(of: (FetchTarget, Result<[FetchRequest.PartitionData], any Error>).self) { group in
-            for target in leaderOrder {
+            for target in targetOrder {
                 // The request asks for no more than its partitions may hold: some brokers
                 // (Tansu 0.6) honour only the request's limit, not the partitions'.
-                let partitions = byLeader[target]!
+                let partitions = byTarget[target]!
                 let partitionBytes = partitions.reduce(Int64(0)) { $0 + Int64($1.maxBytes) }
                 let request = FetchRequest(partitions: partitions, isolationLevel: target.isolationLevel, maxWait: maxWait,
                                            maxBytes: Int32(min(Int64(fetchMaxBytes), partitionBytes)))
@@ -179,7 +182,7 @@ public struct KafkaConsumer: Sendable {
 
         var delivered: [ConsumedRecord] = []
         var transientError: KafkaError?
-        for target in leaderOrder {
+        for target in targetOrder {
             let leader = target.leader
             switch responses[target]! {
             case .failure(let error as KafkaError) where Self.isTransient(error):

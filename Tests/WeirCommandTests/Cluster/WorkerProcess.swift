@@ -8,7 +8,7 @@ final class WorkerProcess {
 
     init(_ arguments: [String], log: String, environment: [String: String]) throws {
         self.log = log
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = CrashHarness.executable(named: "weir")
         process.arguments = ["worker"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

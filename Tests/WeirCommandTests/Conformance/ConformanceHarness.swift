@@ -37,6 +37,9 @@ struct ConformanceCase: CustomStringConvertible {
         /// The run's data directory lies on a small file system that fills up mid-run; space is
         /// freed a few seconds later: the job must ride it out.
         case diskFullThenFreed
+        /// Workers only: a worker is stopped (SIGSTOP) until the others have rebalanced without
+        /// it, then woken — a zombie whose tasks run elsewhere by then — this many times.
+        case workerPauses(Int)
 
         var description: String {
             switch self {
@@ -46,9 +49,16 @@ struct ConformanceCase: CustomStringConvertible {
             case .damagedLatestCheckpointAcceptingDuplicates: return "damaged latest checkpoint, --accept-duplicates"
             case .serverRestarts(let restarts, let seconds): return "\(restarts) server outage\(restarts == 1 ? "" : "s") of \(seconds) s"
             case .diskFullThenFreed: return "disk full, then freed"
+            case .workerPauses(let pauses): return "\(pauses) worker pause\(pauses == 1 ? "" : "s") past the session (zombies)"
             }
         }
     }
+
+    /// One `weir run` process, or `weir worker` processes in one consumer group (Kafka → Kafka
+    /// only, the reference job with its repartition hop, on Tansu: noida-db never expires a
+    /// dead member). For workers, `parallelism` is the number of live workers, cycled after
+    /// each fault: `[3, 2, 4]` kills one and adds none, then adds two.
+    enum Deployment: String { case process, workers }
 
     var source: Source
     var sink: Sink
@@ -59,10 +69,12 @@ struct ConformanceCase: CustomStringConvertible {
     var events = 400_000
     var keys = 500
     var checkpoints = Checkpoints.directory
+    var deployment = Deployment.process
 
     var description: String {
-        "\(source.rawValue) → \(sink.rawValue), parallelism \(parallelism.map(String.init).joined(separator: "→")), \(fault)"
-            + (checkpoints == .s3 ? ", checkpoints on S3" : "")
+        let counts = parallelism.map(String.init).joined(separator: "→")
+        return "\(source.rawValue) → \(sink.rawValue), " + (deployment == .workers ? "\(counts) workers across a repartition hop" : "parallelism \(counts)")
+            + ", \(fault)" + (checkpoints == .s3 ? ", checkpoints on S3" : "")
     }
 }
 
@@ -84,6 +96,9 @@ struct ConformanceHarness {
         var refusal: String?
         /// Server restarts done, and restarts the job reported.
         var serverRestarts = 0
+        /// Workers paused, and of those the ones the others rebalanced without (zombies when woken).
+        var pauses = 0
+        var zombies = 0
     }
 
     /// The PostgreSQL server the test command started, and its directory for restarts.
@@ -123,6 +138,7 @@ struct ConformanceHarness {
     func run(_ testCase: ConformanceCase, broker: KafkaTestBroker?, s3: RcloneS3Server? = nil, seed: UInt64) throws -> Outcome {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        if testCase.deployment == .workers { return try runWorkers(testCase, broker: broker, s3: s3, seed: seed) }
         let data = root + "/data"
         var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
         // Where the checkpoints can be watched (and damaged) as files: the data directory, or
@@ -260,6 +276,8 @@ struct ConformanceHarness {
             guard said.contains("No space left on device") else {
                 throw InjectedFailure(message: "the disk never filled up for the job (the case proves nothing): \(said.suffix(400))")
             }
+        case .workerPauses:
+            throw InjectedFailure(message: "\(testCase.fault) is a fault of workers: set the case's deployment to .workers")
         case .damagedLatestCheckpoint, .damagedLatestCheckpointAcceptingDuplicates:
             let first = try BackgroundRun(Self.weir, arguments + ["--parallelism", "\(parallelism[0])"], environment: environment, log: nil)
             first.waitForCheckpoint(in: checkpoints, above: 3)
