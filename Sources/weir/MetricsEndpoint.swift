@@ -7,7 +7,7 @@ import Prometheus
 import Weir
 
 /// The job's metrics for Prometheus (`GET /metrics`) and a small JSON status (`GET /status`),
-/// served on 127.0.0.1 while `weir run` runs. Metrics go through swift-metrics, with
+/// served on 127.0.0.1 while `weir run` or `weir worker` runs (a worker's labelled by task). Metrics go through swift-metrics, with
 /// swift-prometheus as the backend.
 final class MetricsEndpoint: @unchecked Sendable {
     private let registry = PrometheusCollectorRegistry()
@@ -31,6 +31,9 @@ final class MetricsEndpoint: @unchecked Sendable {
         var sourceRecords: Int
         var restarts: Int
         var checkpoints: [Checkpoint]
+        /// `weir worker`: the group generation, and each task's own status (by task name).
+        var generation: Int32?
+        var tasks: [String: Status]?
     }
 
     init(host: String, port: Int) throws {
@@ -52,33 +55,50 @@ final class MetricsEndpoint: @unchecked Sendable {
         }
     }
 
-    /// Updates the metrics from a progress report of the job.
-    func update(_ progress: JobProgress, state: String = "running") {
+    /// Updates the metrics from a progress report of the job — or, in `weir worker`, of one of
+    /// its tasks: then every series carries a `task` label and `/status` lists the task.
+    func update(_ progress: JobProgress, state: String = "running", task: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
+        let scope = task.map { [("task", $0)] } ?? []
         for op in progress.operators {
             let name = op.operatorName
-            add("weir_records_in_total", op.recordsIn.value, [("operator", name)])
-            add("weir_records_out_total", op.recordsOut.value, [("operator", name)])
-            add("weir_late_records_dropped_total", op.lateRecordsDropped.value, [("operator", name)])
-            add("weir_sink_transactions_committed_total", op.transactionsCommitted.value, [("operator", name)])
-            add("weir_sink_commit_failures_total", op.commitFailures.value, [("operator", name)])
-            add("weir_input_backpressure_nanoseconds_total", op.inputBackpressureNanoseconds.value, [("operator", name)])
+            let dimensions = scope + [("operator", name)]
+            add("weir_records_in_total", op.recordsIn.value, dimensions)
+            add("weir_records_out_total", op.recordsOut.value, dimensions)
+            add("weir_late_records_dropped_total", op.lateRecordsDropped.value, dimensions)
+            add("weir_sink_transactions_committed_total", op.transactionsCommitted.value, dimensions)
+            add("weir_sink_commit_failures_total", op.commitFailures.value, dimensions)
+            add("weir_input_backpressure_nanoseconds_total", op.inputBackpressureNanoseconds.value, dimensions)
             if op.currentWatermark != Int64.min {
-                Gauge(label: "weir_watermark_milliseconds", dimensions: [("operator", name)]).record(Double(op.currentWatermark == Int64.max ? -1 : op.currentWatermark))
+                Gauge(label: "weir_watermark_milliseconds", dimensions: dimensions).record(Double(op.currentWatermark == Int64.max ? -1 : op.currentWatermark))
             }
         }
-        add("weir_checkpoints_completed_total", progress.checkpoints.count, [])
-        add("weir_restarts_total", progress.restarts, [])
+        add("weir_checkpoints_completed_total", progress.checkpoints.count, scope)
+        add("weir_restarts_total", progress.restarts, scope)
         if let last = progress.checkpoints.last {
-            Gauge(label: "weir_last_checkpoint_id").record(Double(last.checkpointID))
-            Gauge(label: "weir_last_checkpoint_duration_milliseconds").record(Double(last.durationMilliseconds))
-            Gauge(label: "weir_last_checkpoint_size_bytes").record(Double(last.stateSize))
-            Gauge(label: "weir_last_checkpoint_task_pause_microseconds").record(Double(last.maxTaskPauseMicroseconds))
-            Gauge(label: "weir_last_checkpoint_alignment_microseconds").record(Double(last.maxAlignmentMicroseconds))
+            Gauge(label: "weir_last_checkpoint_id", dimensions: scope).record(Double(last.checkpointID))
+            Gauge(label: "weir_last_checkpoint_duration_milliseconds", dimensions: scope).record(Double(last.durationMilliseconds))
+            Gauge(label: "weir_last_checkpoint_size_bytes", dimensions: scope).record(Double(last.stateSize))
+            Gauge(label: "weir_last_checkpoint_task_pause_microseconds", dimensions: scope).record(Double(last.maxTaskPauseMicroseconds))
+            Gauge(label: "weir_last_checkpoint_alignment_microseconds", dimensions: scope).record(Double(last.maxAlignmentMicroseconds))
         }
-        status = Status(state: state, elapsedSeconds: progress.elapsedSeconds, sourceRecords: progress.sourceRecords, restarts: progress.restarts,
-                        checkpoints: progress.checkpoints.suffix(20).map { .init(id: $0.checkpointID, durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize, isFinal: $0.isFinal) })
+        let current = Status(state: state, elapsedSeconds: progress.elapsedSeconds, sourceRecords: progress.sourceRecords, restarts: progress.restarts,
+                             checkpoints: progress.checkpoints.suffix(20).map { .init(id: $0.checkpointID, durationMilliseconds: $0.durationMilliseconds, stateSize: $0.stateSize, isFinal: $0.isFinal) })
+        if let task { status.tasks = (status.tasks ?? [:]).merging([task: current]) { $1 } } else { status = current }
+    }
+
+    /// `weir worker`: the worker's generation and tasks. A task it no longer runs leaves
+    /// `/status` (its series stay, at their last values, as Prometheus expects of counters).
+    func updateWorker(generation: Int32?, tasks: [String], ended: [String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        status.state = generation == nil ? "joining" : "running"
+        status.generation = generation
+        status.tasks = (status.tasks ?? [:]).filter { tasks.contains($0.key) }
+        for name in ended { status.tasks?[name]?.state = "ended" }
+        Gauge(label: "weir_worker_generation").record(Double(generation ?? -1))
+        Gauge(label: "weir_worker_tasks").record(Double(tasks.count))
     }
 
     func finished(_ state: String) {
@@ -87,10 +107,13 @@ final class MetricsEndpoint: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Counters take increments: add what grew since the last report.
+    /// Counters take increments: add what grew since the last report. A total below the last
+    /// one is a new run of the job (a worker's task restarted from its checkpoint, its counts
+    /// from zero): all of it is new.
     private func add(_ label: String, _ total: Int, _ dimensions: [(String, String)]) {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        let delta = total - (reported[key] ?? 0)
+        let previous = reported[key] ?? 0
+        let delta = total >= previous ? total - previous : total
         reported[key] = total
         if delta > 0 { Metrics.Counter(label: label, dimensions: dimensions).increment(by: delta) }
     }

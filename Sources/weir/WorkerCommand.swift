@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Weir
 import WeirReferenceJobs
 #if Kafka
@@ -54,6 +55,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Read at most this many events per second per task (to watch a rebalance happen; default: as fast as possible).") var rate: Double?
     @Option(help: "Log each task's progress (records read, watermark, late records, latest checkpoint) every this many seconds.") var progress: Int?
     @Flag(help: "Keep reading new records (tasks run until the worker stops) instead of ending each task at its partition's end at start.") var follow = false
+    @Option(help: "Serve Prometheus metrics (/metrics, every series labelled by task) and a JSON status (/status: generation, tasks) on this port (0: any free port).") var metricsPort: Int?
+    @Option(help: "Address of the metrics endpoint.") var metricsHost: String = "127.0.0.1"
 
     func validate() throws {
         guard checkpointInterval > 0, window > 0, disorder >= 0, sessionTimeout >= 1_000 else {
@@ -96,6 +99,16 @@ struct WorkerCommand: ParsableCommand {
                                                                      maxParallelism: Self.maxParallelism, writers: partitions.inputs)
         if let repartition { configuration.repartitionTopics = [repartition.name] }
         let settings = configuration
+        var endpoint: MetricsEndpoint?
+        if let metricsPort {
+            do { endpoint = try MetricsEndpoint(host: metricsHost, port: metricsPort) } catch {
+                throw ValidationError("cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
+            }
+            // On standard error, as the worker's log: unbuffered, so that a supervisor reading it learns the port at once.
+            FileHandle.standardError.write(Data("weir worker: metrics: http://\(metricsHost):\(endpoint!.port)/metrics, status: http://\(metricsHost):\(endpoint!.port)/status\n".utf8))
+        }
+        defer { endpoint?.stop() }
+        let metrics = endpoint
         let worker = KafkaGroupWorker(
             configuration: settings, jobName: "weir-reference-worker",
             checkpointStorage: { task in
@@ -103,7 +116,7 @@ struct WorkerCommand: ParsableCommand {
             },
             makeJob: { task in
                 let settings = TaskSettings(broker: broker, group: group, outputTopic: outputTopic, interval: interval, window: window, disorder: disorder, follow: follow, rate: rate,
-                                           progressSeconds: progress)
+                                           progressSeconds: progress, metrics: metrics)
                 guard let repartition else { return try Self.coPartitionedJob(task, settings) }
                 return task.input.topic == repartition.name ? try Self.windowJob(task, settings, repartition: repartition) : try Self.readJob(task, settings, repartition: repartition)
             })
@@ -121,6 +134,17 @@ struct WorkerCommand: ParsableCommand {
             return source
         }
         defer { for source in interrupts { source.cancel() } }
+        // The worker's generation and tasks for /status and its gauges, every second.
+        let reporting = metrics.map { metrics in
+            Task {
+                while !Task.isCancelled {
+                    let status = worker.status
+                    metrics.updateWorker(generation: status.generation, tasks: status.tasks.map(\.name), ended: status.endedTasks.map(\.name))
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        defer { reporting?.cancel() }
         try awaitOnTaskThread { try await worker.run() }
         #else
         throw KafkaSupport.missing
@@ -148,6 +172,7 @@ struct WorkerCommand: ParsableCommand {
         var follow: Bool
         var rate: Double?
         var progressSeconds: Int?
+        var metrics: MetricsEndpoint?
     }
 
     /// A task's environment: one subtask, checkpoints (the worker sets their storage), warnings named after the task.
@@ -156,17 +181,29 @@ struct WorkerCommand: ParsableCommand {
         env.maxParallelism = maxParallelism
         env.checkpointing = CheckpointConfiguration(directory: "(set by the worker)", interval: .milliseconds(settings.interval))
         env.warningHandler = { FileHandle.standardError.write(Data("weir worker: \(task.name): \($0)\n".utf8)) }
-        if let seconds = settings.progressSeconds {
-            // Per task: what came in, how far event time got, what was dropped late, the latest checkpoint.
-            env.progressInterval = .seconds(seconds)
-            env.progressHandler = { progress in
-                // The furthest-downstream watermark a task of the job saw (its windows' event time).
-                let first = progress.operators.first
-                let watermark = progress.operators.last { $0.currentWatermark != Int64.min }.map { String($0.currentWatermark) } ?? "none"
-                let line = "\(task.name): \(first?.recordsOut.value ?? 0) records read, watermark \(watermark), \(progress.lateRecordsDropped) late, "
-                    + "checkpoint \(progress.checkpoints.last.map { String($0.checkpointID) } ?? "none"), \(progress.restarts) restarts"
-                FileHandle.standardError.write(Data("weir worker: \(line)\n".utf8))
+        guard settings.progressSeconds != nil || settings.metrics != nil else { return env }
+        // Per task: what came in, how far event time got, what was dropped late, the latest
+        // checkpoint — logged every --progress seconds, into the metrics every second.
+        let seconds = settings.progressSeconds
+        let metrics = settings.metrics
+        let logged = LastLogged()
+        env.progressInterval = .seconds(metrics == nil ? seconds ?? 1 : 1)
+        env.progressHandler = { progress in
+            metrics?.update(progress, task: task.name)
+            guard let seconds else { return }
+            let now = ProcessingClock.monotonicNanoseconds()
+            let due = logged.time.withLock { last in
+                guard last == 0 || now - last >= UInt64(seconds) * 1_000_000_000 - 100_000_000 else { return false }
+                last = now
+                return true
             }
+            guard due else { return }
+            // The furthest-downstream watermark a task of the job saw (its windows' event time).
+            let first = progress.operators.first
+            let watermark = progress.operators.last { $0.currentWatermark != Int64.min }.map { String($0.currentWatermark) } ?? "none"
+            let line = "\(task.name): \(first?.recordsOut.value ?? 0) records read, watermark \(watermark), \(progress.lateRecordsDropped) late, "
+                + "checkpoint \(progress.checkpoints.last.map { String($0.checkpointID) } ?? "none"), \(progress.restarts) restarts"
+            FileHandle.standardError.write(Data("weir worker: \(line)\n".utf8))
         }
         return env
     }
@@ -240,6 +277,11 @@ struct WorkerCommand: ParsableCommand {
         return env
     }
     #endif
+}
+
+/// When a task's progress was last logged (its reports come every second for the metrics).
+private final class LastLogged: Sendable {
+    let time = Mutex<UInt64>(0)
 }
 
 /// Lets at most `perSecond` calls of ``pass()`` through per second (sleeping the caller).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import XCTest
 import WeirTestSupport
 import WeirKafkaTestSupport
@@ -29,7 +32,8 @@ final class WorkerGroupViewTests: XCTestCase {
         // --follow: the tasks keep running after they caught up, so the group stays as it is.
         let arguments = ["--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks", "--output-topic", "sums",
                          "--checkpoint-dir", data + "/checkpoints", "--checkpoint-interval", "200", "--follow"]
-        let workers = try (1...2).map { try WorkerProcess(arguments, log: data + "/worker-\($0).log", environment: [:]) }
+        // The first serves its metrics, labelled by task.
+        let workers = try (1...2).map { try WorkerProcess(arguments + ($0 == 1 ? ["--metrics-port", "0"] : []), log: data + "/worker-\($0).log", environment: [:]) }
         defer { for worker in workers { worker.end(SIGKILL) } }
 
         // Until both workers run a share of one generation and every task caught up.
@@ -59,9 +63,47 @@ final class WorkerGroupViewTests: XCTestCase {
             let logged = Set(line.components(separatedBy: "tasks ").last?.components(separatedBy: ", ") ?? [])
             XCTAssertTrue(owners.keys.contains { owner in Set(rows.filter { $0[1] == owner }.map { $0[0] }) == logged }, "\(line)\n\(shown.output)")
         }
+        try checkMetricsPerTask(of: workers[0])
         for worker in workers {
             worker.end()
             XCTAssertEqual(worker.process.terminationStatus, 0, worker.output)
+        }
+    }
+
+    /// The worker's /status names its generation and tasks as its log does, and /metrics has
+    /// each task's series under its own `task` label.
+    private func checkMetricsPerTask(of worker: WorkerProcess) throws {
+        let log = worker.output
+        let range = try XCTUnwrap(log.range(of: #"metrics: http://127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression), log)
+        let port = try XCTUnwrap(Int(log[range].split(separator: ":").last!.split(separator: "/").first!), log)
+        func scrape(_ path: String) throws -> String {
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var body: Data?
+            nonisolated(unsafe) var failure: (any Error)?
+            URLSession.shared.dataTask(with: URL(string: "http://127.0.0.1:\(port)\(path)")!) { data, _, error in
+                body = data
+                failure = error
+                done.signal()
+            }.resume()
+            done.wait()
+            if let failure { throw failure }
+            return String(decoding: body ?? Data(), as: UTF8.self)
+        }
+        let line = log.split(separator: "\n").last { $0.contains("tasks clicks-") || $0.contains("tasks view-job-") }.map(String.init) ?? ""
+        let tasks = Set(line.components(separatedBy: "tasks ").last?.components(separatedBy: ", ") ?? [])
+        let generation = try XCTUnwrap(line.range(of: #"generation \d+"#, options: .regularExpression).map { Int(line[$0].dropFirst("generation ".count))! }, line)
+        // The status is refreshed every second; the tasks' reports come every second too.
+        Thread.sleep(forTimeInterval: 2.5)
+        struct Status: Decodable { var generation: Int?; var tasks: [String: TaskStatus]?; struct TaskStatus: Decodable { var state: String; var checkpoints: [Checkpoint]; struct Checkpoint: Decodable { var id: Int } } }
+        let status = try JSONDecoder().decode(Status.self, from: Data(try scrape("/status").utf8))
+        XCTAssertEqual(status.generation, generation, line)
+        XCTAssertEqual(Set(status.tasks?.keys.map { $0 } ?? []), tasks, "\(line)\n\(String(describing: status.tasks))")
+        for (name, task) in status.tasks ?? [:] { XCTAssertFalse(task.checkpoints.isEmpty, "\(name) has completed checkpoints") }
+        let metrics = try scrape("/metrics")
+        XCTAssertTrue(metrics.contains("weir_worker_tasks \(tasks.count)"), metrics)
+        for task in tasks {
+            XCTAssertTrue(metrics.contains("weir_checkpoints_completed_total{task=\"\(task)\"}"), "\(task):\n\(metrics)")
+            XCTAssertTrue(metrics.contains("weir_records_out_total{task=\"\(task)\",operator="), "\(task):\n\(metrics)")
         }
     }
 }
