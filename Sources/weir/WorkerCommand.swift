@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Synchronization
-import Weir
+@_spi(ClusterRunner) import Weir
 import WeirReferenceJobs
 #if Kafka
 import NIOCore
@@ -75,12 +75,8 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         #if Kafka
         guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
-        var configuration = KafkaGroupWorker.Configuration(bootstrap: [broker], group: group, inputTopic: inputTopic)
-        configuration.sessionTimeout = .milliseconds(sessionTimeout)
-        configuration.instanceID = instanceID
         let storage = s3.location(checkpointDir)
-        let (group, outputTopic, interval, window, disorder, follow, rate, progress) = (group, outputTopic, checkpointInterval, window, disorder, follow, rate, progress)
-        let (inputTopic, coPartitioned, requestedRepartitions) = (self.inputTopic, coPartitioned, repartitionPartitions)
+        let (inputTopic, outputTopic, coPartitioned, requestedRepartitions) = (self.inputTopic, self.outputTopic, coPartitioned, repartitionPartitions)
         let repartitionName = Self.repartitionTopic(of: group)
         let partitions = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
@@ -91,14 +87,19 @@ struct WorkerCommand: ParsableCommand {
             }
             let inputs = topic.partitions.count
             let windowTasks = coPartitioned ? inputs : (requestedRepartitions ?? min(inputs, Self.maxParallelism))
-            if !coPartitioned { try await client.createTopic(repartitionName, partitions: Int32(windowTasks)) }
             try await client.createTopic(outputTopic, partitions: Int32(windowTasks))
             return (inputs: inputs, windowTasks: windowTasks)
         }
+        // The job is built once, as for `weir run`; the cluster splits it into tasks.
         let repartition = coPartitioned ? nil : try RepartitionTopic(name: repartitionName, partitions: Int32(partitions.windowTasks),
                                                                      maxParallelism: Self.maxParallelism, writers: partitions.inputs)
-        if let repartition { configuration.repartitionTopics = [repartition.name] }
-        let settings = configuration
+        let settings = JobSettings(broker: broker, group: group, inputTopic: inputTopic, inputPartitions: Int32(partitions.inputs), outputTopic: outputTopic,
+                                   interval: checkpointInterval, window: window, disorder: disorder, follow: follow, rate: rate)
+        let env = try Self.job(settings, repartition: repartition, checkpoints: StorageLocation(location: storage.location, s3Endpoint: storage.s3Endpoint, s3Region: storage.s3Region).checkpointStorage())
+        var cluster = KafkaGroupCluster(bootstrap: [broker], group: group)
+        cluster.sessionTimeout = .milliseconds(sessionTimeout)
+        cluster.instanceID = instanceID
+
         var endpoint: MetricsEndpoint?
         if let metricsPort {
             do { endpoint = try MetricsEndpoint(host: metricsHost, port: metricsPort) } catch {
@@ -109,27 +110,29 @@ struct WorkerCommand: ParsableCommand {
         }
         defer { endpoint?.stop() }
         let metrics = endpoint
-        let worker = KafkaGroupWorker(
-            configuration: settings, jobName: "weir-reference-worker",
-            checkpointStorage: { task in
-                try StorageLocation(location: Self.taskCheckpoints(in: storage.location, task: task.name), s3Endpoint: storage.s3Endpoint, s3Region: storage.s3Region).checkpointStorage()
-            },
-            makeJob: { task in
-                let settings = TaskSettings(broker: broker, group: group, outputTopic: outputTopic, interval: interval, window: window, disorder: disorder, follow: follow, rate: rate,
-                                           progressSeconds: progress, metrics: metrics)
-                guard let repartition else { return try Self.coPartitionedJob(task, settings) }
-                return task.input.topic == repartition.name ? try Self.windowJob(task, settings, repartition: repartition) : try Self.readJob(task, settings, repartition: repartition)
-            })
+        if progress != nil || metrics != nil {
+            env.progressInterval = .seconds(metrics == nil ? progress ?? 1 : 1)
+            let logging = progress.map { TaskProgressLog(seconds: $0) }
+            cluster.taskProgress = { task, report in
+                metrics?.update(report, task: task.name)
+                logging?.report(report, task: task)
+            }
+        }
+        let started = StartedWorker()
+        cluster.onStart = { worker in started.worker.withLock { $0 = worker } }
+        env.cluster = cluster
+
         if let repartition {
             print("weir worker: group \(group) at \(broker), \(partitions.inputs) read tasks (one per partition of \(inputTopic)) writing to \(repartition.name), "
                   + "\(partitions.windowTasks) window tasks (one per partition of it), window sums to \(outputTopic), checkpoints in \(storage.location)/tasks")
         } else {
             print("weir worker: group \(group) at \(broker), \(partitions.inputs) tasks (one per partition of \(inputTopic)), window sums to \(outputTopic), checkpoints in \(storage.location)/tasks")
         }
+        let cancellation = env.cancellation
         let interrupts = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { worker.stop() }
+            source.setEventHandler { cancellation.cancel() }
             source.resume()
             return source
         }
@@ -138,14 +141,15 @@ struct WorkerCommand: ParsableCommand {
         let reporting = metrics.map { metrics in
             Task {
                 while !Task.isCancelled {
-                    let status = worker.status
-                    metrics.updateWorker(generation: status.generation, tasks: status.tasks.map(\.name), ended: status.endedTasks.map(\.name))
+                    if let status = started.worker.withLock({ $0?.status }) {
+                        metrics.updateWorker(generation: status.generation, tasks: status.tasks.map(\.name), ended: status.endedTasks.map(\.name))
+                    }
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
         }
         defer { reporting?.cancel() }
-        try awaitOnTaskThread { try await worker.run() }
+        try env.execute(Self.jobName(of: group))
         #else
         throw KafkaSupport.missing
         #endif
@@ -157,45 +161,111 @@ struct WorkerCommand: ParsableCommand {
     /// The topic between the reference job's stages (also read by `weir group`).
     static func repartitionTopic(of group: String) -> String { group + "-repartition" }
 
+    /// The job's name: each task's job is `<name>-<topic>-<partition>`, and so are its sinks' transactional ids.
+    static func jobName(of group: String) -> String { "weir-worker-" + group }
+
     /// The key groups of the worker job (StreamEnvironment's default).
     static let maxParallelism = 128
 
     #if Kafka
-    /// What every task's job is built from.
-    struct TaskSettings {
+    /// What the job is built from.
+    struct JobSettings {
         var broker: BrokerAddress
         var group: String
+        var inputTopic: String
+        var inputPartitions: Int32
         var outputTopic: String
         var interval: Int
         var window: Int64
         var disorder: Int64
         var follow: Bool
         var rate: Double?
-        var progressSeconds: Int?
-        var metrics: MetricsEndpoint?
     }
 
-    /// A task's environment: one subtask, checkpoints (the worker sets their storage), warnings named after the task.
-    private static func environment(_ task: WorkerTask, _ settings: TaskSettings) -> StreamEnvironment {
+    /// The reference job for a Kafka group: with a repartition topic, two stages (the input's
+    /// events into it by key group; its key groups' window sums into the output topic), without
+    /// one a single stage over an input partitioned by key.
+    static func job(_ settings: JobSettings, repartition: RepartitionTopic?, checkpoints: any CheckpointStorage) throws -> StreamEnvironment {
         let env = StreamEnvironment(parallelism: 1)
         env.maxParallelism = maxParallelism
-        env.checkpointing = CheckpointConfiguration(directory: "(set by the worker)", interval: .milliseconds(settings.interval))
-        env.warningHandler = { FileHandle.standardError.write(Data("weir worker: \(task.name): \($0)\n".utf8)) }
-        guard settings.progressSeconds != nil || settings.metrics != nil else { return env }
-        // Per task: what came in, how far event time got, what was dropped late, the latest
-        // checkpoint — logged every --progress seconds, into the metrics every second.
-        let seconds = settings.progressSeconds
-        let metrics = settings.metrics
-        let logged = LastLogged()
-        env.progressInterval = .seconds(metrics == nil ? seconds ?? 1 : 1)
-        env.progressHandler = { progress in
-            metrics?.update(progress, task: task.name)
-            guard let seconds else { return }
+        env.checkpointing = CheckpointConfiguration(storage: checkpoints, interval: .milliseconds(settings.interval))
+        env.warningHandler = { FileHandle.standardError.write(Data("weir worker: \($0)\n".utf8)) }
+        let lines = KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter())
+        guard let repartition else {
+            let events = Self.events(env, settings, deserializer: CoPartitionedDeserializer(lines, partitionCount: settings.inputPartitions))
+            sumAndWrite(events.map(name: "Event") { $0.value }, settings)
+            return env
+        }
+        // The read stage: each input partition's events into the repartition partition of their key's key group, with the task's watermark, exactly once.
+        events(env, settings, deserializer: lines)
+            .repartition(into: repartition, bootstrap: [settings.broker], key: { $0.value.key },
+                         serializer: KafkaClosureSerializer { (event: StreamRecord<ReferenceEvent>) in
+                             KafkaProducerRecord(key: ByteBuffer(string: String(event.value.key)), value: ByteBuffer(string: ReferenceEvent.line(event)))
+                         })
+        // The window stage: one repartition partition (its key groups), read committed, with the
+        // read tasks' watermarks; ends when every read task has ended (unless --follow).
+        var source = KafkaSource(bootstrap: [settings.broker], topics: [repartition.name], deserializer: lines)
+        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
+        source.repartitionTopic = repartition
+        source.boundedness = settings.follow ? .unbounded : .untilWritersEnd
+        sumAndWrite(env.addSource(source, name: "Repartitioned").map(name: "Event") { $0.value }, settings)
+        return env
+    }
+
+    /// The input, read committed, a task's partition each, with watermarks per partition (and the --rate throttle).
+    private static func events(_ env: StreamEnvironment, _ settings: JobSettings,
+                               deserializer: some KafkaRecordDeserializer<StreamRecord<ReferenceEvent>>) -> DataStream<StreamRecord<ReferenceEvent>> {
+        var source = KafkaSource(bootstrap: [settings.broker], topics: [settings.inputTopic], deserializer: deserializer)
+        // For `weir group`'s lag: the positions of completed checkpoints, in a group of their own.
+        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
+        source.boundedness = settings.follow ? .unbounded : .latestAtStart
+        source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(settings.disorder))
+            .withTimestampAssigner { $0.timestamp }
+        var events = env.addSource(source, name: "Kafka")
+        if let rate = settings.rate {
+            // Per task: each task's job has operators of its own.
+            events = events.flatMapPerClusterTask(name: "Throttle", outsideCluster: "the worker's throttle runs in a cluster") { _ in
+                let throttle = Throttle(perSecond: rate)
+                return { event in throttle.pass(); return CollectionOfOne(event) }
+            }
+        }
+        return events
+    }
+
+    /// Window sums of `events`, written to the output topic in transactions (ids from the task's job name).
+    private static func sumAndWrite(_ events: DataStream<ReferenceEvent>, _ settings: JobSettings) {
+        let sums = events
+            .keyBy { $0.key }
+            .window(.tumbling(size: .milliseconds(settings.window)))
+            .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
+                WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
+            }
+        sums.sink(KafkaSink(bootstrap: [settings.broker], topic: settings.outputTopic, serializer: KafkaClosureSerializer { (sum: WindowSum) in
+            KafkaProducerRecord(key: ByteBuffer(string: String(sum.key)), value: ByteBuffer(string: sum.csvLine), timestamp: ProcessingClock.nowMilliseconds())
+        }, guarantee: .exactlyOnce), name: "Kafka")
+    }
+
+    /// The cluster's worker once it started, for the status reports.
+    final class StartedWorker: Sendable {
+        let worker = Mutex<KafkaGroupWorker?>(nil)
+    }
+
+    /// --progress: each task's progress (records read, watermark, late records, latest
+    /// checkpoint, restarts) every so many seconds; its reports come every second for the metrics.
+    final class TaskProgressLog: Sendable {
+        let seconds: Int
+        let lastLogged = Mutex<[WorkerTask: UInt64]>([:])
+
+        init(seconds: Int) { self.seconds = seconds }
+
+        func report(_ progress: JobProgress, task: WorkerTask) {
             let now = ProcessingClock.monotonicNanoseconds()
-            let due = logged.time.withLock { last in
-                guard last == 0 || now - last >= UInt64(seconds) * 1_000_000_000 - 100_000_000 else { return false }
-                last = now
-                return true
+            let due = lastLogged.withLock { last in
+                guard let previous = last[task], now - previous < UInt64(seconds) * 1_000_000_000 - 100_000_000 else {
+                    last[task] = now
+                    return true
+                }
+                return false
             }
             guard due else { return }
             // The furthest-downstream watermark a task of the job saw (its windows' event time).
@@ -205,83 +275,8 @@ struct WorkerCommand: ParsableCommand {
                 + "checkpoint \(progress.checkpoints.last.map { String($0.checkpointID) } ?? "none"), \(progress.restarts) restarts"
             FileHandle.standardError.write(Data("weir worker: \(line)\n".utf8))
         }
-        return env
-    }
-
-    /// The task's partition of the input, read committed, with watermarks per partition (and the --rate throttle).
-    private static func events(_ env: StreamEnvironment, _ task: WorkerTask, _ settings: TaskSettings,
-                               deserializer: some KafkaRecordDeserializer<StreamRecord<ReferenceEvent>>) -> DataStream<StreamRecord<ReferenceEvent>> {
-        var source = KafkaSource(bootstrap: [settings.broker], topics: [task.input.topic], deserializer: deserializer)
-        source.onlyPartitions = [task.input]
-        // For `weir group`'s lag: the positions of completed checkpoints, in a group of their own.
-        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
-        source.boundedness = settings.follow ? .unbounded : .latestAtStart
-        source.watermarks = WatermarkStrategy<StreamRecord<ReferenceEvent>>.boundedOutOfOrderness(.milliseconds(settings.disorder))
-            .withTimestampAssigner { $0.timestamp }
-        var events = env.addSource(source, name: "Kafka")
-        if let rate = settings.rate {
-            let throttle = Throttle(perSecond: rate)
-            events = events.map(name: "Throttle") { event in throttle.pass(); return event }
-        }
-        return events
-    }
-
-    /// Window sums of `events`, written to the output topic in transactions whose ids are the task's.
-    private static func sumAndWrite(_ events: DataStream<ReferenceEvent>, _ task: WorkerTask, _ settings: TaskSettings) {
-        let sums = events
-            .keyBy { $0.key }
-            .window(.tumbling(size: .milliseconds(settings.window)))
-            .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
-                WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
-            }
-        var sink = KafkaSink(bootstrap: [settings.broker], topic: settings.outputTopic, serializer: KafkaClosureSerializer { (sum: WindowSum) in
-            KafkaProducerRecord(key: ByteBuffer(string: String(sum.key)), value: ByteBuffer(string: sum.csvLine), timestamp: ProcessingClock.nowMilliseconds())
-        }, guarantee: .exactlyOnce)
-        // The task's own ids: the next owner of the task fences this one's producers with them.
-        sink.transactionalIDPrefix = "weir-worker-\(settings.group)-\(task.name)"
-        sums.sink(sink, name: "Kafka")
-    }
-
-    /// --co-partitioned: the whole job over one partition of an input partitioned by key.
-    static func coPartitionedJob(_ task: WorkerTask, _ settings: TaskSettings) throws -> StreamEnvironment {
-        let env = environment(task, settings)
-        let deserializer = CoPartitionedDeserializer(KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()), partitionCount: task.partitionCount)
-        sumAndWrite(events(env, task, settings, deserializer: deserializer).map(name: "Event") { $0.value }, task, settings)
-        return env
-    }
-
-    /// The read stage: one input partition's events, each into the repartition partition of its
-    /// key's key group, with the task's watermark, exactly once.
-    static func readJob(_ task: WorkerTask, _ settings: TaskSettings, repartition: RepartitionTopic) throws -> StreamEnvironment {
-        let env = environment(task, settings)
-        events(env, task, settings, deserializer: KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()))
-            .repartition(into: repartition, writer: Int(task.input.partition), bootstrap: [settings.broker],
-                         transactionalIDPrefix: "weir-worker-\(settings.group)-\(task.name)", key: { $0.value.key },
-                         serializer: KafkaClosureSerializer { (event: StreamRecord<ReferenceEvent>) in
-                             KafkaProducerRecord(key: ByteBuffer(string: String(event.value.key)), value: ByteBuffer(string: ReferenceEvent.line(event)))
-                         })
-        return env
-    }
-
-    /// The window stage: one repartition partition (its key groups), read committed, with the
-    /// read tasks' watermarks; ends when every read task has ended (unless --follow).
-    static func windowJob(_ task: WorkerTask, _ settings: TaskSettings, repartition: RepartitionTopic) throws -> StreamEnvironment {
-        let env = environment(task, settings)
-        var source = KafkaSource(bootstrap: [settings.broker], topics: [repartition.name],
-                                 deserializer: KafkaSupport.ReferenceLineDeserializer(skipBadLines: false, badLines: Counter()))
-        source.onlyPartitions = [task.input]
-        source.offsetCommitGroup = WorkerGroupStatus.positionsGroup(of: settings.group)
-        source.repartitionTopic = repartition
-        source.boundedness = settings.follow ? .unbounded : .untilWritersEnd
-        sumAndWrite(env.addSource(source, name: "Repartitioned").map(name: "Event") { $0.value }, task, settings)
-        return env
     }
     #endif
-}
-
-/// When a task's progress was last logged (its reports come every second for the metrics).
-private final class LastLogged: Sendable {
-    let time = Mutex<UInt64>(0)
 }
 
 /// Lets at most `perSecond` calls of ``pass()`` through per second (sleeping the caller).

@@ -33,9 +33,9 @@ public struct DataStream<Value: Sendable> {
 
     @inlinable func keyedEdges<Key: StreamKey>(_ keySelector: @escaping @Sendable (Value) -> Key) -> [StreamEdge] {
         producers.map { producer in
-            StreamEdge(source: producer.node, tag: producer.tag, partitioning: .keyGroups, outputs: .of(Value.self)) { _, targets, _, configuration, maxParallelism in
+            StreamEdge(source: producer.node, tag: producer.tag, partitioning: .keyGroups, outputs: .of(Value.self)) { _, targets, _, configuration, routing in
                 let targets = targets.map { ChannelEndpoint(gate: $0.gate.object as! InputGate<Value>, channel: $0.channel) }
-                return ErasedObject(object: NetworkOutput.keyGroups(targets: targets, batchSize: configuration.batchSize, maxParallelism: maxParallelism, keySelector: keySelector))
+                return ErasedObject(object: NetworkOutput.keyGroups(targets: targets, batchSize: configuration.batchSize, routing: routing, keySelector: keySelector))
             }
         }
     }

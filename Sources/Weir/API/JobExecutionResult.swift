@@ -28,3 +28,11 @@ public struct JobExecutionResult: Sendable {
     /// Records emitted by all sources of the job.
     public var sourceRecords: Int { operators.reduce(0) { $0 + $1.recordsOut.value } }
 }
+
+extension JobExecutionResult {
+    /// A cluster process's result (``ClusterRunner``): its tasks' counters are reported as they
+    /// run, not summed here.
+    @_spi(ClusterRunner) public init(clusterJob jobName: String, durationSeconds: Double, stopped: Bool) {
+        self.init(jobName: jobName, durationSeconds: durationSeconds, operators: [], stopped: stopped)
+    }
+}

@@ -50,7 +50,13 @@ public final class StreamEnvironment {
         FileHandle.standardError.write(Data("weir: \(message)\n".utf8))
     }
 
-    @usableFromInline let graph = StreamGraph()
+    /// Runs the job as one of several identical processes (`.kafkaGroup(…)` from WeirKafka:
+    /// the members of a Kafka consumer group), each running its share of the job's tasks — one
+    /// per partition of each stage's input (see ``ClusterRunner``). `nil` (the default): the
+    /// whole job runs in this process.
+    public var cluster: (any ClusterRunner)?
+
+    @usableFromInline let graph: StreamGraph
     @usableFromInline let running = RunningExecutor()
 
     /// An environment whose operators run `parallelism` subtasks each unless set otherwise
@@ -58,16 +64,33 @@ public final class StreamEnvironment {
     public init(parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         precondition(parallelism >= 1, "parallelism must be at least 1")
         self.parallelism = parallelism
+        self.graph = StreamGraph()
+    }
+
+    /// An environment running `graph` (one task of a cluster, see ``clusterTaskEnvironment(for:)``).
+    init(parallelism: Int, graph: StreamGraph) {
+        self.parallelism = parallelism
+        self.graph = graph
     }
 
     /// A stream read from `source`, one reader per parallel subtask.
     @inlinable public func addSource<S: Source>(_ source: S, name: String = "Source") -> DataStream<S.Output> {
-        let run: @Sendable (TaskEnvironment, ErasedObject, SourceCheckpointing) throws -> Void = { task, output, checkpoint in
+        let id = graph.add(name: name, parallelism: parallelism, kind: Self.sourceKind(source), inputs: [], outputs: .of(S.Output.self))
+        // A cluster runs the source once per partition, each task reading its own.
+        if let partitioned = source as? any PartitionedSource {
+            graph.nodes[id].partitionedInput = PartitionedInput(source: partitioned) { task in
+                Self.sourceKind((source as! any PartitionedSource).reading(partition: task.partition, of: task.input) as! S)
+            }
+        }
+        return DataStream(environment: self, producers: [.init(node: id, tag: nil)])
+    }
+
+    /// The graph node that runs `source`'s readers.
+    @inlinable static func sourceKind<S: Source>(_ source: S) -> StreamNode.Kind {
+        .source(run: { task, output, checkpoint in
             try SourceTaskLoop(task: task, source: source, output: output.object as! Output<S.Output>, checkpointing: checkpoint.checkpointing,
                                restoredSplits: checkpoint.restoredSplits, operatorID: checkpoint.operatorID, maxParallelism: checkpoint.maxParallelism).run()
-        }
-        let id = graph.add(name: name, parallelism: parallelism, kind: .source(run: run, maxParallelism: source.maxParallelism), inputs: [], outputs: .of(S.Output.self))
-        return DataStream(environment: self, producers: [.init(node: id, tag: nil)])
+        }, maxParallelism: source.maxParallelism)
     }
 
     /// A stream of `values` (without timestamps), read by one subtask in order.
@@ -88,6 +111,11 @@ public final class StreamEnvironment {
     ///   built, ``CheckpointError`` if checkpoints cannot be written or restored.
     @discardableResult
     public func execute(_ jobName: String = "Weir job") throws -> JobExecutionResult {
+        if let cluster {
+            running.reset()
+            return try cluster.execute(self, jobName: jobName)
+        }
+        if let reason = graph.nodes.lazy.compactMap(\.clusterOnly).first { throw JobError.invalidJob(reason) }
         let plan = try ExecutionPlan(graph: graph, maxParallelism: maxParallelism)
         let started = ProcessingClock.monotonicNanoseconds()
         running.reset()

@@ -1,6 +1,8 @@
 /// The logical job: nodes and their connections, as the DataStream API builds it.
 @usableFromInline final class StreamGraph {
     @usableFromInline var nodes: [StreamNode] = []
+    /// In a cluster task's graph, the key groups its input partition holds: every keyed record must be of one of them.
+    @usableFromInline var requiredKeyGroups: RequiredKeyGroups?
 
     @usableFromInline func add(name: String, parallelism: Int, kind: StreamNode.Kind, inputs: [StreamEdge], outputs: OutputFactories) -> Int {
         let id = nodes.count

@@ -51,6 +51,12 @@
     @usableFromInline let outputs: OutputFactories
     /// A two-phase-commit sink's answer to replayed input (`nil`: not such a sink).
     @usableFromInline var replay: SinkReplay?
+    /// A ``PartitionedSource``'s node: what it reads, for ``StreamEnvironment/cluster``.
+    @usableFromInline var partitionedInput: PartitionedInput?
+    /// An operator that needs to know the cluster task it runs in: its kind there. With
+    /// ``clusterOnly``, why it cannot run in a single process.
+    @usableFromInline var perTask: (@Sendable (ClusterTask) throws -> Kind)?
+    @usableFromInline var clusterOnly: String?
 }
 
 /// What a source task needs for checkpoints: its task's checkpointing (if enabled), the splits

@@ -20,6 +20,8 @@
     @usableFromInline let channelCounts: [Int: Int]
     @usableFromInline let metrics: [OperatorMetrics]
     @usableFromInline let maxParallelism: Int
+    /// In a cluster task, the key groups of its input partition (``StreamGraph/requiredKeyGroups``).
+    @usableFromInline let requiredKeyGroups: RequiredKeyGroups?
 
     @usableFromInline init(graph: StreamGraph, maxParallelism: Int) throws {
         var nodes = graph.nodes
@@ -56,6 +58,7 @@
         self.channelCounts = channelCounts
         self.metrics = nodes.map { OperatorMetrics(operatorName: $0.name) }
         self.maxParallelism = maxParallelism
+        self.requiredKeyGroups = graph.requiredKeyGroups
     }
 
     /// Number of tasks (threads) the plan runs.

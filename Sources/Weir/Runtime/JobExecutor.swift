@@ -249,7 +249,8 @@ import Foundation
                 } else {
                     targets = consumerGates.map { ($0, outgoing.channelOffset + subtask) }
                 }
-                outputs.append(outgoing.edge.makeNetworkOutput(outgoing.partitioning, targets, subtask, configuration, plan.maxParallelism))
+                outputs.append(outgoing.edge.makeNetworkOutput(outgoing.partitioning, targets, subtask, configuration,
+                                                             KeyGroupRouting(maxParallelism: plan.maxParallelism, required: plan.requiredKeyGroups, consumer: plan.nodes[outgoing.consumer].name)))
             }
         }
         return outputs.count == 1 ? outputs[0] : first.edge.outputs.fanOut(outputs)

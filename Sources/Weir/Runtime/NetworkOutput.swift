@@ -51,9 +51,9 @@
     }
 
     /// An ``Output`` that routes each record with `route` (returning a target index).
-    @inlinable func output(route: @escaping (Value) -> Int) -> Output<Value> {
+    @inlinable func output(route: @escaping (Value) throws -> Int) -> Output<Value> {
         Output(
-            emit: { value, timestamp in try self.append(value, timestamp: timestamp, to: route(value)) },
+            emit: { value, timestamp in try self.append(value, timestamp: timestamp, to: try route(value)) },
             emitWatermark: { try self.broadcast(.watermark($0)) },
             emitIdleness: { try self.broadcast(.idleness($0)) },
             emitBarrier: { try self.broadcast(.barrier($0)) },
@@ -83,11 +83,21 @@
     }
 
     /// To the subtask that owns each record's key group.
-    @inlinable static func keyGroups<Value: Sendable, Key: StreamKey>(targets: [ChannelEndpoint<Value>], batchSize: Int, maxParallelism: Int,
+    /// In a cluster task, also checks that each key group is one of its input partition's.
+    @inlinable static func keyGroups<Value: Sendable, Key: StreamKey>(targets: [ChannelEndpoint<Value>], batchSize: Int, routing: KeyGroupRouting,
                                                          keySelector: @escaping @Sendable (Value) -> Key) -> Output<Value> {
         let parallelism = targets.count
-        return ChannelBuffers(targets: targets, batchSize: batchSize).output { value in
+        let maxParallelism = routing.maxParallelism
+        let buffers = ChannelBuffers(targets: targets, batchSize: batchSize)
+        guard routing.required != nil else {
+            return buffers.output { value in
+                let keyGroup = KeyGroupRange.keyGroup(of: keySelector(value), maxParallelism: maxParallelism)
+                return KeyGroupRange.subtask(owning: keyGroup, parallelism: parallelism, maxParallelism: maxParallelism)
+            }
+        }
+        return buffers.output { value in
             let keyGroup = KeyGroupRange.keyGroup(of: keySelector(value), maxParallelism: maxParallelism)
+            try routing.check(keyGroup)
             return KeyGroupRange.subtask(owning: keyGroup, parallelism: parallelism, maxParallelism: maxParallelism)
         }
     }

@@ -81,6 +81,8 @@ public final class KafkaGroupWorker: Sendable {
     let jobName: String
     let checkpointStorage: @Sendable (WorkerTask) throws -> any CheckpointStorage
     let makeJob: @Sendable (WorkerTask) throws -> StreamEnvironment
+    /// The name a task's job runs under (its checkpoints', and its sinks' default transactional ids).
+    let taskJobName: @Sendable (WorkerTask) -> String
     let log: @Sendable (String) -> Void
     /// The worker's mutable state: its status, and whether a stop was asked for.
     private struct State {
@@ -93,12 +95,20 @@ public final class KafkaGroupWorker: Sendable {
     /// task's partition, its sinks with transactional ids named after ``WorkerTask/name``, and
     /// checkpoints configured — the worker replaces their storage with
     /// `checkpointStorage(task)` and resumes from the latest checkpoint there).
-    public init(configuration: Configuration, jobName: String,
+    public convenience init(configuration: Configuration, jobName: String,
                 checkpointStorage: @escaping @Sendable (WorkerTask) throws -> any CheckpointStorage,
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("weir worker: \($0)\n".utf8)) },
                 makeJob: @escaping @Sendable (WorkerTask) throws -> StreamEnvironment) {
+        self.init(configuration: configuration, jobName: jobName, taskJobName: { _ in jobName }, checkpointStorage: checkpointStorage, log: log, makeJob: makeJob)
+    }
+
+    /// A worker whose tasks' jobs run under names of their own (``KafkaGroupCluster``).
+    init(configuration: Configuration, jobName: String, taskJobName: @escaping @Sendable (WorkerTask) -> String,
+         checkpointStorage: @escaping @Sendable (WorkerTask) throws -> any CheckpointStorage,
+         log: @escaping @Sendable (String) -> Void, makeJob: @escaping @Sendable (WorkerTask) throws -> StreamEnvironment) {
         self.configuration = configuration
         self.jobName = jobName
+        self.taskJobName = taskJobName
         self.checkpointStorage = checkpointStorage
         self.makeJob = makeJob
         self.log = log
@@ -228,7 +238,7 @@ public final class KafkaGroupWorker: Sendable {
         checkpointing.storage = LeasedCheckpointStorage(storage: try checkpointStorage(task), lease: lease)
         environment.checkpointing = checkpointing
         environment.resume = .latest
-        return RunningTask(task: task, environment: environment, jobName: jobName)
+        return RunningTask(task: task, environment: environment, jobName: taskJobName(task))
     }
 
     /// Heartbeats until the group rebalances, a stop is asked for, or a task fails.

@@ -62,6 +62,9 @@ public final class S3CheckpointStorage: CheckpointStorage {
     /// `s3://bucket/prefix`.
     public var location: String { "s3://\(client.configuration.bucket)/\(prefix)" }
 
+    /// The same bucket under `<prefix>/<path>`, a run of its own.
+    public func nested(_ path: String) -> (any CheckpointStorage)? { S3CheckpointStorage(client.configuration, prefix: key(path)) }
+
     func key(_ relative: String) -> String { prefix.isEmpty ? relative : prefix + "/" + relative }
     var claimsPrefix: String { key("_claims/") }
     func checkpointPrefix(runKey: String, checkpointID: Int64) -> String { key("\(runKey)/chk-\(checkpointID)/") }

@@ -51,6 +51,15 @@ public protocol CheckpointStorage: Sendable {
 
     /// The bytes of one file of a stored checkpoint (`_metadata` or a state file).
     func read(_ name: String, of checkpoint: StoredCheckpoint) throws -> [UInt8]
+
+    /// A storage of its own for one part of the job, under this one (`tasks/<task>` for each
+    /// task of a cluster job: a task's checkpoints stand on their own), or `nil` if this
+    /// storage cannot nest. Default: `nil`.
+    func nested(_ path: String) -> (any CheckpointStorage)?
+}
+
+extension CheckpointStorage {
+    public func nested(_ path: String) -> (any CheckpointStorage)? { nil }
 }
 
 /// A checkpoint as a ``CheckpointStorage`` holds it.

@@ -41,6 +41,9 @@ public struct FileCheckpointStorage: CheckpointStorage {
 
     public var location: String { directory }
 
+    /// The directory `path` under this one, claimed by this process anew.
+    public func nested(_ path: String) -> (any CheckpointStorage)? { FileCheckpointStorage(directory: directory + "/" + path) }
+
     @usableFromInline var ownerPath: String { directory + "/_owner" }
 
     @usableFromInline func checkpointPath(_ checkpointID: Int64) -> String { "\(directory)/chk-\(checkpointID)" }
