@@ -101,6 +101,7 @@ let package = Package(
         .executableTarget(name: "ClicksIntoPostgres", dependencies: ["Weir", "WeirPostgres"], path: "Examples/ClicksIntoPostgres"),
         .executableTarget(name: "ClicksFromKafka", dependencies: ["Weir", "WeirKafka"], path: "Examples/ClicksFromKafka"),
         .executableTarget(name: "ClicksWithCheckpointsInS3", dependencies: ["Weir", "WeirS3"], path: "Examples/ClicksWithCheckpointsInS3"),
+        .executableTarget(name: "ClicksAcrossWorkers", dependencies: ["Weir", "WeirKafka", "WeirS3", .product(name: "NIOCore", package: "swift-nio")], path: "Examples/ClicksAcrossWorkers"),
         .executableTarget(
             name: "WeirBenchmarks",
             dependencies: [

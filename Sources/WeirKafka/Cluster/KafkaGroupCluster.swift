@@ -14,20 +14,34 @@ import Foundation
 /// stream it writes it into a ``RepartitionTopic`` (`DataStream.repartition(into:bootstrap:key:serializer:…)`)
 /// and the next stage reads that topic (``KafkaSource/repartitionTopic``) — created here if
 /// missing. A stage that keys a stream its source did not partition by key is refused before
-/// anything runs, as is a source that is not Kafka's.
+/// anything runs, as is a source that is not Kafka's. From `Examples/ClicksAcrossWorkers`:
 ///
 /// ```swift
 /// let env = StreamEnvironment()
-/// env.checkpointing = CheckpointConfiguration(storage: S3CheckpointStorage(s3, prefix: "clicks"))
-/// env.cluster = .kafkaGroup(bootstrap: [broker], group: "clicks")
-/// let hop = try RepartitionTopic(name: "clicks-by-user", partitions: 8, writers: 6)  // 6: partitions of "clicks"
-/// env.addSource(KafkaSource(bootstrap: [broker], topics: ["clicks"], deserializer: clicks))
-///     .repartition(into: hop, bootstrap: [broker], key: { $0.user }, serializer: clickRecords)
-/// var byUser = KafkaSource(bootstrap: [broker], topics: [hop.name], deserializer: clicks)
+/// env.checkpointing = CheckpointConfiguration(storage: S3CheckpointStorage(s3, prefix: "clicks"), interval: .seconds(1))
+/// var cluster = KafkaGroupCluster(bootstrap: brokers, group: "clicks")
+/// cluster.instanceID = ProcessInfo.processInfo.environment["POD_NAME"]   // static membership, optional
+/// env.cluster = cluster                                                  // or .kafkaGroup(bootstrap:group:)
+///
+/// let hop = try RepartitionTopic(name: "clicks-by-user", partitions: 8, writers: 6)   // 6: partitions of "clicks"
+/// env.addSource(clicks, name: "Clicks")
+///     .repartition(into: hop, bootstrap: brokers, key: { click($0).user }, serializer: lineRecords)
+/// var byUser = KafkaSource(bootstrap: brokers, topics: [hop.name], deserializer: lines)
 /// byUser.repartitionTopic = hop
-/// env.addSource(byUser).keyBy { $0.user }.window(.tumbling(size: .seconds(60))).aggregate(Count())
-///     .sink(KafkaSink(bootstrap: [broker], topic: "counts", serializer: counts, guarantee: .exactlyOnce))
-/// try env.execute("clicks")   // in each of the N processes
+/// byUser.boundedness = .untilWritersEnd        // a bounded input: end when every writer has
+/// env.addSource(byUser, name: "ByUser")
+///     .map { click($0) }
+///     .keyBy { $0.user }
+///     .window(.tumbling(size: .minutes(1)))
+///     .process { (user: String, window: TimeWindow, clicks: [Click], out: WindowCollector<String>) in
+///         try out.collect("\(user) \(window): \(clicks.count) clicks")
+///     }
+///     .sink(KafkaSink(bootstrap: brokers, topic: "counts", serializer: lineRecords, guarantee: .exactlyOnce), name: "Counts")
+/// signal(SIGTERM, SIG_IGN)
+/// let stop = DispatchSource.makeSignalSource(signal: SIGTERM)
+/// stop.setEventHandler { env.stop() }
+/// stop.resume()
+/// try env.execute("clicks")                    // in each process: joins the group, runs its share
 /// ```
 public struct KafkaGroupCluster: ClusterRunner {
     /// Brokers to learn the cluster from.
