@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "weir-postgres-bench", targets: ["WeirPostgresBenchmarks"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .library(name: "WeirS3", targets: ["WeirS3"]),
+        .library(name: "WeirRocksDB", targets: ["WeirRocksDB"]),
         .executable(name: "weir-kafka-crash-producer", targets: ["WeirKafkaCrashTestProducer"]),
         .executable(name: "weir-kafka-bench", targets: ["WeirKafkaBenchmarks"]),
     ],
@@ -37,6 +38,7 @@ let package = Package(
         .trait(name: "Kafka", description: "The weir command reads from and writes to Kafka.", enabledTraits: ["Gzip"]),
         .trait(name: "Postgres", description: "The weir command writes into PostgreSQL (adds postgres-nio to its build)."),
         .trait(name: "S3", description: "The weir command keeps checkpoints in S3-compatible object storage (adds WeirS3: swift-crypto, async-http-client)."),
+        .trait(name: "RocksDB", description: "The weir command keeps keyed state in RocksDB (adds WeirRocksDB, which links Debian's librocksdb-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -76,6 +78,7 @@ let package = Package(
                 .target(name: "WeirKafka", condition: .when(traits: ["Kafka"])),
                 .target(name: "WeirPostgres", condition: .when(traits: ["Postgres"])),
                 .target(name: "WeirS3", condition: .when(traits: ["S3"])),
+                .target(name: "WeirRocksDB", condition: .when(traits: ["RocksDB"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -101,12 +104,15 @@ let package = Package(
         .executableTarget(name: "ClicksIntoPostgres", dependencies: ["Weir", "WeirPostgres"], path: "Examples/ClicksIntoPostgres"),
         .executableTarget(name: "ClicksFromKafka", dependencies: ["Weir", "WeirKafka"], path: "Examples/ClicksFromKafka"),
         .executableTarget(name: "ClicksWithCheckpointsInS3", dependencies: ["Weir", "WeirS3"], path: "Examples/ClicksWithCheckpointsInS3"),
+        .executableTarget(name: "ClicksWithStateInRocksDB", dependencies: ["Weir", "WeirRocksDB"], path: "Examples/ClicksWithStateInRocksDB"),
         .executableTarget(name: "ClicksAcrossWorkers", dependencies: ["Weir", "WeirKafka", "WeirS3", .product(name: "NIOCore", package: "swift-nio")], path: "Examples/ClicksAcrossWorkers"),
         .executableTarget(
             name: "WeirBenchmarks",
             dependencies: [
                 "Weir",
                 "WeirReferenceJobs",
+                // `weir-bench state`: the heap against RocksDB.
+                .target(name: "WeirRocksDB", condition: .when(traits: ["RocksDB"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -147,6 +153,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        // RocksDB's C API from the system (Debian: librocksdb-dev, RocksDB 7.8).
+        .systemLibrary(
+            name: "CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"])]
+        ),
+        // Keyed state in RocksDB on local disk, for state larger than memory.
+        .target(
+            name: "WeirRocksDB",
+            dependencies: ["Weir", "CRocksDB"]
         ),
         // Writes a Kafka transaction and waits to be SIGKILLed (crash tests of resuming).
         .executableTarget(
@@ -220,6 +237,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "WeirRocksDBTests",
+            dependencies: ["Weir", "WeirReferenceJobs", "WeirRocksDB", "WeirTestSupport"]
         ),
         .testTarget(
             name: "WeirS3Tests",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of Weir, WeirKafka, WeirPostgres and WeirS3 with swift-docc-plugin
+# Builds the DocC documentation of Weir, WeirKafka, WeirPostgres, WeirS3 and WeirRocksDB with swift-docc-plugin
 # (`swift package generate-documentation`) and fails on any documentation warning — a broken
 # symbol link, an ambiguous reference, a missing article. Default implementations inherited
 # from another module (a connector's `close()` from Weir's protocol extension) show that
@@ -17,7 +17,7 @@ summary=false
 # without documentation.
 coverage=(--experimental-documentation-coverage --coverage-summary-level brief)
 status=0
-for target in Weir WeirKafka WeirPostgres WeirS3; do
+for target in Weir WeirKafka WeirPostgres WeirS3 WeirRocksDB; do
     log="$(mktemp)"
     swift package --disable-sandbox generate-documentation --target "$target" --enable-inherited-docs "${coverage[@]}" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
     # DocC's own diagnostics start the line; the compiler's (while it builds symbol graphs) name a file.

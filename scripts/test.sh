@@ -18,9 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== C libraries of the targets that need one (WeirKafka: zlib for gzip batches)"
-if ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
-    apt-get install -y -q zlib1g-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev; }
+echo "== C libraries of the targets that need one (WeirKafka: zlib for gzip batches; WeirRocksDB: RocksDB)"
+if ! dpkg -s zlib1g-dev librocksdb-dev >/dev/null 2>&1; then
+    apt-get install -y -q zlib1g-dev librocksdb-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev librocksdb-dev; }
 fi
 
 echo "== PostgreSQL servers for the sink tests"
@@ -49,8 +49,8 @@ export WEIR_RCLONE
 export WEIR_REQUIRE_S3=1
 echo "   $WEIR_RCLONE"
 
-echo "== build (debug, all targets; weir with the Kafka, Postgres and S3 traits)"
-swift build --build-tests --traits Kafka,Postgres,S3
+echo "== build (debug, all targets; weir with the Kafka, Postgres, S3 and RocksDB traits)"
+swift build --build-tests --traits Kafka,Postgres,S3,RocksDB
 
 echo "== smoke: weir run, weir verify, weir checkpoints"
 smoke="$servers/smoke"
@@ -58,6 +58,9 @@ mkdir -p "$smoke"
 .build/debug/weir run --data-dir "$smoke/data" --events 200000 --keys 1000 --parallelism 2 --show 3
 .build/debug/weir verify --data-dir "$smoke/data"
 .build/debug/weir checkpoints list "$smoke/data/checkpoints"
+# The same job with its window state in RocksDB.
+.build/debug/weir run --data-dir "$smoke/rocksdb-data" --events 200000 --keys 1000 --parallelism 2 --show 0 --state-backend rocksdb --rocksdb-dir "$smoke/rocksdb"
+.build/debug/weir verify --data-dir "$smoke/rocksdb-data"
 
 echo "== unit and integration tests"
 # The output is long and CI shows its end: repeat what failed there.

@@ -32,8 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! dpkg -s zlib1g-dev >/dev/null 2>&1; then
-    apt-get install -y -q zlib1g-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev; }
+if ! dpkg -s zlib1g-dev librocksdb-dev >/dev/null 2>&1; then
+    apt-get install -y -q zlib1g-dev librocksdb-dev || { apt-get update -q && apt-get install -y -q zlib1g-dev librocksdb-dev; }
 fi
 { read -r WEIR_NOIDA_DB; read -r WEIR_TANSU; } < <(scripts/kafka-brokers.sh install "$work/kafka")
 export WEIR_NOIDA_DB WEIR_TANSU WEIR_KAFKA_PYTHON="$work/kafka/venv/bin/python" WEIR_REQUIRE_KAFKA=1
@@ -43,7 +43,7 @@ export WEIR_POSTGRES_URL WEIR_POSTGRES_DIR="$work/postgres" WEIR_REQUIRE_POSTGRE
 WEIR_RCLONE="$(scripts/s3-server.sh install "$work/s3")"
 export WEIR_RCLONE WEIR_REQUIRE_S3=1
 
-swift build --build-tests --traits Kafka,Postgres,S3
+swift build --build-tests --traits Kafka,Postgres,S3,RocksDB
 
 table="$work/table.md"
 export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"

@@ -62,6 +62,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Checkpointing mode: exactly-once or at-least-once (the file sink follows it).")
     var checkpointMode: String = "exactly-once"
 
+    @Option(help: "Where the window state lives: heap (in memory) or rocksdb (on local disk, for state larger than memory; weir built with --traits RocksDB). Checkpoints are the same for both: a run may resume on the other.")
+    var stateBackend: String = "heap"
+
+    @Option(help: "With --state-backend rocksdb: the directory of the local RocksDB instances (default: weir-rocksdb in the temporary directory).")
+    var rocksdbDir: String?
+
     @Flag(help: "Continue the run in --data-dir from its latest checkpoint (its run.json decides the job).")
     var resume = false
 
@@ -154,6 +160,9 @@ struct RunCommand: ParsableCommand {
         guard rate.map({ $0 > 0 }) ?? true else { throw ValidationError("--rate must be positive") }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         guard ["exactly-once", "at-least-once"].contains(checkpointMode) else { throw ValidationError("--checkpoint-mode must be exactly-once or at-least-once") }
+        guard ["heap", "rocksdb"].contains(stateBackend) else { throw ValidationError("--state-backend must be heap or rocksdb") }
+        if stateBackend == "rocksdb" && !RocksDBSupport.isBuiltIn { throw RocksDBSupport.missing }
+        if rocksdbDir != nil && stateBackend != "rocksdb" { throw ValidationError("--rocksdb-dir is for --state-backend rocksdb") }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
         guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
         guard ["files", "kafka", "postgres", "s3"].contains(sink) else { throw ValidationError("--sink must be files, kafka, postgres or s3") }
@@ -198,6 +207,7 @@ struct RunCommand: ParsableCommand {
         let parameters = try prepareDataDirectory()
         let workload = parameters.workload
         let env = StreamEnvironment(parallelism: parallelism)
+        env.stateBackend = try RocksDBSupport.backend(stateBackend, directory: rocksdbDir)
         let log = logger
         env.warningHandler = { log.warning("\($0)") }
         let checkpoints = try checkpointLocation(parameters)
@@ -280,7 +290,8 @@ struct RunCommand: ParsableCommand {
         } else {
             output = "window sums to \(data.output)"
         }
-        print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpoints.location)")
+        print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpoints.location)"
+              + (stateBackend == "rocksdb" ? ", state in RocksDB" : ""))
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
         let cancellation = env.cancellation

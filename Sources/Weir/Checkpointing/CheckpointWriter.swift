@@ -15,7 +15,9 @@ import Dispatch
     @usableFromInline func write(_ snapshots: [OperatorSnapshot], checkpointID: Int64, task: TaskID, timings: CheckpointTaskTimings) {
         queue.async { [store, coordinator] in
             do {
-                let files = try snapshots.filter { !$0.isEmpty }.map { try store.writeState($0.serialize(), checkpointID: checkpointID) }
+                // Empty parts are left out after serializing: a disk-backed table knows whether it
+                // holds entries only by reading them.
+                let files = try snapshots.map { try $0.serialize() }.filter { !$0.isEmpty }.map { try store.writeState($0, checkpointID: checkpointID) }
                 coordinator.acknowledge(checkpointID, from: task, .init(files: files, timings: timings))
             } catch {
                 coordinator.decline(checkpointID, from: task, reason: "writing its state failed: \(error)")

@@ -14,6 +14,9 @@
     /// Operator list state: independent entries (a source's splits, a sink's transactions).
     @usableFromInline var listState: [[UInt8]]
 
+    /// Whether the file would hold nothing (no keyed entries, no list state): not written.
+    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy(\.isEmpty) && listState.isEmpty }
+
     /// The entries' key stays `splits`, the name it had when only sources kept list state:
     /// the format is unchanged.
     @usableFromInline enum CodingKeys: String, CodingKey {

@@ -19,7 +19,7 @@
 
     @inlinable func open(_ context: OperatorContext) throws {
         maxParallelism.value = context.maxParallelism
-        let store = context.keyedStateStore()
+        let store = try context.keyedStateStore()
         table.value = try store.table(named: "aggregate", key: Key.self, value: Accumulator.self)
     }
 

@@ -17,7 +17,7 @@
     @inlinable func open(_ operatorContext: OperatorContext) throws {
         let location = operatorContext.location
         keyContext = KeyContext(maxParallelism: operatorContext.maxParallelism)
-        let store = operatorContext.keyedStateStore()
+        let store = try operatorContext.keyedStateStore()
         context = KeyedProcessContext(output: output, operatorContext: operatorContext, keyContext: keyContext)
         try context.eventTimers.restore(operatorContext.takeRestoredPart("event-timers"))
         try context.processingTimers.restore(operatorContext.takeRestoredPart("processing-timers"))

@@ -50,9 +50,9 @@
     }
 
     /// The operator's keyed state store, created on first use (with the restored tables).
-    @usableFromInline func keyedStateStore() -> any KeyedStateStore {
+    @usableFromInline func keyedStateStore() throws -> any KeyedStateStore {
         if let store { return store }
-        let created = stateBackend.makeKeyedStateStore(for: location, keyGroups: keyGroupRange, maxParallelism: maxParallelism,
+        let created = try stateBackend.makeKeyedStateStore(for: location, keyGroups: keyGroupRange, maxParallelism: maxParallelism,
                                                        restoring: restored?.keyed ?? [:])
         store = created
         return created
@@ -111,8 +111,6 @@
     @usableFromInline let maxParallelism: Int
     @usableFromInline let keyed: [String: any KeyedStateTableSnapshot]
     @usableFromInline let listState: [[UInt8]]
-
-    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy { $0.entryCount == 0 } && listState.isEmpty }
 
     /// Serializes the state (off the task thread).
     @usableFromInline func serialize() throws -> OperatorStateFile {

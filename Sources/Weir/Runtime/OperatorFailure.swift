@@ -7,6 +7,14 @@ public struct OperatorLocation: Sendable, Hashable, CustomStringConvertible {
     /// How many subtasks the operator ran as.
     public var parallelism: Int
 
+    /// Subtask `subtask` of `parallelism` of the operator named `operatorName` (a state
+    /// backend's tests open stores for one).
+    public init(operatorName: String, subtask: Int, parallelism: Int) {
+        self.operatorName = operatorName
+        self.subtask = subtask
+        self.parallelism = parallelism
+    }
+
     /// The operator and the subtask, counted from 1 (`'WindowSum' (subtask 2/4)`).
     public var description: String { "'\(operatorName)' (subtask \(subtask + 1)/\(parallelism))" }
 

@@ -10,10 +10,16 @@ public struct KeyedStateSnapshot: Sendable {
 
     /// The entries of table `name` as a dictionary, or `nil` if there is no such table of
     /// those types.
-    @inlinable public func entries<Key: StreamKey, Value: StateValue>(of name: String, as: [Key: Value].Type = [Key: Value].self) -> [Key: Value]? {
-        guard let table = tables[name] as? HeapKeyedStateTableSnapshot<Key, Value> else { return nil }
+    /// (A disk-backed table's snapshot is read entry by entry: for tests and inspection.)
+    @inlinable public func entries<Key: StreamKey, Value: StateValue>(of name: String, as: [Key: Value].Type = [Key: Value].self) throws -> [Key: Value]? {
         var all: [Key: Value] = [:]
-        for group in table.groups { for (key, value) in group { all[key.key] = value } }
+        if let table = tables[name] as? HeapKeyedStateTableSnapshot<Key, Value> {
+            for group in table.groups { for (key, value) in group { all[key.key] = value } }
+        } else if let table = tables[name] as? ColumnTableSnapshot<Key, Value> {
+            try table.forEachEntry { all[$0.key] = $0.value }
+        } else {
+            return nil
+        }
         return all
     }
 }

@@ -1,5 +1,7 @@
 /// A map from key to value inside a keyed state store, partitioned by key group: one Swift
-/// dictionary per key group the subtask owns.
+/// dictionary per key group the subtask owns, or, with a disk-backed backend, a
+/// ``KeyedStateColumn`` behind a bounded cache of decoded values (operators call the same
+/// methods either way; the branch is one predictable test of a stored constant).
 ///
 /// Callers pass the key's stable hash and key group, computed once per record (see
 /// ``KeyPosition``), so that neither is computed twice. Snapshots are copy-on-write: taking
@@ -14,11 +16,23 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
     public let name: String
     @usableFromInline let firstKeyGroup: Int
     @usableFromInline let groups: TaskConfined<[[HashedKey<Key>: Value]]>
+    /// Where the entries live instead of `groups` with a disk-backed backend.
+    @usableFromInline let column: ColumnBackedTable<Key, Value>?
 
     @inlinable init(name: String, keyGroups: KeyGroupRange) {
         self.name = name
         self.firstKeyGroup = keyGroups.start
         self.groups = TaskConfined(Array(repeating: [:], count: keyGroups.count))
+        self.column = nil
+    }
+
+    /// A table whose entries live in `column` (a disk-backed backend's), with a write-back
+    /// cache of at most `cacheCapacity` decoded values in front of it.
+    @inlinable public init(name: String, keyGroups: KeyGroupRange, column: any KeyedStateColumn, cacheCapacity: Int) {
+        self.name = name
+        self.firstKeyGroup = keyGroups.start
+        self.groups = TaskConfined([])
+        self.column = ColumnBackedTable(name: name, column: column, keyGroups: keyGroups, capacity: cacheCapacity)
     }
 
     @inline(__always)
@@ -30,34 +44,44 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
 
     /// The value of `key`, found at `position` (its key group and hash).
     @inlinable public func get(_ key: Key, at position: KeyPosition) -> Value? {
-        groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
+        if let column { return column.get(key, at: position) }
+        return groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)]
     }
 
     /// Stores `value` for `key` (`nil` removes it).
     @inlinable public func set(_ value: Value?, for key: Key, at position: KeyPosition) {
+        if let column { return column.set(value, for: key, at: position) }
         groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)] = value
     }
 
     /// Reads and writes the value of `key` in place (no copy of the value when it is unique).
     @inline(__always)
     @inlinable public func update<R>(_ key: Key, at position: KeyPosition, _ body: (inout Value?) throws -> R) rethrows -> R {
-        try body(&groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)])
+        if let column { return try column.update(key, at: position, body) }
+        return try body(&groups.value[slot(position.keyGroup)][HashedKey(key, hash: position.hash)])
     }
 
     /// Every entry of the table, key group by key group.
     @inlinable public func forEachEntry(_ body: (Key, Value) throws -> Void) rethrows {
+        if let column { return try column.forEachEntry(body) }
         for group in groups.value {
             for (key, value) in group { try body(key.key, value) }
         }
     }
 
     /// How many keys hold a value, over all key groups of the subtask.
-    @inlinable public var count: Int { groups.value.reduce(0) { $0 + $1.count } }
+    /// (With a disk-backed backend this reads every entry: for tests and inspection.)
+    @inlinable public var count: Int { column?.count ?? groups.value.reduce(0) { $0 + $1.count } }
 
     /// Loads entries of a checkpoint; blobs of key groups this subtask does not own are an error.
-    @inlinable func restore(_ blobs: [KeyGroupBlob]) throws {
+    @inlinable public func restore(_ blobs: [KeyGroupBlob]) throws {
         let decoder = BinaryStateDecoder()
         for blob in blobs {
+            if let column {
+                guard column.keyGroups.contains(blob.keyGroup) else { throw StateError.keyGroupNotOwned(keyGroup: blob.keyGroup, owned: column.keyGroups) }
+                try column.restore(blob)
+                continue
+            }
             let slot = blob.keyGroup - firstKeyGroup
             guard slot >= 0 && slot < groups.value.count else {
                 throw StateError.keyGroupNotOwned(keyGroup: blob.keyGroup, owned: KeyGroupRange(start: firstKeyGroup, end: firstKeyGroup + groups.value.count - 1))
@@ -68,8 +92,11 @@ public final class KeyedStateTable<Key: StreamKey, Value: StateValue> {
         }
     }
 
-    @inlinable func snapshot() -> HeapKeyedStateTableSnapshot<Key, Value> {
-        HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups.value)
+    /// A consistent copy of the table for a checkpoint, cheap on the task thread: the heap's
+    /// dictionaries copy-on-write, or the column's own snapshot once the cache is written out.
+    @inlinable public func checkpointSnapshot() -> any KeyedStateTableSnapshot {
+        if let column { return column.snapshot() }
+        return HeapKeyedStateTableSnapshot(firstKeyGroup: firstKeyGroup, groups: groups.value)
     }
 
     deinit { groups.release() }

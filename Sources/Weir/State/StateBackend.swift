@@ -2,14 +2,16 @@
 /// serialized off the task thread.
 public typealias StateValue = Codable & Sendable
 
-/// Where keyed state lives. The heap backend keeps it in memory; a disk-backed backend
-/// (RocksDB) can be added behind the same protocol.
+/// Where keyed state lives. ``HeapStateBackend`` keeps it in memory; WeirRocksDB's
+/// `RocksDBStateBackend` on local disk, behind ``KeyedStateColumn``s. Operators do not know
+/// which one they run on: they see ``KeyedStateTable``s either way.
 public protocol StateBackend: Sendable {
     /// The keyed state store of one subtask of a keyed operator, holding the key groups
     /// `keyGroups` of `maxParallelism`, with the tables of a checkpoint (`restoring`, by table
     /// name) loaded when they are first used.
+    /// - Throws: if the backend cannot open its storage (the operator fails to open).
     func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
-                             restoring: [String: [KeyGroupBlob]]) -> any KeyedStateStore
+                             restoring: [String: [KeyGroupBlob]]) throws -> any KeyedStateStore
 }
 
 /// The keyed state of one operator subtask: named tables, each mapping keys to values,

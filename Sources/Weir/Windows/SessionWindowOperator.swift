@@ -54,7 +54,7 @@
     @inlinable func open(_ context: OperatorContext) throws {
         state.value.progress.open(context, lateTag: lateTag)
         try timers.restore(context.takeRestoredPart(windowTimersPart))
-        let store = context.keyedStateStore()
+        let store = try context.keyedStateStore()
         state.value.sessions = try store.table(named: "window-sessions", key: Key.self, value: [Session].self)
     }
 

@@ -66,7 +66,7 @@
     @inlinable func open(_ context: OperatorContext) throws {
         state.value.progress.open(context, lateTag: lateTag)
         try timers.restore(context.takeRestoredPart(windowTimersPart))
-        let store = context.keyedStateStore()
+        let store = try context.keyedStateStore()
         state.value.windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
     }
 

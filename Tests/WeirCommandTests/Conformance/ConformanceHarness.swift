@@ -59,6 +59,8 @@ struct ConformanceCase: CustomStringConvertible {
     /// dead member). For workers, `parallelism` is the number of live workers, cycled after
     /// each fault: `[3, 2, 4]` kills one and adds none, then adds two.
     enum Deployment: String { case process, workers }
+    /// Where the job's window state lives (`weir run --state-backend`).
+    enum StateBackend: String { case heap, rocksdb }
 
     var source: Source
     var sink: Sink
@@ -70,11 +72,12 @@ struct ConformanceCase: CustomStringConvertible {
     var keys = 500
     var checkpoints = Checkpoints.directory
     var deployment = Deployment.process
+    var stateBackend = StateBackend.heap
 
     var description: String {
         let counts = parallelism.map(String.init).joined(separator: "→")
         return "\(source.rawValue) → \(sink.rawValue), " + (deployment == .workers ? "\(counts) workers across a repartition hop" : "parallelism \(counts)")
-            + ", \(fault)" + (checkpoints == .s3 ? ", checkpoints on S3" : "")
+            + ", \(fault)" + (checkpoints == .s3 ? ", checkpoints on S3" : "") + (stateBackend == .rocksdb ? ", state in RocksDB" : "")
     }
 }
 
@@ -138,7 +141,10 @@ struct ConformanceHarness {
     func run(_ testCase: ConformanceCase, broker: KafkaTestBroker?, s3: RcloneS3Server? = nil, seed: UInt64) throws -> Outcome {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        if testCase.deployment == .workers { return try runWorkers(testCase, broker: broker, s3: s3, seed: seed) }
+        if testCase.deployment == .workers {
+            guard testCase.stateBackend == .heap else { throw InjectedFailure(message: "weir worker has no --state-backend: worker cases run on the heap") }
+            return try runWorkers(testCase, broker: broker, s3: s3, seed: seed)
+        }
         let data = root + "/data"
         var arguments = ["run", "--data-dir", data, "--checkpoint-interval", "100", "--show", "0", "--disorder", "\(disorder)"]
         // Where the checkpoints can be watched (and damaged) as files: the data directory, or
@@ -158,6 +164,8 @@ struct ConformanceHarness {
             environment = s3.credentialsEnvironment
         }
         if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500", "--restart-attempts", "100"] }
+        // The local instances of killed runs stay behind in there; the next run deletes them.
+        if testCase.stateBackend == .rocksdb { arguments += ["--state-backend", "rocksdb", "--rocksdb-dir", root + "/rocksdb"] }
         var expected: [IndependentWindowSums.Row]
         let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
         switch testCase.source {

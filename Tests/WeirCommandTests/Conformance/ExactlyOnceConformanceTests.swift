@@ -73,7 +73,7 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         if let table = environment["WEIR_CONFORMANCE_TABLE"] {
             let workers = testCase.deployment == .workers ? " workers" : ""
             let zombies = testCase.deployment == .workers && outcome.pauses > 0 ? " (\(outcome.zombies) zombies)" : ""
-            let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue)\(testCase.checkpoints == .s3 ? " (checkpoints on S3)" : "") | \(testCase.parallelism.map(String.init).joined(separator: "→"))\(workers) | \(testCase.fault)\(zombies) | \(outcome.kills + outcome.crashes) | \(outcome.serverRestarts) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
+            let row = "| \(testCase.source.rawValue) | \(testCase.sink.rawValue)\(testCase.checkpoints == .s3 ? " (checkpoints on S3)" : "") | \(testCase.parallelism.map(String.init).joined(separator: "→"))\(workers)\(testCase.stateBackend == .rocksdb ? ", RocksDB" : "") | \(testCase.fault)\(zombies) | \(outcome.kills + outcome.crashes) | \(outcome.serverRestarts) | \(outcome.verdict?.expected ?? 0) | \(result) |\n"
             if let handle = FileHandle(forWritingAtPath: table) {
                 handle.seekToEndOfFile()
                 handle.write(Data(row.utf8))
@@ -137,6 +137,16 @@ final class ExactlyOnceConformanceTests: XCTestCase {
     }
 
     // MARK: - A sample of the rest of the matrix
+
+    /// Window state in RocksDB (`--state-backend rocksdb`): killed at random and rescaled at
+    /// every restore, so that key groups move between instances through full checkpoints.
+    func testFilesIntoFilesRescaledUnderRandomKillsWithStateInRocksDB() throws {
+        try check(ConformanceCase(source: .files, sink: .files, parallelism: [2, 1, 3], fault: .randomKills(kills), stateBackend: .rocksdb))
+    }
+
+    func testKafkaIntoKafkaAtEveryCommitStepWithStateInRocksDB() throws {
+        try check(ConformanceCase(source: .kafka, sink: .kafka, parallelism: [2], fault: .everyCommitStep, stateBackend: .rocksdb))
+    }
 
     func testGeneratorIntoFilesAtEveryCommitStep() throws {
         try check(ConformanceCase(source: .generator, sink: .files, parallelism: [2, 1], fault: .everyCommitStep))
@@ -252,7 +262,7 @@ final class ExactlyOnceConformanceTests: XCTestCase {
         guard let table = environment["WEIR_CONFORMANCE_TABLE"], let handle = FileHandle(forWritingAtPath: table) else { return }
         handle.seekToEndOfFile()
         let workers = testCase.deployment == .workers ? " workers" : ""
-        handle.write(Data("| \(testCase.source.rawValue) | \(testCase.sink.rawValue)\(testCase.checkpoints == .s3 ? " (checkpoints on S3)" : "") | \(testCase.parallelism.map(String.init).joined(separator: "→"))\(workers) | \(testCase.fault) | 0 | 0 | 0 | FAILED: \(String(describing: error).prefix(200).replacingOccurrences(of: "\n", with: " ")) |\n".utf8))
+        handle.write(Data("| \(testCase.source.rawValue) | \(testCase.sink.rawValue)\(testCase.checkpoints == .s3 ? " (checkpoints on S3)" : "") | \(testCase.parallelism.map(String.init).joined(separator: "→"))\(workers)\(testCase.stateBackend == .rocksdb ? ", RocksDB" : "") | \(testCase.fault) | 0 | 0 | 0 | FAILED: \(String(describing: error).prefix(200).replacingOccurrences(of: "\n", with: " ")) |\n".utf8))
         try? handle.close()
     }
 
@@ -300,12 +310,22 @@ final class ExactlyOnceConformanceTests: XCTestCase {
                             if source == .kafka || sink == .kafka || sink == .s3 { places.append(.s3) }
                         default: break
                         }
+                        // Kills once more with the window state in RocksDB (the faults of
+                        // servers and disks are not the state backend's).
+                        var backends: [ConformanceCase.StateBackend] = [.heap]
+                        switch fault {
+                        case .randomKills, .everyCommitStep: backends.append(.rocksdb)
+                        default: break
+                        }
                         for place in places {
-                            let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault, events: events, checkpoints: place)
-                            // One case that cannot even run (a run that exits non-zero) is a failed row, not the end of the matrix.
-                            do { try check(testCase, expectRefusal: refusal, seed: seed) } catch {
-                                XCTFail("\(testCase): \(error)")
-                                recordFailedRow(testCase, error)
+                            for backend in backends where backend == .heap || place == .directory {
+                                let testCase = ConformanceCase(source: source, sink: sink, parallelism: parallelism, fault: fault, events: events, checkpoints: place,
+                                                               stateBackend: backend)
+                                // One case that cannot even run (a run that exits non-zero) is a failed row, not the end of the matrix.
+                                do { try check(testCase, expectRefusal: refusal, seed: seed) } catch {
+                                    XCTFail("\(testCase): \(error)")
+                                    recordFailedRow(testCase, error)
+                                }
                             }
                         }
                     }

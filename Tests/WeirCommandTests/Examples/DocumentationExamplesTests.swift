@@ -52,7 +52,7 @@ final class DocumentationExamplesTests: XCTestCase {
         let fileManager = FileManager.default
         var documents = ["README.md"]
         documents += try fileManager.contentsOfDirectory(atPath: root + "/docs").filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
-        for module in ["Weir", "WeirKafka", "WeirPostgres", "WeirS3"] {
+        for module in ["Weir", "WeirKafka", "WeirPostgres", "WeirS3", "WeirRocksDB"] {
             let enumerator = fileManager.enumerator(atPath: root + "/Sources/" + module)!
             for case let file as String in enumerator where file.hasSuffix(".swift") || file.hasSuffix(".md") { documents.append("Sources/\(module)/\(file)") }
         }
@@ -165,6 +165,16 @@ final class DocumentationExamplesTests: XCTestCase {
         XCTAssertEqual(Self.countsPrinted(output), expected)
         let metadata = CrashHarness.checkpointDirectories(in: server.path(ofKey: "jobs/clicks")).filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
         XCTAssertFalse(metadata.isEmpty, "the final checkpoint is in the bucket under jobs/clicks")
+    }
+
+    func testTheRocksDBExampleCountsEveryClickWithItsWindowStateInRocksDB() throws {
+        let directory = try temporaryDirectory()
+        let expected = try Self.writeClicks(into: directory)
+        let (status, output) = try Self.run("ClicksWithStateInRocksDB", in: directory)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(Self.countsPrinted(output), expected)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory + "/rocksdb"), [], "the subtasks' instances are deleted when the job ends")
+        XCTAssertFalse(CrashHarness.checkpointDirectories(in: directory + "/checkpoints").isEmpty, "the job took checkpoints")
     }
 
     func testTheExactlyOnceExampleWritesEveryCountOnceIntoBothSinks() throws {

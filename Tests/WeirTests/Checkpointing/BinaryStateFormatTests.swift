@@ -34,6 +34,32 @@ final class BinaryStateFormatTests: XCTestCase {
         XCTAssertEqual(try BinaryStateDecoder().decode(Everything.self, from: bytes), value)
     }
 
+    /// A disk-backed backend frames the stored bytes of its entries into a checkpoint blob
+    /// without decoding them, and takes blobs apart the same way: both must be exactly what the
+    /// encoder writes for `[StoredEntry]`.
+    func testStoredEntryFramingIsTheEncodersBytesForAListOfEntries() throws {
+        let entries = [StoredEntry(key: "ann", hash: 7, value: Everything()),
+                       StoredEntry(key: "", hash: .max, value: Everything(optionalSet: nil, list: [], byName: [:])),
+                       StoredEntry(key: "bob ✓", hash: 0, value: Everything(int: 1))]
+        let encoder = BinaryStateEncoder()
+        var framing = StoredEntryFraming()
+        for entry in entries { framing.append(key: try encoder.encode(entry.key), hash: entry.hash, value: try encoder.encode(entry.value)) }
+        let expected = try encoder.encode(entries)
+        XCTAssertEqual(framing.bytes, expected)
+        XCTAssertEqual(framing.count, 3)
+
+        var parsed: [(String, UInt64, Everything)] = []
+        try StoredEntryFraming.forEachEntry(in: expected) { key, hash, value in
+            parsed.append((try BinaryStateDecoder().decode(String.self, from: key), hash, try BinaryStateDecoder().decode(Everything.self, from: value)))
+        }
+        XCTAssertEqual(parsed.map(\.0), ["ann", "", "bob ✓"])
+        XCTAssertEqual(parsed.map(\.1), [7, .max, 0])
+        XCTAssertEqual(parsed.map(\.2), entries.map(\.value))
+        XCTAssertEqual(StoredEntryFraming().bytes, try encoder.encode([StoredEntry<String, Int>]()), "no entries")
+        XCTAssertThrowsError(try StoredEntryFraming.forEachEntry(in: Array(expected.dropLast())) { _, _, _ in }, "a truncated blob is refused")
+        XCTAssertThrowsError(try StoredEntryFraming.forEachEntry(in: try encoder.encode([1, 2])) { _, _, _ in }, "a list of something else is refused")
+    }
+
     func testPrimitivesAtTheTopLevel() throws {
         for value in [Int64.min, 0, 12_345] {
             XCTAssertEqual(try BinaryStateDecoder().decode(Int64.self, from: BinaryStateEncoder().encode(value)), value)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Weir
+import WeirTestSupport
 
 final class HeapStateBackendTests: XCTestCase {
     private func makeStore() -> any KeyedStateStore {
@@ -9,37 +10,15 @@ final class HeapStateBackendTests: XCTestCase {
     }
 
     func testSnapshotIsUnaffectedByLaterWrites() throws {
-        let store = makeStore()
-        let table = try store.table(named: "counts", key: Int.self, value: Int.self)
-        func at(_ key: Int) -> KeyPosition { KeyPosition(of: key, maxParallelism: 128) }
-        for key in 0..<10_000 { table.set(key, for: key, at: at(key)) }
-        let snapshot = store.snapshot()
-        for key in 0..<10_000 { table.update(key, at: at(key)) { $0! += 1_000_000 } }
-        table.set(nil, for: 5, at: at(5))
-        table.set(-1, for: 20_000, at: at(20_000))
-
-        let frozen = try XCTUnwrap(snapshot.entries(of: "counts", as: [Int: Int].self))
-        XCTAssertEqual(frozen.count, 10_000)
-        XCTAssertTrue(frozen.allSatisfy { $0.key == $0.value }, "the snapshot keeps the values of the moment it was taken")
-        XCTAssertEqual(snapshot.tables["counts"]?.entryCount, 10_000)
-        XCTAssertEqual(table.count, 10_000, "live table: one removed, one added")
-        XCTAssertEqual(table.get(7, at: at(7)), 1_000_007)
-        var seen = 0
-        table.forEachEntry { key, value in
-            XCTAssertEqual(value, key == 20_000 ? -1 : key + 1_000_000)
-            seen += 1
-        }
-        XCTAssertEqual(seen, 10_000)
+        try StateBackendContract.snapshotIsUnaffectedByLaterWrites(HeapStateBackend())
     }
 
     func testSameNameWithOtherTypesIsRejected() throws {
-        let store = makeStore()
-        _ = try store.table(named: "state", key: Int.self, value: Int.self)
-        XCTAssertThrowsError(try store.table(named: "state", key: Int.self, value: String.self)) { error in
-            guard case StateError.typeMismatch(let name, _, _) = error else { return XCTFail("unexpected \(error)") }
-            XCTAssertEqual(name, "state")
-        }
-        XCTAssertNoThrow(try store.table(named: "state", key: Int.self, value: Int.self), "same types give the same table")
+        try StateBackendContract.sameNameWithOtherTypesIsRejected(HeapStateBackend())
+    }
+
+    func testCheckpointRestoresAtAnotherParallelism() throws {
+        try StateBackendContract.checkpointRestoresSplitInto(HeapStateBackend(), from: HeapStateBackend())
     }
 
     func testStateHandlesAreScopedToTheCurrentKey() throws {

@@ -1,0 +1,73 @@
+/// The storage a disk-backed state backend gives one state table of one operator subtask: bytes
+/// under byte keys, partitioned by key group.
+///
+/// Weir's side of the seam stays generic and typed (``KeyedStateTable`` encodes keys and values
+/// with ``BinaryStateEncoder`` and keeps a write-back cache of decoded values in front of the
+/// column), so a backend only stores bytes: WeirRocksDB's `RocksDBStateBackend` lays each
+/// column out in one RocksDB instance per subtask, key group first.
+///
+/// A column is used from the task's thread only; its snapshots are read from the checkpoint
+/// writer's thread.
+public protocol KeyedStateColumn: AnyObject {
+    /// The bytes stored under `key` in `keyGroup`, or `nil`.
+    func read(keyGroup: Int, key: [UInt8]) throws -> [UInt8]?
+    /// Applies `writes` (a `nil` value removes the key) at once.
+    func write(_ writes: [KeyedStateColumnWrite]) throws
+    /// Calls `body` with every key and value of `keyGroup`, in the column's current state.
+    func forEach(keyGroup: Int, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
+    /// A consistent view of the column as it is now, unaffected by later writes, cheap to take
+    /// (the task thread takes it at the barrier) and readable from another thread.
+    func snapshot() throws -> any KeyedStateColumnSnapshot
+}
+
+/// A point-in-time view of a ``KeyedStateColumn``.
+public protocol KeyedStateColumnSnapshot: Sendable {
+    /// Calls `body` with every key and value the column held in `keyGroup` when the snapshot
+    /// was taken.
+    func forEach(keyGroup: Int, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
+}
+
+/// One write to a ``KeyedStateColumn``: `value` stored under `key` in `keyGroup`, or the key
+/// removed if `value` is `nil`.
+public struct KeyedStateColumnWrite: Sendable {
+    /// The key group the key belongs to.
+    public var keyGroup: Int
+    /// The encoded key.
+    public var key: [UInt8]
+    /// The encoded value, or `nil` to remove the key.
+    public var value: [UInt8]?
+
+    /// A write of `value` (or a removal) under `key` of `keyGroup`.
+    @inlinable public init(keyGroup: Int, key: [UInt8], value: [UInt8]?) {
+        self.keyGroup = keyGroup
+        self.key = key
+        self.value = value
+    }
+}
+
+/// What a disk-backed backend opens for one operator subtask: its columns, one per state table.
+/// ``KeyedStateTableStore`` turns it into a ``KeyedStateStore``.
+public protocol KeyedStateColumnFamily: AnyObject {
+    /// The column of the table named `name`, created empty on first use.
+    func column(named name: String) throws -> any KeyedStateColumn
+}
+
+/// A failure of a disk-backed state backend while a record was processed (a read or write of
+/// the local store failed): the task fails, and the job restarts from its last checkpoint.
+public struct KeyedStateColumnError: Error, CustomStringConvertible {
+    /// The table whose column failed.
+    public var table: String
+    /// What failed.
+    public var underlying: any Error
+
+    /// A failure of the column of `table`.
+    public init(table: String, underlying: any Error) {
+        self.table = table
+        self.underlying = underlying
+    }
+
+    /// What failed, and what happens next.
+    public var description: String {
+        "state '\(table)': the state backend failed (\(underlying)); the job restarts from its last completed checkpoint"
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Weir
+import WeirReferenceJobs
+#if RocksDB
+import WeirRocksDB
+#endif
+
+/// `weir-bench state`: the heap and the RocksDB state backend on the same checkpointed jobs with
+/// growing numbers of keys, each run in its own child process (alternating backends), then a
+/// second child that resumes from the run's latest checkpoint (the restore).
+struct StateBackends: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Heap against RocksDB: throughput, peak RSS, checkpoint duration and size, restore (weir-bench built with --traits RocksDB).")
+
+    @Option(help: "Key counts, comma-separated.") var keys: String = "1000000,10000000"
+    @Option(help: "Events per key for the running sum (the window job gets as many, two per key per window).") var eventsPerKey: Int = 6
+    @Option(help: "Rounds; each runs every backend once, in turn.") var rounds: Int = 1
+    @Option(help: "Parallelism.") var parallelism: Int = 2
+    @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
+
+    func run() throws {
+        #if !RocksDB
+        throw ValidationError("weir-bench was built without RocksDB: swift run -c release --traits RocksDB weir-bench state")
+        #else
+        let keyCounts = try keys.split(separator: ",").map { value -> Int in
+            guard let count = Int(value), count > 0 else { throw ValidationError("--keys: '\(value)' is not a positive number") }
+            return count
+        }
+        print("| job | keys | backend | events/s | peak RSS | checkpoints | checkpoint median / max | state size (last) | restore: first result after |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for job in jobs.split(separator: ",").map(String.init) {
+            guard ["running-sum", "window"].contains(job) else { throw ValidationError("--jobs: '\(job)' is not running-sum or window") }
+            for count in keyCounts {
+                var rows: [String: [StateMeasurement]] = [:]
+                for _ in 0..<rounds {
+                    for backend in ["heap", "rocksdb"] {
+                        rows[backend, default: []].append(try measure(job: job, backend: backend, keys: count))
+                    }
+                }
+                for backend in ["heap", "rocksdb"] {
+                    let runs = rows[backend]!
+                    let best = runs.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[runs.count / 2]
+                    let durations = best.checkpointMilliseconds.map(Double.init)
+                    print("| \(job) | \(count) | \(backend) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
+                          + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
+                          + "| \(String(format: "%.1f MB", Double(best.lastStateSize) / 1e6)) | \(String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
+                }
+            }
+        }
+        #endif
+    }
+
+    private func measure(job: String, backend: String, keys: Int) throws -> StateMeasurement {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let events = Int64(keys) * Int64(eventsPerKey)
+        let arguments = ["state-single", "--job", job, "--backend", backend, "--keys", "\(keys)", "--events", "\(events)",
+                         "--parallelism", "\(parallelism)", "--directory", directory]
+        var first = try StateSingle.child(arguments)
+        // The restore: the same job resumed, with a few more events to produce a first result.
+        let resumed = try StateSingle.child(arguments + ["--resume", "--events", "\(events + Int64(keys / 100 + 1_000))"])
+        first.restoreSeconds = resumed.firstResultSeconds
+        return first
+    }
+}
+
+/// One run of `weir-bench state`, as the child prints it.
+struct StateMeasurement: Codable {
+    var events: Int64
+    var seconds: Double
+    var peakRSSKilobytes: Int
+    var checkpointMilliseconds: [Int64]
+    var lastStateSize: Int
+    var firstResultSeconds: Double?
+    var restoreSeconds: Double?
+    var results: Int
+
+    var eventsPerSecond: Double { Double(events) / seconds }
+}
+
+/// A child of `weir-bench state`: one checkpointed job on one backend.
+struct StateSingle: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "state-single", abstract: "One run of the state benchmark in this process (used by 'state').")
+
+    @Option var job: String
+    @Option var backend: String
+    @Option var keys: Int
+    @Option var events: Int64
+    @Option var parallelism: Int
+    @Option var directory: String
+    @Flag var resume = false
+
+    func run() throws {
+        let env = StreamEnvironment(parallelism: parallelism)
+        env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .seconds(1))
+        env.resume = resume ? .latest : .fresh
+        switch backend {
+        case "heap": env.stateBackend = HeapStateBackend()
+        case "rocksdb":
+            #if RocksDB
+            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb")
+            #else
+            throw ValidationError("built without RocksDB")
+            #endif
+        default: throw ValidationError("--backend must be heap or rocksdb")
+        }
+        let started = ProcessingClock.monotonicNanoseconds()
+        let first: () -> (seconds: Double?, count: Int)
+        // The window job: two events per key and window, so that about `keys` windows are open.
+        if job == "window" {
+            let sink = FirstResultSink<WindowSum>(started: started)
+            ReferenceWorkload(events: events, keys: keys, eventsPerSecond: Int64(keys) * 2).windowSums(in: env).sink(sink)
+            first = { (sink.firstResultSeconds, sink.count) }
+        } else {
+            let sink = FirstResultSink<ReferenceEvent>(started: started)
+            ReferenceWorkload(events: events, keys: keys).runningSums(in: env).sink(sink)
+            first = { (sink.firstResultSeconds, sink.count) }
+        }
+        let result = try env.execute("\(job) state benchmark")
+        let completed = result.checkpoints.filter { !$0.isFinal }
+        let measurement = StateMeasurement(events: events, seconds: result.durationSeconds, peakRSSKilobytes: Single.peakRSSKilobytes(),
+                                           checkpointMilliseconds: completed.map(\.durationMilliseconds), lastStateSize: completed.last?.stateSize ?? 0,
+                                           firstResultSeconds: first().seconds, results: first().count)
+        print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
+    }
+
+    static func child(_ arguments: [String]) throws -> StateMeasurement {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+            throw ValidationError("state-single \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
+        return try JSONDecoder().decode(StateMeasurement.self, from: Data(line.utf8))
+    }
+}
+
+/// Counts results and notes when the first one arrived (after a restore: how long the keyed
+/// state took to load, with the job's start).
+final class FirstResultSink<Input: Sendable>: Sink, @unchecked Sendable {
+    private let lock = NSLock()
+    private let started: UInt64
+    private(set) var firstResultSeconds: Double?
+    private(set) var count = 0
+
+    init(started: UInt64) { self.started = started }
+
+    func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
+
+    fileprivate func arrived(_ count: Int) {
+        lock.withLock {
+            if firstResultSeconds == nil { firstResultSeconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9 }
+            self.count += count
+        }
+    }
+
+    final class Writer: SinkWriter {
+        let sink: FirstResultSink
+        var count = 0
+        init(sink: FirstResultSink) { self.sink = sink }
+        func write(_ value: Input, timestamp: Int64) throws {
+            if count == 0 { sink.arrived(0) }
+            count += 1
+        }
+        func finish() throws { sink.arrived(count) }
+    }
+}
