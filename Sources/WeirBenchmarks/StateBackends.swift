@@ -19,11 +19,16 @@ struct StateBackends: ParsableCommand {
     @Option(help: "Rounds; each runs every backend once, in turn.") var rounds: Int = 1
     @Option(help: "Parallelism.") var parallelism: Int = 2
     @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
+    @Option(help: "RocksDB's cache of decoded values per state table, in entries; several (comma-separated) measure each.") var cachedEntries: String = "16384"
 
     func run() throws {
         #if !RocksDB
         throw ValidationError("weir-bench was built without RocksDB: swift run -c release --traits RocksDB weir-bench state")
         #else
+        let cacheSizes = try cachedEntries.split(separator: ",").map { value -> Int in
+            guard let size = Int(value), size > 0 else { throw ValidationError("--cached-entries: '\(value)' is not a positive number") }
+            return size
+        }
         let keyCounts = try keys.split(separator: ",").map { value -> Int in
             guard let count = Int(value), count > 0 else { throw ValidationError("--keys: '\(value)' is not a positive number") }
             return count
@@ -33,17 +38,19 @@ struct StateBackends: ParsableCommand {
         for job in jobs.split(separator: ",").map(String.init) {
             guard ["running-sum", "window"].contains(job) else { throw ValidationError("--jobs: '\(job)' is not running-sum or window") }
             for count in keyCounts {
+                let backends = ["heap"] + cacheSizes.map { "rocksdb:\($0)" }
                 var rows: [String: [StateMeasurement]] = [:]
                 for _ in 0..<rounds {
-                    for backend in ["heap", "rocksdb"] {
+                    for backend in backends {
                         rows[backend, default: []].append(try measure(job: job, backend: backend, keys: count))
                     }
                 }
-                for backend in ["heap", "rocksdb"] {
+                for backend in backends {
                     let runs = rows[backend]!
                     let best = runs.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[runs.count / 2]
                     let durations = best.checkpointMilliseconds.map(Double.init)
-                    print("| \(job) | \(count) | \(backend) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
+                    let label = backend == "heap" ? "heap" : "RocksDB, cache \(backend.dropFirst("rocksdb:".count))"
+                    print("| \(job) | \(count) | \(label) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
                           + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                           + "| \(String(format: "%.1f MB", Double(best.lastStateSize) / 1e6)) | \(String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
                 }
@@ -85,7 +92,7 @@ struct StateSingle: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state-single", abstract: "One run of the state benchmark in this process (used by 'state').")
 
     @Option var job: String
-    @Option var backend: String
+    @Option(help: "heap, or rocksdb:<cached entries per table>.") var backend: String
     @Option var keys: Int
     @Option var events: Int64
     @Option var parallelism: Int
@@ -96,15 +103,16 @@ struct StateSingle: ParsableCommand {
         let env = StreamEnvironment(parallelism: parallelism)
         env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .seconds(1))
         env.resume = resume ? .latest : .fresh
-        switch backend {
-        case "heap": env.stateBackend = HeapStateBackend()
-        case "rocksdb":
+        if backend == "heap" {
+            env.stateBackend = HeapStateBackend()
+        } else if backend.hasPrefix("rocksdb:"), let cache = Int(backend.dropFirst("rocksdb:".count)) {
             #if RocksDB
-            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb")
+            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", cachedEntriesPerTable: cache)
             #else
             throw ValidationError("built without RocksDB")
             #endif
-        default: throw ValidationError("--backend must be heap or rocksdb")
+        } else {
+            throw ValidationError("--backend must be heap or rocksdb:<cached entries>")
         }
         let started = ProcessingClock.monotonicNanoseconds()
         let first: () -> (seconds: Double?, count: Int)
