@@ -15,9 +15,11 @@ struct GroupCommand: ParsableCommand {
             The workers and tasks come from the group's coordinator (DescribeGroups). The tasks are \
             one per partition of --input-topic (the read tasks) and, if the group's job has a \
             repartition hop, one per partition of <group>-repartition (the window tasks). A task's \
-            lag is what its partition holds beyond the position of the task's latest completed \
-            checkpoint (workers store those positions for the group <group>.positions), read \
-            read_committed; its latest checkpoint is read from --checkpoint-dir/tasks/<task>.
+            latest checkpoint is read from --checkpoint-dir/tasks/<task>, and its lag is what its \
+            partition holds (read_committed) beyond the position in that checkpoint — where a \
+            restore would start. Without --checkpoint-dir the lag is taken from the positions \
+            workers commit for the group <group>.positions after each checkpoint, which a \
+            worker that was paused past its session can still overwrite with older ones.
 
             Example:
               weir group --kafka-bootstrap 127.0.0.1:9092 --group weir-reference --input-topic weir-events \\
@@ -38,7 +40,7 @@ struct GroupCommand: ParsableCommand {
         #if Kafka
         guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
         let (group, inputTopic) = (group, inputTopic)
-        let (status, tasks) = try awaitOnTaskThread {
+        let (status, partitionEnds) = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
             do {
                 let status = try await WorkerGroupStatus.describe(group: group, client: client)
@@ -52,14 +54,13 @@ struct GroupCommand: ParsableCommand {
                 if let hop = metadata.topics.first(where: { $0.name == repartitionTopic }), hop.errorCode == .none {
                     partitions += hop.partitions.map { TopicPartition(topic: repartitionTopic, partition: $0.index) }.sorted()
                 }
-                let positions = try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions)
-                var tasks: [(TopicPartition, lag: Int64?)] = []
+                let committed = try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions)
+                var partitionEnds: [(TopicPartition, end: Int64, committed: Int64?)] = []
                 for partition in partitions {
-                    let end = try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted)
-                    tasks.append((partition, positions[partition].map { max(0, end - $0) }))
+                    partitionEnds.append((partition, try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted), committed[partition]))
                 }
                 await client.close()
-                return (status, tasks)
+                return (status, partitionEnds)
             } catch {
                 await client.close()
                 throw error
@@ -68,7 +69,13 @@ struct GroupCommand: ParsableCommand {
         print("group \(status.group): \(status.state), \(status.workers.count) worker\(status.workers.count == 1 ? "" : "s")"
               + (status.protocolName.isEmpty ? "" : " (protocol \(status.protocolName))"))
         func taskName(_ partition: TopicPartition) -> String {
-            WorkerTask(input: partition, partitionCount: Int32(tasks.filter { $0.0.topic == partition.topic }.count)).name
+            WorkerTask(input: partition, partitionCount: Int32(partitionEnds.filter { $0.0.topic == partition.topic }.count)).name
+        }
+        let checkpoints = LatestTaskCheckpoints(checkpointDir: checkpointDir, s3: s3)
+        let tasks = partitionEnds.map { partition, end, committed in
+            let latest = checkpoints.latest(of: taskName(partition))
+            let position = checkpoints.isGiven ? latest.positions[partition] : committed
+            return (partition, lag: position.map { max(0, end - $0) }, checkpoint: latest.description)
         }
         var owner: [TopicPartition: String] = [:]
         for worker in status.workers {
@@ -79,26 +86,39 @@ struct GroupCommand: ParsableCommand {
             for task in worker.tasks ?? [] { owner[task] = worker.instanceID ?? worker.memberID }
         }
         print("task\tworker\tlag\tlatest checkpoint")
-        for (partition, lag) in tasks {
-            print("\(taskName(partition))\t\(owner[partition] ?? "-")\t\(lag.map(String.init) ?? "-")\t\(latestCheckpoint(of: taskName(partition)))")
+        for (partition, lag, checkpoint) in tasks {
+            print("\(taskName(partition))\t\(owner[partition] ?? "-")\t\(lag.map(String.init) ?? "-")\t\(checkpoint)")
         }
         #else
         throw KafkaSupport.missing
         #endif
     }
 
-    /// The id and time of the task's latest completed checkpoint, or why there is none.
-    private func latestCheckpoint(of task: String) -> String {
-        guard let checkpointDir else { return "- (give --checkpoint-dir)" }
+}
+
+/// Each task's latest completed checkpoint in a group's `--checkpoint-dir`: its id and time for
+/// the table, and the input positions it holds (where a restore of the task starts).
+#if Kafka
+private struct LatestTaskCheckpoints {
+    let checkpointDir: String?
+    let s3: S3Options
+
+    var isGiven: Bool { checkpointDir != nil }
+
+    /// The task's latest completed checkpoint described (or why there is none) and its positions.
+    func latest(of task: String) -> (description: String, positions: [TopicPartition: Int64]) {
+        guard let checkpointDir else { return ("- (give --checkpoint-dir)", [:]) }
         let location = WorkerCommand.taskCheckpoints(in: checkpointDir, task: task)
         do {
-            if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) { return "none" }
+            if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) { return ("none", [:]) }
             let storage = try s3.location(location).checkpointStorage()
-            guard let latest = try storage.storedCheckpoints().first(where: \.isComplete) else { return "none" }
-            let metadata = try CheckpointInspector.load(latest, in: storage).metadata
-            return "\(metadata.checkpointID) (\(CheckpointsCommand.time(metadata.triggeredAt)))\(metadata.isFinal ? ", final" : "")"
+            guard let latest = try storage.storedCheckpoints().first(where: \.isComplete) else { return ("none", [:]) }
+            let (metadata, states) = try CheckpointInspector.load(latest, in: storage)
+            return ("\(metadata.checkpointID) (\(CheckpointsCommand.time(metadata.triggeredAt)))\(metadata.isFinal ? ", final" : "")",
+                    KafkaCheckpointPositions.positions(in: states))
         } catch {
-            return "unreadable: \(error)"
+            return ("unreadable: \(error)", [:])
         }
     }
 }
+#endif

@@ -24,7 +24,10 @@ public enum CheckpointInspector {
         /// Keyed parts (state tables, timers): the number of key groups and encoded bytes.
         public let keyedParts: [(name: String, keyGroups: Int, bytes: Int)]
         /// Entries of operator list state (a source's splits, a sink's transactions).
-        public let listStateEntries: Int
+        public var listStateEntries: Int { listState.count }
+        /// Those entries, encoded as their operator wrote them (a tool that knows the operator
+        /// decodes them: `weir group` reads a Kafka source's positions from them).
+        public let listState: [[UInt8]]
     }
 
     /// Every checkpoint directory in `directory`, newest first, each verified.
@@ -69,7 +72,7 @@ public enum CheckpointInspector {
                 states.append(OperatorState(
                     operatorID: operatorID, subtask: file.subtask, fileSize: size,
                     keyedParts: file.keyed.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.reduce(0) { $0 + $1.bytes.count }) },
-                    listStateEntries: file.listState.count))
+                    listState: file.listState))
             }
         }
         return (completed.metadata, states)

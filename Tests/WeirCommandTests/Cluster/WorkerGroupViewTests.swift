@@ -3,13 +3,15 @@ import Foundation
 import FoundationNetworking
 #endif
 import XCTest
+import Weir
+import WeirKafka
 import WeirTestSupport
 import WeirKafkaTestSupport
 
 /// `weir group` on noida-db, whose DescribeGroups reports the members' assignments (Tansu's
 /// does not): two workers share the twelve tasks of the job with its repartition hop (six read
 /// tasks, six window tasks), and the view names each task's worker, its lag at
-/// its latest checkpoint and that checkpoint.
+/// its latest checkpoint (not at positions a stale owner committed) and that checkpoint.
 final class WorkerGroupViewTests: XCTestCase {
     private var data = ""
 
@@ -68,6 +70,28 @@ final class WorkerGroupViewTests: XCTestCase {
             worker.end()
             XCTAssertEqual(worker.process.terminationStatus, 0, worker.output)
         }
+        try checkLagComesFromTheCheckpointNotAStaleCommit(bootstrap: bootstrap, broker: broker.address)
+    }
+
+    /// A stale owner (a worker paused between a checkpoint's completion and its commit of the
+    /// positions, woken after the partition's new owner read it to its end) commits older
+    /// positions for monitoring: the lag `weir group` shows comes from the task's latest
+    /// checkpoint and stays 0; only without --checkpoint-dir does it show the committed one.
+    private func checkLagComesFromTheCheckpointNotAStaleCommit(bootstrap: String, broker: BrokerAddress) throws {
+        try awaitOnTaskThread {
+            let client = KafkaClient(bootstrap: [broker])
+            defer { Task { await client.close() } }
+            try await client.commitOffsets([.init(topic: "clicks", partition: 0, offset: 0, metadata: "weir checkpoint 1")], groupID: WorkerGroupStatus.positionsGroup(of: "view-job"))
+        }
+        func lagOfTheFirstTask(_ extra: [String]) throws -> String {
+            let shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks"] + extra)
+            XCTAssertEqual(shown.status, 0, shown.output)
+            let row = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.first { $0.first == "clicks-0" }
+            return row.map { $0.count == 4 ? $0[2] : "?" } ?? "no row: \(shown.output)"
+        }
+        XCTAssertEqual(try lagOfTheFirstTask(["--checkpoint-dir", data + "/checkpoints"]), "0", "the checkpoint's position")
+        let committed = try lagOfTheFirstTask([])
+        XCTAssertGreaterThan(Int(committed) ?? 0, 0, "the stale commit's: \(committed)")
     }
 
     /// The worker's /status names its generation and tasks as its log does, and /metrics has
