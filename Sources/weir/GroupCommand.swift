@@ -108,10 +108,10 @@ private struct LatestTaskCheckpoints {
     /// The task's latest completed checkpoint described (or why there is none) and its positions.
     func latest(of task: String) -> (description: String, positions: [TopicPartition: Int64]) {
         guard let checkpointDir else { return ("- (give --checkpoint-dir)", [:]) }
-        let location = WorkerCommand.taskCheckpoints(in: checkpointDir, task: task)
         do {
-            if !location.hasPrefix("s3://"), !FileManager.default.fileExists(atPath: location) { return ("none", [:]) }
-            let storage = try s3.location(location).checkpointStorage()
+            guard let storage = KafkaGroupCluster.taskCheckpoints(of: task, in: try s3.location(checkpointDir).checkpointStorage()) else {
+                return ("unreadable: \(checkpointDir) cannot hold a storage per task", [:])
+            }
             guard let latest = try storage.storedCheckpoints().first(where: \.isComplete) else { return ("none", [:]) }
             let (metadata, states) = try CheckpointInspector.load(latest, in: storage)
             return ("\(metadata.checkpointID) (\(CheckpointsCommand.time(metadata.triggeredAt)))\(metadata.isFinal ? ", final" : "")",

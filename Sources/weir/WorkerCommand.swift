@@ -155,9 +155,6 @@ struct WorkerCommand: ParsableCommand {
         #endif
     }
 
-    /// Where a task's checkpoints live under the workers' --checkpoint-dir (also read by `weir group`).
-    static func taskCheckpoints(in directory: String, task name: String) -> String { directory + "/tasks/" + name }
-
     /// The topic between the reference job's stages (also read by `weir group`).
     static func repartitionTopic(of group: String) -> String { group + "-repartition" }
 

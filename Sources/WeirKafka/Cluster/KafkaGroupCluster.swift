@@ -70,6 +70,13 @@ public struct KafkaGroupCluster: ClusterRunner {
         self.group = group
     }
 
+    /// Where the task named `task` (``WorkerTask/name``) keeps its checkpoints in the job's
+    /// storage: `tasks/<task>`, for the workers and for tools that read them (`weir group`).
+    /// `nil` if the storage cannot nest one.
+    public static func taskCheckpoints(of task: String, in storage: any CheckpointStorage) -> (any CheckpointStorage)? {
+        storage.nested("tasks/" + task)
+    }
+
     /// Joins the group and runs the tasks it deals this process until the environment's job is
     /// stopped or cancelled (then this process leaves, and the others take its tasks over at
     /// once) or a task fails for good (``WorkerError/taskFailed(_:_:)``).
@@ -78,7 +85,7 @@ public struct KafkaGroupCluster: ClusterRunner {
         guard let checkpointing = environment.checkpointing else {
             throw JobError.invalidJob("a cluster job needs checkpoints (StreamEnvironment.checkpointing): a task's state must restore on whichever process runs it next")
         }
-        guard checkpointing.storage.nested("tasks/probe") != nil else {
+        guard Self.taskCheckpoints(of: "probe", in: checkpointing.storage) != nil else {
             throw JobError.invalidJob("the checkpoint storage \(checkpointing.storage.location) cannot hold a storage per task; use a directory all processes share or S3 (S3CheckpointStorage)")
         }
         let stages = try KafkaClusterStages(environment.clusterStages())
@@ -99,7 +106,7 @@ public struct KafkaGroupCluster: ClusterRunner {
         let (taskProgress, storage) = (taskProgress, checkpointing.storage)
         let worker = KafkaGroupWorker(
             configuration: configuration, jobName: jobName, taskJobName: { "\(jobName)-\($0.name)" },
-            checkpointStorage: { task in storage.nested("tasks/" + task.name)! }, log: log,
+            checkpointStorage: { task in Self.taskCheckpoints(of: task.name, in: storage)! }, log: log,
             makeJob: { task in
                 let environment = try job.environment.clusterTaskEnvironment(for: ClusterTask(input: task.input.topic, partition: task.input.partition, partitionCount: task.partitionCount))
                 let (warn, progress) = (environment.warningHandler, environment.progressHandler)
