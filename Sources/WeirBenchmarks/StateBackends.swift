@@ -18,6 +18,8 @@ struct StateBackends: ParsableCommand {
     @Option(help: "Events per key for the running sum (the window job gets as many, two per key per window).") var eventsPerKey: Int = 6
     @Option(help: "Rounds; each runs every backend once, in turn.") var rounds: Int = 1
     @Option(help: "Parallelism.") var parallelism: Int = 2
+    @Option(help: "Milliseconds between checkpoints (a full checkpoint longer than this starts the next at once).") var checkpointInterval: Int = 1_000
+    @Option(help: "RocksDB's write buffer (memtable) per instance, in MiB.") var writeBufferMib: Int = 16
     @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
     @Option(help: "RocksDB's cache of decoded values per state table, in entries; several (comma-separated) measure each.") var cachedEntries: String = "16384"
 
@@ -65,7 +67,8 @@ struct StateBackends: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let events = Int64(keys) * Int64(eventsPerKey)
         let arguments = ["state-single", "--job", job, "--backend", backend, "--keys", "\(keys)", "--events", "\(events)",
-                         "--parallelism", "\(parallelism)", "--directory", directory]
+                         "--parallelism", "\(parallelism)", "--directory", directory, "--checkpoint-interval", "\(checkpointInterval)",
+                         "--write-buffer-mib", "\(writeBufferMib)"]
         var first = try StateSingle.child(arguments)
         // The restore: the same job resumed, with a few more events to produce a first result.
         let resumed = try StateSingle.child(arguments + ["--resume", "--events", "\(events + Int64(keys / 100 + 1_000))"])
@@ -97,18 +100,20 @@ struct StateSingle: ParsableCommand {
     @Option var keys: Int
     @Option var events: Int64
     @Option var parallelism: Int
+    @Option var checkpointInterval: Int
+    @Option var writeBufferMib: Int = 16
     @Option var directory: String
     @Flag var resume = false
 
     func run() throws {
         let env = StreamEnvironment(parallelism: parallelism)
-        env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .seconds(1))
+        env.checkpointing = CheckpointConfiguration(directory: directory + "/checkpoints", interval: .milliseconds(checkpointInterval))
         env.resume = resume ? .latest : .fresh
         if backend == "heap" {
             env.stateBackend = HeapStateBackend()
         } else if backend.hasPrefix("rocksdb:"), let cache = Int(backend.dropFirst("rocksdb:".count)) {
             #if RocksDB
-            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", cachedEntriesPerTable: cache)
+            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", writeBufferBytes: writeBufferMib << 20, cachedEntriesPerTable: cache)
             #else
             throw ValidationError("built without RocksDB")
             #endif

@@ -25,7 +25,7 @@ final class RocksDBColumn: KeyedStateColumn {
         try instance.write(batch)
     }
 
-    func forEach(keyGroup: Int, _ body: ([UInt8], [UInt8]) throws -> Void) throws {
+    func forEach(keyGroup: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         try Self.forEach(in: instance, keyGroup: keyGroup, table: table, at: nil, body)
     }
 
@@ -34,10 +34,10 @@ final class RocksDBColumn: KeyedStateColumn {
     }
 
     static func forEach(in instance: RocksDBInstance, keyGroup: Int, table: UInt16, at snapshot: RocksDBSnapshot?,
-                        _ body: ([UInt8], [UInt8]) throws -> Void) throws {
+                        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         let prefix = UInt32(keyGroup) << 16 | UInt32(table)
         try instance.forEach(from: bigEndian(prefix), to: bigEndian(prefix + 1), at: snapshot) { key, value in
-            try body(Array(key.dropFirst(4)), value)
+            try body(UnsafeRawBufferPointer(rebasing: key.dropFirst(4)), value)
         }
     }
 
@@ -63,7 +63,7 @@ struct RocksDBColumnSnapshot: KeyedStateColumnSnapshot {
     let snapshot: RocksDBSnapshot
     let table: UInt16
 
-    func forEach(keyGroup: Int, _ body: ([UInt8], [UInt8]) throws -> Void) throws {
+    func forEach(keyGroup: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         try RocksDBColumn.forEach(in: snapshot.instance, keyGroup: keyGroup, table: table, at: snapshot, body)
     }
 }

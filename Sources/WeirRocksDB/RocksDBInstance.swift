@@ -50,18 +50,20 @@ final class RocksDBInstance: @unchecked Sendable {
         db = opened!
     }
 
-    /// The value stored under `key`, or `nil`.
+    /// The value stored under `key`, or `nil`. Read pinned (RocksDB hands out its block or
+    /// memtable bytes instead of a copy of its own): one copy per read, the one returned.
     func get(_ key: [UInt8]) throws -> [UInt8]? {
-        var length = 0
         var error: UnsafeMutablePointer<CChar>?
-        let value = key.withUnsafeBufferPointer { key in
+        let pinned = key.withUnsafeBufferPointer { key in
             key.withMemoryRebound(to: CChar.self) { key in
-                rocksdb_get(db, readOptions, key.baseAddress, key.count, &length, &error)
+                rocksdb_get_pinned(db, readOptions, key.baseAddress, key.count, &error)
             }
         }
         try RocksDBError.check(error, "reading a state entry")
-        guard let value else { return nil }
-        defer { rocksdb_free(value) }
+        guard let pinned else { return nil }
+        defer { rocksdb_pinnableslice_destroy(pinned) }
+        var length = 0
+        let value = rocksdb_pinnableslice_value(pinned, &length)
         return Array(UnsafeRawBufferPointer(start: value, count: length))
     }
 
@@ -72,9 +74,10 @@ final class RocksDBInstance: @unchecked Sendable {
         try RocksDBError.check(error, "writing \(batch.count) state entries")
     }
 
-    /// Calls `body` with every key in `[lower, upper)` and its value, as of `snapshot` (or now).
+    /// Calls `body` with every key in `[lower, upper)` and its value, as of `snapshot` (or now):
+    /// the iterator's own bytes, valid only during the call.
     func forEach(from lower: [UInt8], to upper: [UInt8], at snapshot: RocksDBSnapshot? = nil,
-                 _ body: ([UInt8], [UInt8]) throws -> Void) throws {
+                 _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         let options = rocksdb_readoptions_create()!
         defer { rocksdb_readoptions_destroy(options) }
         // A scan for a checkpoint reads everything once: it would only push the task's hot
@@ -94,8 +97,7 @@ final class RocksDBInstance: @unchecked Sendable {
                     var valueLength = 0
                     let key = rocksdb_iter_key(iterator, &keyLength)
                     let value = rocksdb_iter_value(iterator, &valueLength)
-                    try body(Array(UnsafeRawBufferPointer(start: key, count: keyLength)),
-                             Array(UnsafeRawBufferPointer(start: value, count: valueLength)))
+                    try body(UnsafeRawBufferPointer(start: key, count: keyLength), UnsafeRawBufferPointer(start: value, count: valueLength))
                     rocksdb_iter_next(iterator)
                 }
                 var error: UnsafeMutablePointer<CChar>?

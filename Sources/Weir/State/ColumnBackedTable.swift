@@ -212,14 +212,12 @@
         return blobs
     }
 
-    @inlinable static func hash(of value: [UInt8]) throws -> UInt64 {
+    @inlinable static func hash(of value: UnsafeRawBufferPointer) throws -> UInt64 {
         guard value.count > 8 else { throw StateFormatError.corrupt("a state entry of \(value.count) bytes has no hash and value") }
-        var hash: UInt64 = 0
-        for index in (0..<8).reversed() { hash = hash << 8 | UInt64(value[index]) }
-        return hash
+        return UInt64(littleEndian: value.loadUnaligned(as: UInt64.self))
     }
 
-    @inlinable static func entry(key: [UInt8], value: [UInt8], decoder: BinaryStateDecoder) throws -> StoredEntry<Key, Value> {
+    @inlinable static func entry(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, decoder: BinaryStateDecoder) throws -> StoredEntry<Key, Value> {
         StoredEntry(key: try decoder.decode(Key.self, from: key), hash: try hash(of: value), value: try decoder.decode(Value.self, from: value.dropFirst(8)))
     }
 }

@@ -13,8 +13,10 @@ public protocol KeyedStateColumn: AnyObject {
     func read(keyGroup: Int, key: [UInt8]) throws -> [UInt8]?
     /// Applies `writes` (a `nil` value removes the key) at once.
     func write(_ writes: [KeyedStateColumnWrite]) throws
-    /// Calls `body` with every key and value of `keyGroup`, in the column's current state.
-    func forEach(keyGroup: Int, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
+    /// Calls `body` with every key and value of `keyGroup`, in the column's current state. The
+    /// bytes are the backend's own, valid only during the call: nothing is copied per entry
+    /// (a checkpoint scans every entry).
+    func forEach(keyGroup: Int, _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) throws
     /// A consistent view of the column as it is now, unaffected by later writes, cheap to take
     /// (the task thread takes it at the barrier) and readable from another thread.
     func snapshot() throws -> any KeyedStateColumnSnapshot
@@ -23,8 +25,8 @@ public protocol KeyedStateColumn: AnyObject {
 /// A point-in-time view of a ``KeyedStateColumn``.
 public protocol KeyedStateColumnSnapshot: Sendable {
     /// Calls `body` with every key and value the column held in `keyGroup` when the snapshot
-    /// was taken.
-    func forEach(keyGroup: Int, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
+    /// was taken (bytes valid only during the call, as in ``KeyedStateColumn/forEach(keyGroup:_:)``).
+    func forEach(keyGroup: Int, _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 /// One write to a ``KeyedStateColumn``: `value` stored under `key` in `keyGroup`, or the key
