@@ -54,7 +54,7 @@ struct StateBackends: ParsableCommand {
                     let label = backend == "heap" ? "heap" : "RocksDB, cache \(backend.dropFirst("rocksdb:".count))"
                     print("| \(job) | \(count) | \(label) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
                           + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
-                          + "| \(String(format: "%.1f MB", Double(best.lastStateSize) / 1e6)) "
+                          + "| \(String(format: "%.1f MB", Double(best.largestStateSize) / 1e6)) "
                           + "| \(job == "window" ? "– (no window open at the end)" : String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
                 }
             }
@@ -83,7 +83,7 @@ struct StateMeasurement: Codable {
     var seconds: Double
     var peakRSSKilobytes: Int
     var checkpointMilliseconds: [Int64]
-    var lastStateSize: Int
+    var largestStateSize: Int
     var firstResultSeconds: Double?
     var restoreSeconds: Double?
     var results: Int
@@ -135,9 +135,9 @@ struct StateSingle: ParsableCommand {
         let result = try env.execute("\(job) state benchmark")
         // Every checkpoint, the final one (at the input's end, of the whole state) included: the
         // heap's first periodic checkpoint may not finish before the input ends.
-        let completed = result.checkpoints
+        let checkpoints = result.checkpoints
         let measurement = StateMeasurement(events: events, seconds: result.durationSeconds, peakRSSKilobytes: Single.peakRSSKilobytes(),
-                                           checkpointMilliseconds: completed.map(\.durationMilliseconds), lastStateSize: completed.map(\.stateSize).max() ?? 0,
+                                           checkpointMilliseconds: checkpoints.map(\.durationMilliseconds), largestStateSize: checkpoints.map(\.stateSize).max() ?? 0,
                                            firstResultSeconds: first().seconds, results: first().count)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }

@@ -39,7 +39,7 @@ struct GroupCommand: ParsableCommand {
     func run() throws {
         #if Kafka
         guard let broker = try? BrokerAddress(kafkaBootstrap) else { throw ValidationError("--kafka-bootstrap \(kafkaBootstrap) is not host:port") }
-        let (group, inputTopic) = (group, inputTopic)
+        let (group, inputTopic, needsCommitted) = (group, inputTopic, checkpointDir == nil)
         let (status, partitionEnds) = try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
             do {
@@ -54,7 +54,8 @@ struct GroupCommand: ParsableCommand {
                 if let hop = metadata.topics.first(where: { $0.name == repartitionTopic }), hop.errorCode == .none {
                     partitions += hop.partitions.map { TopicPartition(topic: repartitionTopic, partition: $0.index) }.sorted()
                 }
-                let committed = try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions)
+                // Only without --checkpoint-dir: then the lag is taken from them.
+                let committed = needsCommitted ? try await client.committedOffsets(groupID: WorkerGroupStatus.positionsGroup(of: group), partitions: partitions) : [:]
                 var partitionEnds: [(TopicPartition, end: Int64, committed: Int64?)] = []
                 for partition in partitions {
                     partitionEnds.append((partition, try await KafkaConsumer.end(of: partition, client: client, isolationLevel: .readCommitted), committed[partition]))
@@ -74,7 +75,7 @@ struct GroupCommand: ParsableCommand {
         let checkpoints = LatestTaskCheckpoints(checkpointDir: checkpointDir, s3: s3)
         let tasks = partitionEnds.map { partition, end, committed in
             let latest = checkpoints.latest(of: taskName(partition))
-            let position = checkpoints.isGiven ? latest.positions[partition] : committed
+            let position = checkpointDir != nil ? latest.positions[partition] : committed
             return (partition, lag: position.map { max(0, end - $0) }, checkpoint: latest.description)
         }
         var owner: [TopicPartition: String] = [:]
@@ -93,24 +94,27 @@ struct GroupCommand: ParsableCommand {
         throw KafkaSupport.missing
         #endif
     }
-
 }
 
+#if Kafka
 /// Each task's latest completed checkpoint in a group's `--checkpoint-dir`: its id and time for
 /// the table, and the input positions it holds (where a restore of the task starts).
-#if Kafka
 private struct LatestTaskCheckpoints {
-    let checkpointDir: String?
-    let s3: S3Options
+    /// The job's storage (opened once for every task), or why it cannot be read; `nil`
+    /// without --checkpoint-dir.
+    let storage: Result<any CheckpointStorage, any Error>?
 
-    var isGiven: Bool { checkpointDir != nil }
+    init(checkpointDir: String?, s3: S3Options) {
+        storage = checkpointDir.map { directory in Result { try s3.location(directory).checkpointStorage() } }
+    }
 
     /// The task's latest completed checkpoint described (or why there is none) and its positions.
     func latest(of task: String) -> (description: String, positions: [TopicPartition: Int64]) {
-        guard let checkpointDir else { return ("- (give --checkpoint-dir)", [:]) }
+        guard let storage else { return ("- (give --checkpoint-dir)", [:]) }
         do {
-            guard let storage = KafkaGroupCluster.taskCheckpoints(of: task, in: try s3.location(checkpointDir).checkpointStorage()) else {
-                return ("unreadable: \(checkpointDir) cannot hold a storage per task", [:])
+            let jobStorage = try storage.get()
+            guard let storage = KafkaGroupCluster.taskCheckpoints(of: task, in: jobStorage) else {
+                return ("unreadable: \(jobStorage.location) cannot hold a storage per task", [:])
             }
             guard let latest = try storage.storedCheckpoints().first(where: \.isComplete) else { return ("none", [:]) }
             let (metadata, states) = try CheckpointInspector.load(latest, in: storage)

@@ -80,8 +80,13 @@ final class WorkerGroupViewTests: XCTestCase {
     private func checkLagComesFromTheCheckpointNotAStaleCommit(bootstrap: String, broker: BrokerAddress) throws {
         try awaitOnTaskThread {
             let client = KafkaClient(bootstrap: [broker])
-            defer { Task { await client.close() } }
-            try await client.commitOffsets([.init(topic: "clicks", partition: 0, offset: 0, metadata: "weir checkpoint 1")], groupID: WorkerGroupStatus.positionsGroup(of: "view-job"))
+            do {
+                try await client.commitOffsets([.init(topic: "clicks", partition: 0, offset: 0, metadata: "weir checkpoint 1")], groupID: WorkerGroupStatus.positionsGroup(of: "view-job"))
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
         }
         func lagOfTheFirstTask(_ extra: [String]) throws -> String {
             let shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "view-job", "--input-topic", "clicks"] + extra)
