@@ -141,10 +141,18 @@ final class WorkerGroupTests: XCTestCase {
         // `weir group` shows the three live workers, each task read to the end of its partition
         // (lag 0 at its latest checkpoint) and that checkpoint. Tansu describes members without
         // their assignments, so which worker has which task is not shown here
-        // (WorkerGroupViewTests checks that on noida-db).
-        let shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "clicks-job", "--input-topic", "clicks",
+        // (WorkerGroupViewTests checks that on noida-db). The group's state is the broker's word
+        // at that moment: Tansu has described it as "Unknown" just after a woken zombie that
+        // was never told it had been expelled (CI, 2026-12-07), so the view is asked until the
+        // group is Stable, for at most 30 s.
+        var shown = WeirCommandRun(status: -1, output: "")
+        let settled = Date().addingTimeInterval(30)
+        repeat {
+            shown = try WeirCommandRun(["group", "--kafka-bootstrap", bootstrap, "--group", "clicks-job", "--input-topic", "clicks",
                                         "--checkpoint-dir", "s3://state/clicks-job", "--s3-endpoint", server.endpoint.absoluteString],
                                        environment: server.credentialsEnvironment)
+            if !shown.output.contains(": Stable,") { Thread.sleep(forTimeInterval: 0.5) }
+        } while !shown.output.contains(": Stable,") && Date() < settled
         XCTAssertEqual(shown.status, 0, shown.output)
         XCTAssertTrue(shown.output.contains("group clicks-job: Stable, 3 workers"), shown.output)
         let rows = shown.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.first?.hasPrefix("clicks-") == true }
