@@ -126,6 +126,7 @@ public final class StreamEnvironment {
             let checkpointStore = CheckpointStore(checkpointing.storage)
             if resume == .fresh { try discardEarlierCheckpoints(checkpointStore) }
             try checkpointStore.storage.claim(resuming: resume == .latest)
+            try checkpointStore.removeUnreferencedSharedFiles()
             store = checkpointStore
             if resume == .latest {
                 restore = try checkpointStore.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
