@@ -107,6 +107,17 @@ final class RocksDBInstance: @unchecked Sendable {
         }
     }
 
+    /// A RocksDB checkpoint of the database in `directory` (which must not exist): the memtable
+    /// flushed, the live SST files hard-linked, the rest copied.
+    func checkpoint(into directory: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let checkpoint = rocksdb_checkpoint_object_create(db, &error)
+        try RocksDBError.check(error, "preparing a checkpoint of \(path)")
+        defer { rocksdb_checkpoint_object_destroy(checkpoint) }
+        rocksdb_checkpoint_create(checkpoint, directory, 0, &error)
+        try RocksDBError.check(error, "taking a checkpoint of \(path) into \(directory)")
+    }
+
     /// A point-in-time view of the database (RocksDB keeps what it needs until it is released).
     func snapshot() -> RocksDBSnapshot { RocksDBSnapshot(instance: self) }
 

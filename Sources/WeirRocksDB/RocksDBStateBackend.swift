@@ -1,3 +1,4 @@
+import Foundation
 import Weir
 
 /// Keeps keyed state in RocksDB on local disk, so that state can be much larger than memory:
@@ -25,12 +26,16 @@ public struct RocksDBStateBackend: StateBackend {
     public var cachedEntriesPerTable: Int
     /// The size of one RocksDB write buffer (memtable); each instance has at most two.
     public var writeBufferBytes: Int
+    /// Whether checkpoints upload only the SST files the previous one did not hold (default
+    /// `false` until the restore side lands — WIP).
+    public var incrementalCheckpoints: Bool
     let resources: RocksDBSharedResources
 
     /// A RocksDB backend with instances under `localDirectory` (default: `weir-rocksdb` in the
     /// system's temporary directory), a block cache of `blockCacheBytes` shared by all of them.
     public init(localDirectory: String? = nil, blockCacheBytes: Int = 64 << 20, writeBufferBytes: Int = 16 << 20,
-                cachedEntriesPerTable: Int = 16_384) {
+                cachedEntriesPerTable: Int = 16_384, incrementalCheckpoints: Bool = false) {
+        self.incrementalCheckpoints = incrementalCheckpoints
         self.localDirectory = localDirectory ?? RocksDBDirectories.defaultRoot
         self.writeBufferBytes = writeBufferBytes
         self.cachedEntriesPerTable = cachedEntriesPerTable
@@ -49,6 +54,81 @@ public struct RocksDBStateBackend: StateBackend {
         let directory = try RocksDBDirectories.makeInstanceDirectory(in: localDirectory, for: location)
         let instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
         return KeyedStateTableStore(keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring,
-                                    columns: RocksDBColumnFamily(instance: instance), cacheCapacity: cachedEntriesPerTable)
+                                    columns: RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints), cacheCapacity: cachedEntriesPerTable)
+    }
+
+    /// Restores also the RocksDB files of an incremental checkpoint: used as they are when one
+    /// handle holds exactly this subtask's key groups (the same parallelism), else the key
+    /// groups this subtask owns are copied out of every overlapping handle (a rescale).
+    public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
+                                    restoring: [String: [KeyGroupBlob]], native: [NativeKeyedStateHandle],
+                                    sharedFiles: SharedStateFiles?) throws -> any KeyedStateStore {
+        guard !native.isEmpty else {
+            return try makeKeyedStateStore(for: location, keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring)
+        }
+        guard let sharedFiles else { throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint's shared files are not reachable") }
+        for handle in native where handle.format != RocksDBIncrementalSnapshot.format {
+            throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint holds state in '\(handle.format)' files, which this backend does not read")
+        }
+        let directory = try RocksDBDirectories.makeInstanceDirectory(in: localDirectory, for: location)
+        let instance: RocksDBInstance
+        let family: RocksDBColumnFamily
+        if native.count == 1, native[0].keyGroups == keyGroups {
+            try Self.download(native[0], into: directory, from: sharedFiles)
+            instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
+            family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
+            family.adopt(native[0].tables)
+        } else {
+            instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
+            family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
+            for (index, handle) in native.enumerated() {
+                let source = directory + "-restore-\(index)"
+                try Self.download(handle, into: source, from: sharedFiles)
+                let restored = try RocksDBInstance(path: source, writeBufferBytes: 1 << 20, resources: resources)
+                try Self.copy(handle, from: restored, keyGroups: keyGroups.intersection(handle.keyGroups), into: family)
+            }
+        }
+        return KeyedStateTableStore(keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring,
+                                    columns: family, cacheCapacity: cachedEntriesPerTable)
+    }
+
+    /// Writes a handle's files into `directory` (created).
+    static func download(_ handle: NativeKeyedStateHandle, into directory: String, from sharedFiles: SharedStateFiles) throws {
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw RocksDBError(operation: "creating \(directory) for a restore", message: "\(error)")
+        }
+        for file in handle.sharedFiles { try sharedFiles.download(file, to: directory + "/" + file.localName) }
+        for file in handle.privateFiles {
+            guard FileManager.default.createFile(atPath: directory + "/" + file.localName, contents: Data(file.bytes)) else {
+                throw RocksDBError(operation: "restoring \(directory)/\(file.localName)", message: "cannot write the file")
+            }
+        }
+    }
+
+    /// Copies the entries of `keyGroups` from a restored instance, renumbering its tables.
+    static func copy(_ handle: NativeKeyedStateHandle, from source: RocksDBInstance, keyGroups: KeyGroupRange, into family: RocksDBColumnFamily) throws {
+        guard keyGroups.count > 0 else { return }
+        var renumbered: [UInt16: UInt16] = [:]
+        for (name, id) in handle.tables { renumbered[UInt16(id)] = try family.tableID(of: name) }
+        var batch = RocksDBWriteBatch()
+        let lower = [UInt8(truncatingIfNeeded: keyGroups.start >> 8), UInt8(truncatingIfNeeded: keyGroups.start)]
+        let upper = [UInt8(truncatingIfNeeded: (keyGroups.end + 1) >> 8), UInt8(truncatingIfNeeded: keyGroups.end + 1)]
+        // Key group 65535 is the last the layout holds: an upper bound past it is the empty key's successor.
+        try source.forEach(from: lower, to: keyGroups.end + 1 > 0xFFFF ? [0xFF, 0xFF, 0xFF, 0xFF, 0xFF] : upper) { key, value in
+            guard key.count >= 4 else { return }
+            let table = UInt16(key[2]) << 8 | UInt16(key[3])
+            guard let target = renumbered[table] else {
+                throw RocksDBError(operation: "restoring a checkpoint", message: "an entry of table number \(table), which the checkpoint does not name")
+            }
+            var rewritten = Array(key)
+            rewritten[2] = UInt8(target >> 8)
+            rewritten[3] = UInt8(truncatingIfNeeded: target)
+            batch.put(rewritten, Array(value))
+            if batch.count == 4_096 {
+                try family.instance.write(batch)
+                batch = RocksDBWriteBatch()
+            }
+        }
+        if batch.count > 0 { try family.instance.write(batch) }
     }
 }
