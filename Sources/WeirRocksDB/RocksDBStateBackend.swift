@@ -48,13 +48,7 @@ public struct RocksDBStateBackend: StateBackend {
     ///   `maxParallelism` above 65,536 (the key group takes two bytes of every key).
     public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
                                     restoring: [String: [KeyGroupBlob]]) throws -> any KeyedStateStore {
-        guard maxParallelism <= 1 << 16 else {
-            throw RocksDBError(operation: "opening the state of \(location)", message: "maxParallelism \(maxParallelism) is above 65536, the most the RocksDB backend's key layout holds; lower env.maxParallelism")
-        }
-        let directory = try RocksDBDirectories.makeInstanceDirectory(in: localDirectory, for: location)
-        let instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
-        return KeyedStateTableStore(keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring,
-                                    columns: RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints), cacheCapacity: cachedEntriesPerTable)
+        try makeKeyedStateStore(for: location, keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring, native: [], sharedFiles: nil)
     }
 
     /// Restores also the RocksDB files of an incremental checkpoint: used as they are when one
@@ -63,24 +57,24 @@ public struct RocksDBStateBackend: StateBackend {
     public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
                                     restoring: [String: [KeyGroupBlob]], native: [NativeKeyedStateHandle],
                                     sharedFiles: SharedStateFiles?) throws -> any KeyedStateStore {
-        guard !native.isEmpty else {
-            return try makeKeyedStateStore(for: location, keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring)
+        guard maxParallelism <= 1 << 16 else {
+            throw RocksDBError(operation: "opening the state of \(location)", message: "maxParallelism \(maxParallelism) is above 65536, the most the RocksDB backend's key layout holds; lower env.maxParallelism")
         }
-        guard let sharedFiles else { throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint's shared files are not reachable") }
         for handle in native where handle.format != RocksDBIncrementalSnapshot.format {
             throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint holds state in '\(handle.format)' files, which this backend does not read")
         }
+        guard native.isEmpty || sharedFiles != nil else {
+            throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint's shared files are not reachable")
+        }
         let directory = try RocksDBDirectories.makeInstanceDirectory(in: localDirectory, for: location)
-        let instance: RocksDBInstance
-        let family: RocksDBColumnFamily
-        if native.count == 1, native[0].keyGroups == keyGroups {
-            try Self.download(native[0], into: directory, from: sharedFiles)
-            instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
-            family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
-            family.adopt(native[0].tables)
-        } else {
-            instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
-            family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
+        // Files restored as they are: one handle with exactly this subtask's key groups.
+        let adopted = native.count == 1 && native[0].keyGroups == keyGroups ? native[0] : nil
+        if let adopted, let sharedFiles { try Self.download(adopted, into: directory, from: sharedFiles) }
+        let instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
+        let family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
+        if let adopted {
+            family.adopt(adopted.tables)
+        } else if let sharedFiles {
             for (index, handle) in native.enumerated() {
                 let source = directory + "-restore-\(index)"
                 try Self.download(handle, into: source, from: sharedFiles)

@@ -88,9 +88,7 @@
 
     /// Reads and verifies a completed checkpoint: its metadata and the checksum of every state file.
     @usableFromInline func load(_ checkpoint: StoredCheckpoint) throws -> Completed {
-        let metadataLocation = checkpoint.location + "/" + StoredCheckpoint.metadataName
-        let metadata = try CheckpointFileFormat.decode(CheckpointMetadata.self, kind: .metadata,
-                                                       from: try storage.read(StoredCheckpoint.metadataName, of: checkpoint), path: metadataLocation)
+        let metadata = try metadata(of: checkpoint)
         for file in metadata.files {
             let bytes = try storage.read(file.name, of: checkpoint)
             guard bytes.count == file.size, CRC32C.checksum(bytes) == file.checksum else {
