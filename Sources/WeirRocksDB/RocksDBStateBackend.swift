@@ -11,9 +11,14 @@ import Weir
 /// key group first (`key group, table, key`), so that the state of a range of key groups is one
 /// contiguous range of RocksDB's keys.
 ///
-/// Checkpoints are full and in the heap backend's format (per key group), written from a
-/// RocksDB snapshot off the task thread: a job restores from them on either backend and at
-/// any parallelism. The local instance is scratch: RocksDB's write-ahead log is off, because a
+/// Checkpoints are incremental by default (``incrementalCheckpoints``): at a barrier the
+/// instance's files are hard-linked into a RocksDB checkpoint, and off the task thread only the
+/// SST files no earlier checkpoint of this instance uploaded go to the storage's shared area;
+/// the engine deletes a shared file when no retained checkpoint references it. After a restore
+/// the instance is new, so its first checkpoint uploads everything (a full one). With
+/// `incrementalCheckpoints: false` checkpoints are full and in the heap backend's format (per
+/// key group), written from a RocksDB snapshot: a job restores from them on either backend.
+/// Both kinds restore at any parallelism. The local instance is scratch: RocksDB's write-ahead log is off, because a
 /// crash restores from the last completed checkpoint, never from the local files.
 ///
 /// Memory: the block cache (shared by all instances the backend opens), two write buffers per
@@ -26,15 +31,18 @@ public struct RocksDBStateBackend: StateBackend {
     public var cachedEntriesPerTable: Int
     /// The size of one RocksDB write buffer (memtable); each instance has at most two.
     public var writeBufferBytes: Int
-    /// Whether checkpoints upload only the SST files the previous one did not hold (default
-    /// `false` until the restore side lands — WIP).
+    /// Whether checkpoints are incremental (the default): RocksDB's own files, each SST file
+    /// uploaded once and referenced by later checkpoints, so that a checkpoint writes what
+    /// changed, not the whole state. Such a checkpoint restores only on this backend (at any
+    /// parallelism). `false` writes full checkpoints in the heap backend's format, which either
+    /// backend restores (to move a job between backends).
     public var incrementalCheckpoints: Bool
     let resources: RocksDBSharedResources
 
     /// A RocksDB backend with instances under `localDirectory` (default: `weir-rocksdb` in the
     /// system's temporary directory), a block cache of `blockCacheBytes` shared by all of them.
     public init(localDirectory: String? = nil, blockCacheBytes: Int = 64 << 20, writeBufferBytes: Int = 16 << 20,
-                cachedEntriesPerTable: Int = 16_384, incrementalCheckpoints: Bool = false) {
+                cachedEntriesPerTable: Int = 16_384, incrementalCheckpoints: Bool = true) {
         self.incrementalCheckpoints = incrementalCheckpoints
         self.localDirectory = localDirectory ?? RocksDBDirectories.defaultRoot
         self.writeBufferBytes = writeBufferBytes

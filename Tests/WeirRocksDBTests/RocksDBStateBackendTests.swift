@@ -17,8 +17,10 @@ final class RocksDBStateBackendTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Full checkpoints (per key group, in the heap's format): what the contract reads. The
+    /// incremental ones are RocksDBIncrementalCheckpointTests'.
     private func backend(cachedEntriesPerTable: Int = 16_384) -> RocksDBStateBackend {
-        RocksDBStateBackend(localDirectory: directory, cachedEntriesPerTable: cachedEntriesPerTable)
+        RocksDBStateBackend(localDirectory: directory, cachedEntriesPerTable: cachedEntriesPerTable, incrementalCheckpoints: false)
     }
 
     func testSnapshotIsUnaffectedByLaterWrites() throws {

@@ -169,6 +169,8 @@ public final class StreamEnvironment {
                 while ProcessingClock.monotonicNanoseconds() < resumeAt, !running.isCancelled, !running.isStopping { Thread.sleep(forTimeInterval: 0.02) }
                 if running.isCancelled { throw JobError.cancelled }
                 if running.isStopping { throw error }
+                // No checkpoint is in flight now: the files the failed run's unfinished ones uploaded go.
+                try store?.removeUnreferencedSharedFiles()
                 restore = try store?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
             }
         }
