@@ -320,14 +320,14 @@ final class ExactlyOnceConformanceTests: XCTestCase {
                             if source == .kafka || sink == .kafka || sink == .s3 { places.append(.s3) }
                         default: break
                         }
-                        // Kills and damaged checkpoints once more with the window state in
+                        // Kills and a damaged checkpoint once more with the window state in
                         // RocksDB, incremental checkpoints (a damaged one: one of its SST files),
-                        // and random kills with its full checkpoints (the faults of servers and
+                        // and rescaling kills with its full checkpoints (the faults of servers and
                         // disks are not the state backend's).
                         var backends: [ConformanceCase.StateBackend] = [.heap]
                         switch fault {
-                        case .randomKills: backends += [.rocksdb, .rocksdbFull]
-                        case .everyCommitStep, .damagedLatestCheckpoint, .damagedLatestCheckpointAcceptingDuplicates: backends.append(.rocksdb)
+                        case .randomKills: backends += parallelism.count > 1 ? [.rocksdb, .rocksdbFull] : [.rocksdb]
+                        case .everyCommitStep, .damagedLatestCheckpoint: backends.append(.rocksdb)
                         default: break
                         }
                         for place in places {
