@@ -22,6 +22,7 @@ struct StateBackends: ParsableCommand {
     @Option(help: "RocksDB's write buffer (memtable) per instance, in MiB.") var writeBufferMib: Int = 16
     @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
     @Option(help: "RocksDB's cache of decoded values per state table, in entries; several (comma-separated) measure each.") var cachedEntries: String = "16384"
+    @Option(help: "Backends, comma-separated: heap, rocksdb-full (full checkpoints), rocksdb (incremental checkpoints).") var backends: String = "heap,rocksdb-full,rocksdb"
 
     func run() throws {
         #if !RocksDB
@@ -35,12 +36,13 @@ struct StateBackends: ParsableCommand {
             guard let count = Int(value), count > 0 else { throw ValidationError("--keys: '\(value)' is not a positive number") }
             return count
         }
-        print("| job | keys | backend | events/s | peak RSS | checkpoints (with the final) | checkpoint median / max | state size (largest) | restore from the final checkpoint: first result after |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        let kinds = try BenchBackend.parse(backends, cacheSizes: cacheSizes)
+        print("| job | keys | backend | events/s | peak RSS | checkpoints (with the final) | checkpoint median / max | state size (largest) | written per checkpoint (median / largest) | restore from the final checkpoint: first result after |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for job in jobs.split(separator: ",").map(String.init) {
             guard ["running-sum", "window"].contains(job) else { throw ValidationError("--jobs: '\(job)' is not running-sum or window") }
             for count in keyCounts {
-                let backends = ["heap"] + cacheSizes.map { "rocksdb:\($0)" }
+                let backends = kinds
                 var rows: [String: [StateMeasurement]] = [:]
                 for _ in 0..<rounds {
                     for backend in backends {
@@ -51,10 +53,11 @@ struct StateBackends: ParsableCommand {
                     let runs = rows[backend]!
                     let best = runs.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[runs.count / 2]
                     let durations = best.checkpointMilliseconds.map(Double.init)
-                    let label = backend == "heap" ? "heap" : "RocksDB, cache \(backend.dropFirst("rocksdb:".count))"
-                    print("| \(job) | \(count) | \(label) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
+                    let written = best.checkpointedSizes.map(Double.init)
+                    print("| \(job) | \(count) | \(BenchBackend.label(backend)) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
                           + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                           + "| \(String(format: "%.1f MB", Double(best.largestStateSize) / 1e6)) "
+                          + "| \(written.isEmpty ? "–" : String(format: "%.1f / %.1f MB", median(written) / 1e6, written.max()! / 1e6)) "
                           + "| \(job == "window" ? "– (no window open at the end)" : String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
                 }
             }
@@ -84,6 +87,10 @@ struct StateMeasurement: Codable {
     var peakRSSKilobytes: Int
     var checkpointMilliseconds: [Int64]
     var largestStateSize: Int
+    /// What each checkpoint wrote (an incremental one: its new files), in the order taken.
+    var checkpointedSizes: [Int]
+    /// Each checkpoint's full size (what a restore of it reads).
+    var stateSizes: [Int]
     var firstResultSeconds: Double?
     var restoreSeconds: Double?
     var results: Int
@@ -96,7 +103,8 @@ struct StateSingle: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state-single", abstract: "One run of the state benchmark in this process (used by 'state').")
 
     @Option var job: String
-    @Option(help: "heap, or rocksdb:<cached entries per table>.") var backend: String
+    @Option(help: "heap, rocksdb:<cached entries per table> (incremental checkpoints) or rocksdb-full:<cached entries per table>.") var backend: String
+    @Option(help: "Running sum only: after the first --keys events (one per key), the rest update only this many keys (a fixed changed state per checkpoint however large the whole).") var hotKeys: Int?
     @Option var keys: Int
     @Option var events: Int64
     @Option var parallelism: Int
@@ -111,14 +119,15 @@ struct StateSingle: ParsableCommand {
         env.resume = resume ? .latest : .fresh
         if backend == "heap" {
             env.stateBackend = HeapStateBackend()
-        } else if backend.hasPrefix("rocksdb:"), let cache = Int(backend.dropFirst("rocksdb:".count)) {
+        } else if let (incremental, cache) = BenchBackend.rocksDB(backend) {
             #if RocksDB
-            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", writeBufferBytes: writeBufferMib << 20, cachedEntriesPerTable: cache)
+            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", writeBufferBytes: writeBufferMib << 20, cachedEntriesPerTable: cache,
+                                                   incrementalCheckpoints: incremental)
             #else
             throw ValidationError("built without RocksDB")
             #endif
         } else {
-            throw ValidationError("--backend must be heap or rocksdb:<cached entries>")
+            throw ValidationError("--backend must be heap, rocksdb:<cached entries> or rocksdb-full:<cached entries>")
         }
         let started = ProcessingClock.monotonicNanoseconds()
         let first: () -> (seconds: Double?, count: Int)
@@ -126,6 +135,18 @@ struct StateSingle: ParsableCommand {
         if job == "window" {
             let sink = FirstResultSink<WindowSum>(started: started)
             ReferenceWorkload(events: events, keys: keys, eventsPerSecond: Int64(keys) * 2).windowSums(in: env).sink(sink)
+            first = { (sink.firstResultSeconds, sink.count) }
+        } else if let hotKeys {
+            let sink = FirstResultSink<ReferenceEvent>(started: started)
+            let keys = Int64(self.keys)
+            env.addSource(GeneratorSource(count: events) { index in
+                var random = SplitMix64(seed: UInt64(bitPattern: index))
+                let key = index < keys ? Int(index) : Int(random.next() % UInt64(hotKeys))
+                return StreamRecord(ReferenceEvent(key: key, value: Int64(random.next() % 100)), timestamp: index / 1_000)
+            }, name: "Generator")
+                .keyBy { $0.key }
+                .reduce(name: "RunningSum") { ReferenceEvent(key: $0.key, value: $0.value + $1.value) }
+                .sink(sink)
             first = { (sink.firstResultSeconds, sink.count) }
         } else {
             let sink = FirstResultSink<ReferenceEvent>(started: started)
@@ -138,6 +159,7 @@ struct StateSingle: ParsableCommand {
         let checkpoints = result.checkpoints
         let measurement = StateMeasurement(events: events, seconds: result.durationSeconds, peakRSSKilobytes: Single.peakRSSKilobytes(),
                                            checkpointMilliseconds: checkpoints.map(\.durationMilliseconds), largestStateSize: checkpoints.map(\.stateSize).max() ?? 0,
+                                           checkpointedSizes: checkpoints.map(\.checkpointedSize), stateSizes: checkpoints.map(\.stateSize),
                                            firstResultSeconds: first().seconds, results: first().count)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
@@ -188,5 +210,31 @@ final class FirstResultSink<Input: Sendable>: Sink, @unchecked Sendable {
             count += 1
         }
         func finish() throws { sink.arrived(count) }
+    }
+}
+
+/// The backends `weir-bench state` and `incremental` compare, as `state-single --backend` names them.
+enum BenchBackend {
+    /// `heap,rocksdb-full,rocksdb` with each RocksDB kind once per cache size.
+    static func parse(_ list: String, cacheSizes: [Int]) throws -> [String] {
+        try list.split(separator: ",").flatMap { name -> [String] in
+            switch name {
+            case "heap": return ["heap"]
+            case "rocksdb", "rocksdb-full": return cacheSizes.map { "\(name):\($0)" }
+            default: throw ValidationError("--backends: '\(name)' is not heap, rocksdb-full or rocksdb")
+            }
+        }
+    }
+
+    /// Whether `backend` is RocksDB with incremental checkpoints, and its cache size; `nil` for the heap.
+    static func rocksDB(_ backend: String) -> (incremental: Bool, cache: Int)? {
+        let parts = backend.split(separator: ":")
+        guard parts.count == 2, let cache = Int(parts[1]), ["rocksdb", "rocksdb-full"].contains(parts[0]) else { return nil }
+        return (parts[0] == "rocksdb", cache)
+    }
+
+    static func label(_ backend: String) -> String {
+        guard let (incremental, cache) = rocksDB(backend) else { return "heap (full)" }
+        return "RocksDB \(incremental ? "incremental" : "full"), cache \(cache)"
     }
 }
