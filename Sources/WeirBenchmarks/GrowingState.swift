@@ -14,9 +14,9 @@ struct GrowingState: ParsableCommand {
 
     @Option(help: "Whole-state key counts, comma-separated.") var keys: String = "1000000,4000000,16000000"
     @Option(help: "The keys the updates go to.") var hotKeys: Int = 100_000
-    @Option(help: "Update events after the keys are populated.") var updates: Int64 = 10_000_000
+    @Option(help: "Update events after the keys are populated.") var updates: Int64 = 30_000_000
     @Option(help: "Parallelism.") var parallelism: Int = 2
-    @Option(help: "Milliseconds between checkpoints.") var checkpointInterval: Int = 1_000
+    @Option(help: "Milliseconds between checkpoints.") var checkpointInterval: Int = 500
     @Option(help: "RocksDB's cache of decoded values per state table, in entries.") var cachedEntries: Int = 16_384
     @Option(help: "Backends, comma-separated: heap, rocksdb-full, rocksdb.") var backends: String = "heap,rocksdb-full,rocksdb"
 
@@ -37,8 +37,11 @@ struct GrowingState: ParsableCommand {
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 let arguments = ["state-single", "--job", "running-sum", "--backend", backend, "--keys", "\(count)", "--hot-keys", "\(hotKeys)",
                                  "--parallelism", "\(parallelism)", "--directory", directory, "--checkpoint-interval", "\(checkpointInterval)"]
-                _ = try StateSingle.child(arguments + ["--events", "\(count)"])
-                let updated = try StateSingle.child(arguments + ["--events", "\(Int64(count) + updates)", "--resume"])
+                // One input of count + updates events: the first child stops (a final checkpoint,
+                // the input not ended) once it has generated the keys, the second goes on.
+                let input = ["--events", "\(Int64(count) + updates)"]
+                _ = try StateSingle.child(arguments + input + ["--stop-at", "\(count)"])
+                let updated = try StateSingle.child(arguments + input + ["--resume"])
                 // Not the first (a new instance uploads all its files) nor the final one.
                 let measured = Array(updated.checkpointMilliseconds.indices.dropFirst().dropLast())
                 let durations = measured.map { Double(updated.checkpointMilliseconds[$0]) }
@@ -47,7 +50,7 @@ struct GrowingState: ParsableCommand {
                 print("| \(count) | \(BenchBackend.label(backend)) | \(whole.isEmpty ? "–" : String(format: "%.0f MB", median(whole) / 1e6)) | \(measured.count) "
                       + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                       + "| \(written.isEmpty ? "–" : String(format: "%.1f MB", median(written) / 1e6)) "
-                      + "| \(format(Double(updates) / (updated.seconds - (updated.firstResultSeconds ?? 0)))) | \(updated.firstResultSeconds.map { String(format: "%.2f s", $0) } ?? "–") "
+                      + "| \(format(Double(updates) / (updated.processingSeconds ?? .nan))) | \(updated.firstResultSeconds.map { String(format: "%.2f s", $0) } ?? "–") "
                       + "| \(updated.peakRSSKilobytes / 1024) MB |")
             }
         }
