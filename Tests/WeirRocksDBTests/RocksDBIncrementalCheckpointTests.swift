@@ -3,6 +3,7 @@ import XCTest
 @testable import Weir
 import WeirReferenceJobs
 import WeirRocksDB
+import WeirS3
 import WeirTestSupport
 
 /// Incremental checkpoints of the RocksDB backend: RocksDB's own files, each SST uploaded once
@@ -219,6 +220,38 @@ final class RocksDBIncrementalCheckpointTests: XCTestCase {
             XCTAssertTrue(warnings.all.contains { $0.contains("checkpoint \(latest.checkpointID) is not usable") && $0.contains(own.name) }, "\(damage): \(warnings.all)")
             XCTAssertEqual(counts(sink.values), workload.expectedCounts(), "\(damage): exact from the older checkpoint")
         }
+    }
+
+    /// Incremental checkpoints in an S3 bucket (rclone serve s3): the SST files go to
+    /// `<prefix>/shared/`, a failed run restores at another parallelism from them exactly, and
+    /// when the job is done the bucket's shared area holds exactly what the retained checkpoints
+    /// reference (retention and the clean-up at the claim deleted the rest through S3).
+    func testIncrementalCheckpointsInAnS3BucketRestoreAtAnotherParallelismAndRetentionCleansTheBucket() throws {
+        let server = try RcloneS3Server()
+        let configuration = S3Configuration(endpoint: server.endpoint, bucket: server.bucket,
+                                            credentials: S3Credentials(accessKeyID: RcloneS3Server.accessKeyID, secretAccessKey: RcloneS3Server.secretAccessKey))
+        let storage = { S3CheckpointStorage(configuration, prefix: "jobs/counting") }
+        let sharedKeys = { Set(try S3Client(configuration).listObjects(prefix: "jobs/counting/shared/").map { String($0.key.dropFirst("jobs/counting/shared/".count)) }) }
+        let referenced = { () throws -> Set<String> in
+            let store = CheckpointStore(storage())
+            return Set(try store.storage.storedCheckpoints().filter(\.isComplete).flatMap { try store.metadata(of: $0).sharedFiles ?? [] }.map(\.name))
+        }
+        let workload = ReferenceWorkload(events: 120_000, keys: 2_000)
+        let (failing, _) = CountingJob.make(workload, rate: 100_000, parallelism: 2, injector: FailureInjector([60_000]), storage: storage())
+        failing.stateBackend = rocksDB
+        XCTAssertThrowsError(try failing.execute("counting"))
+        let afterFailure = try sharedKeys()
+        XCTAssertFalse(afterFailure.isEmpty, "the SST files are in the bucket")
+        XCTAssertTrue(afterFailure.isSuperset(of: try referenced()))
+
+        let (env, sink) = CountingJob.make(workload, rate: 200_000, parallelism: 3, injector: nil, storage: storage())
+        env.stateBackend = rocksDB
+        env.resume = .latest
+        let result = try env.execute("counting")
+        XCTAssertNotNil(result.restoredFrom)
+        XCTAssertEqual(counts(sink.values), workload.expectedCounts(), "key groups moved from 2 to 3 subtasks through RocksDB files in S3 without loss or duplication")
+        XCTAssertEqual(try sharedKeys(), try referenced(), "the bucket holds exactly the shared files the retained checkpoints reference")
+        XCTAssertTrue(try sharedKeys().isDisjoint(with: afterFailure), "none of the first run's files is referenced any more, so none is left")
     }
 
     /// Key groups move from 1 to 3 to 2 subtasks through incremental checkpoints only (each

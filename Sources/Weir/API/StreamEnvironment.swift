@@ -174,6 +174,10 @@ public final class StreamEnvironment {
                 restore = try store?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
             }
         }
+        // Every task has ended: the files of checkpoints that did not complete (an aborted one, or
+        // one the final checkpoint overtook) go now rather than at the next run's claim — unless a
+        // newer run owns the storage (then they are its business).
+        if let store, (try? store.storage.checkStillOwned()) != nil { try? store.removeUnreferencedSharedFiles() }
         // Late records after a restore mean the restore broke event time somewhere: say so, by operator.
         if restoredFrom != nil || restarts.total > 0 {
             for op in plan.metrics where op.lateRecordsDropped.value > 0 {
