@@ -29,8 +29,8 @@ struct GrowingState: ParsableCommand {
             return count
         }
         let kinds = try BenchBackend.parse(backends, cacheSizes: [cachedEntries])
-        print("| keys (whole state) | backend | state size | checkpoints measured | checkpoint median / max | written per checkpoint (median) | update events/s (after the restore) | restore: first result after | peak RSS |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        emit("| keys (whole state) | backend | state size | checkpoints measured | checkpoint median / max | written per checkpoint (median) | update events/s (after the restore) | restore: first result after | peak RSS |")
+        emit("|---|---|---|---|---|---|---|---|---|")
         for count in keyCounts {
             for backend in kinds {
                 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-incremental-\(UUID().uuidString)").path
@@ -47,7 +47,7 @@ struct GrowingState: ParsableCommand {
                 let durations = measured.map { Double(updated.checkpointMilliseconds[$0]) }
                 let written = measured.map { Double(updated.checkpointedSizes[$0]) }
                 let whole = updated.stateSizes.map(Double.init)
-                print("| \(count) | \(BenchBackend.label(backend)) | \(whole.isEmpty ? "–" : String(format: "%.0f MB", median(whole) / 1e6)) | \(measured.count) "
+                emit("| \(count) | \(BenchBackend.label(backend)) | \(whole.isEmpty ? "–" : String(format: "%.0f MB", median(whole) / 1e6)) | \(measured.count) "
                       + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                       + "| \(written.isEmpty ? "–" : String(format: "%.1f MB", median(written) / 1e6)) "
                       + "| \(format(Double(updates) / (updated.processingSeconds ?? .nan))) | \(updated.firstResultSeconds.map { String(format: "%.2f s", $0) } ?? "–") "
@@ -56,4 +56,9 @@ struct GrowingState: ParsableCommand {
         }
         #endif
     }
+}
+
+/// One line of the table, written at once (not buffered): a long run is read as it goes.
+private func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
