@@ -240,7 +240,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirRocksDBTests",
-            dependencies: ["Weir", "WeirReferenceJobs", "WeirRocksDB", "WeirTestSupport"]
+            dependencies: ["Weir", "WeirReferenceJobs", "WeirRocksDB", "WeirS3", "WeirTestSupport"]
         ),
         .testTarget(
             name: "WeirS3Tests",

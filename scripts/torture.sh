@@ -9,7 +9,8 @@
 #       and damaged-checkpoint cases; the worker rows (`weir worker` processes across the
 #       repartition hop, on Tansu) get an eighth of it per case (a worker's fault costs a
 #       session timeout and a rebalance), and a third of that in pauses (zombies).
-#       processes / workers: only those rows (default all).
+#       processes / workers: only those rows (default all); rocksdb: only the process rows
+#       with the window state in RocksDB (incremental and full checkpoints).
 #
 # Installs the Kafka brokers and rclone and starts a PostgreSQL server (stopped at the end) as the test command does, builds the tests, runs the matrix, and
 # prints (and writes to .build/torture-table.md) a table of cases, kills and lost, duplicated
@@ -22,7 +23,8 @@ case "$rows" in
     all) filter="ExactlyOnceConformanceTests/testWholeMatrix" ;;
     processes) filter="ExactlyOnceConformanceTests/testWholeMatrix$" ;;
     workers) filter="ExactlyOnceConformanceTests/testWholeMatrixOfWorkers" ;;
-    *) echo "torture.sh: rows are all, processes or workers, not '$rows'" >&2; exit 2 ;;
+    rocksdb) filter="ExactlyOnceConformanceTests/testWholeMatrix$"; export WEIR_CONFORMANCE_STATE=rocksdb ;;
+    *) echo "torture.sh: rows are all, processes, workers or rocksdb, not '$rows'" >&2; exit 2 ;;
 esac
 
 work="$(mktemp -d)"

@@ -22,6 +22,7 @@ struct StateBackends: ParsableCommand {
     @Option(help: "RocksDB's write buffer (memtable) per instance, in MiB.") var writeBufferMib: Int = 16
     @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
     @Option(help: "RocksDB's cache of decoded values per state table, in entries; several (comma-separated) measure each.") var cachedEntries: String = "16384"
+    @Option(help: "Backends, comma-separated: heap, rocksdb-full (full checkpoints), rocksdb (incremental checkpoints).") var backends: String = "heap,rocksdb-full,rocksdb"
 
     func run() throws {
         #if !RocksDB
@@ -35,12 +36,13 @@ struct StateBackends: ParsableCommand {
             guard let count = Int(value), count > 0 else { throw ValidationError("--keys: '\(value)' is not a positive number") }
             return count
         }
-        print("| job | keys | backend | events/s | peak RSS | checkpoints (with the final) | checkpoint median / max | state size (largest) | restore from the final checkpoint: first result after |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        let kinds = try BenchBackend.parse(backends, cacheSizes: cacheSizes)
+        print("| job | keys | backend | events/s | peak RSS | checkpoints (with the final) | checkpoint median / max | state size (largest) | written per checkpoint (median / largest) | restore from the final checkpoint: first result after |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for job in jobs.split(separator: ",").map(String.init) {
             guard ["running-sum", "window"].contains(job) else { throw ValidationError("--jobs: '\(job)' is not running-sum or window") }
             for count in keyCounts {
-                let backends = ["heap"] + cacheSizes.map { "rocksdb:\($0)" }
+                let backends = kinds
                 var rows: [String: [StateMeasurement]] = [:]
                 for _ in 0..<rounds {
                     for backend in backends {
@@ -51,11 +53,12 @@ struct StateBackends: ParsableCommand {
                     let runs = rows[backend]!
                     let best = runs.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[runs.count / 2]
                     let durations = best.checkpointMilliseconds.map(Double.init)
-                    let label = backend == "heap" ? "heap" : "RocksDB, cache \(backend.dropFirst("rocksdb:".count))"
-                    print("| \(job) | \(count) | \(label) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
+                    let written = best.checkpointedSizes.map(Double.init)
+                    print("| \(job) | \(count) | \(BenchBackend.label(backend)) | \(format(median(runs.map(\.eventsPerSecond)))) | \(best.peakRSSKilobytes / 1024) MB | \(durations.count) "
                           + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                           + "| \(String(format: "%.1f MB", Double(best.largestStateSize) / 1e6)) "
-                          + "| \(job == "window" ? "– (no window open at the end)" : String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
+                          + "| \(written.isEmpty ? "–" : String(format: "%.1f / %.1f MB", median(written) / 1e6, written.max()! / 1e6)) "
+                          + "| \(String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
                 }
             }
         }
@@ -66,12 +69,15 @@ struct StateBackends: ParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-state-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let events = Int64(keys) * Int64(eventsPerKey)
-        let arguments = ["state-single", "--job", job, "--backend", backend, "--keys", "\(keys)", "--events", "\(events)",
+        let arguments = ["state-single", "--job", job, "--backend", backend, "--keys", "\(keys)",
                          "--parallelism", "\(parallelism)", "--directory", directory, "--checkpoint-interval", "\(checkpointInterval)",
                          "--write-buffer-mib", "\(writeBufferMib)"]
-        var first = try StateSingle.child(arguments)
-        // The restore: the same job resumed, with a few more events to produce a first result.
-        let resumed = try StateSingle.child(arguments + ["--resume", "--events", "\(events + Int64(keys / 100 + 1_000))"])
+        // One input of a few more events than measured: the first child stops at `events` (its
+        // final checkpoint holds the whole state, open windows included), the second restores
+        // it and produces the first result from the rest.
+        let input = ["--events", "\(events + Int64(keys / 100 + 1_000))"]
+        var first = try StateSingle.child(arguments + input + ["--stop-at", "\(events)"])
+        let resumed = try StateSingle.child(arguments + input + ["--resume"])
         first.restoreSeconds = resumed.firstResultSeconds
         return first
     }
@@ -84,7 +90,13 @@ struct StateMeasurement: Codable {
     var peakRSSKilobytes: Int
     var checkpointMilliseconds: [Int64]
     var largestStateSize: Int
+    /// What each checkpoint wrote (an incremental one: its new files), in the order taken.
+    var checkpointedSizes: [Int]
+    /// Each checkpoint's full size (what a restore of it reads).
+    var stateSizes: [Int]
     var firstResultSeconds: Double?
+    /// From the first result to the last: the run's processing after a restore.
+    var processingSeconds: Double?
     var restoreSeconds: Double?
     var results: Int
 
@@ -96,7 +108,9 @@ struct StateSingle: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state-single", abstract: "One run of the state benchmark in this process (used by 'state').")
 
     @Option var job: String
-    @Option(help: "heap, or rocksdb:<cached entries per table>.") var backend: String
+    @Option(help: "heap, rocksdb:<cached entries per table> (incremental checkpoints) or rocksdb-full:<cached entries per table>.") var backend: String
+    @Option(help: "Running sum only: after the first --keys events (one per key), the rest update only this many keys (a fixed changed state per checkpoint however large the whole).") var hotKeys: Int?
+    @Option(help: "Stop the job (with a final checkpoint, the input not ended: open windows stay in it) once the generator reaches this index, so that a --resume run goes on from there.") var stopAt: Int64?
     @Option var keys: Int
     @Option var events: Int64
     @Option var parallelism: Int
@@ -104,6 +118,7 @@ struct StateSingle: ParsableCommand {
     @Option var writeBufferMib: Int = 16
     @Option var directory: String
     @Flag var resume = false
+    @Flag(help: "Running sum, one uninterrupted run: check the results against the input — as many results as events, and their sum equal to the sum of every key's running sums computed from the generator alone (each key's events stay in order when --keys is a multiple of --parallelism).") var verify = false
 
     func run() throws {
         let env = StreamEnvironment(parallelism: parallelism)
@@ -111,34 +126,83 @@ struct StateSingle: ParsableCommand {
         env.resume = resume ? .latest : .fresh
         if backend == "heap" {
             env.stateBackend = HeapStateBackend()
-        } else if backend.hasPrefix("rocksdb:"), let cache = Int(backend.dropFirst("rocksdb:".count)) {
+        } else if let (incremental, cache) = BenchBackend.rocksDB(backend) {
             #if RocksDB
-            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", writeBufferBytes: writeBufferMib << 20, cachedEntriesPerTable: cache)
+            env.stateBackend = RocksDBStateBackend(localDirectory: directory + "/rocksdb", writeBufferBytes: writeBufferMib << 20, cachedEntriesPerTable: cache,
+                                                   incrementalCheckpoints: incremental)
             #else
             throw ValidationError("built without RocksDB")
             #endif
         } else {
-            throw ValidationError("--backend must be heap or rocksdb:<cached entries>")
+            throw ValidationError("--backend must be heap, rocksdb:<cached entries> or rocksdb-full:<cached entries>")
         }
         let started = ProcessingClock.monotonicNanoseconds()
-        let first: () -> (seconds: Double?, count: Int)
+        let first: () -> (seconds: Double?, count: Int, last: Double?, checksum: (Int, Int64))
         // The window job: two events per key and window, so that about `keys` windows are open.
+        let workload = job == "window" ? ReferenceWorkload(events: events, keys: keys, eventsPerSecond: Int64(keys) * 2) : ReferenceWorkload(events: events, keys: keys)
+        let generate: @Sendable (Int64) -> StreamRecord<ReferenceEvent>
+        if let hotKeys {
+            let keys = Int64(self.keys)
+            generate = { index in
+                var random = SplitMix64(seed: UInt64(bitPattern: index))
+                let key = index < keys ? Int(index) : Int(random.next() % UInt64(hotKeys))
+                return StreamRecord(ReferenceEvent(key: key, value: Int64(random.next() % 100)), timestamp: index / 1_000)
+            }
+        } else {
+            generate = { workload.event($0) }
+        }
+        let stopAt = self.stopAt ?? .max
+        let cancellation = env.cancellation
+        let source = GeneratorSource(count: events) { index in
+            if index == stopAt { cancellation.stop() }
+            return generate(index)
+        }
         if job == "window" {
             let sink = FirstResultSink<WindowSum>(started: started)
-            ReferenceWorkload(events: events, keys: keys, eventsPerSecond: Int64(keys) * 2).windowSums(in: env).sink(sink)
-            first = { (sink.firstResultSeconds, sink.count) }
+            env.addSource(source, name: "Generator")
+                .assignTimestampsAndWatermarks(workload.watermarkStrategy)
+                .keyBy { $0.key }
+                .window(.tumbling(size: .milliseconds(1_000)))
+                .aggregate(name: "WindowSum", SumAggregate()) { key, window, total in
+                    WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
+                }
+                .sink(sink)
+            first = { (sink.firstResultSeconds, sink.count, sink.lastResultSeconds, (0, 0)) }
         } else {
-            let sink = FirstResultSink<ReferenceEvent>(started: started)
-            ReferenceWorkload(events: events, keys: keys).runningSums(in: env).sink(sink)
-            first = { (sink.firstResultSeconds, sink.count) }
+            let sink = FirstResultSink<ReferenceEvent>(started: started) { $0.value }
+            env.addSource(source, name: "Generator")
+                .keyBy { $0.key }
+                .reduce(name: "RunningSum") { ReferenceEvent(key: $0.key, value: $0.value + $1.value) }
+                .sink(sink)
+            first = { (sink.firstResultSeconds, sink.count, sink.lastResultSeconds, (sink.count, sink.sum)) }
+        }
+        if verify {
+            guard job == "running-sum", hotKeys == nil, stopAt == .max, !resume else { throw ValidationError("--verify checks one whole run of the plain running sum") }
+            guard keys % parallelism == 0 else { throw ValidationError("--verify needs --keys to be a multiple of --parallelism (each key's events in one stripe, in order)") }
         }
         let result = try env.execute("\(job) state benchmark")
+        if verify {
+            // Key k's j-th event (index k + j·keys) is in the running sums it and every later event of k emit.
+            var expected: Int64 = 0
+            let keyCount = Int64(keys)
+            for index in 0..<events {
+                let key = index % keyCount
+                let eventsOfKey = (events - 1 - key) / keyCount + 1
+                expected &+= (eventsOfKey - index / keyCount) &* workload.event(index).value.value
+            }
+            let (count, sum) = first().checksum
+            guard count == Int(events), sum == expected else {
+                throw ValidationError("wrong results: \(count) running sums (expected \(events)), their sum \(sum) (expected \(expected))")
+            }
+        }
         // Every checkpoint, the final one (at the input's end, of the whole state) included: the
         // heap's first periodic checkpoint may not finish before the input ends.
         let checkpoints = result.checkpoints
-        let measurement = StateMeasurement(events: events, seconds: result.durationSeconds, peakRSSKilobytes: Single.peakRSSKilobytes(),
+        let measurement = StateMeasurement(events: min(events, stopAt), seconds: result.durationSeconds, peakRSSKilobytes: Single.peakRSSKilobytes(),
                                            checkpointMilliseconds: checkpoints.map(\.durationMilliseconds), largestStateSize: checkpoints.map(\.stateSize).max() ?? 0,
-                                           firstResultSeconds: first().seconds, results: first().count)
+                                           checkpointedSizes: checkpoints.map(\.checkpointedSize), stateSizes: checkpoints.map(\.stateSize),
+                                           firstResultSeconds: first().seconds,
+                                           processingSeconds: first().last.flatMap { last in first().seconds.map { last - $0 } }, results: first().count)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
@@ -166,15 +230,26 @@ final class FirstResultSink<Input: Sendable>: Sink, @unchecked Sendable {
     private let lock = NSLock()
     private let started: UInt64
     private(set) var firstResultSeconds: Double?
+    /// When the last writer finished (the end of the input).
+    private(set) var lastResultSeconds: Double?
     private(set) var count = 0
+    /// The sum of `value(result)` over every result (wrapping).
+    private(set) var sum: Int64 = 0
+    let value: @Sendable (Input) -> Int64
 
-    init(started: UInt64) { self.started = started }
+    init(started: UInt64, value: @escaping @Sendable (Input) -> Int64 = { _ in 0 }) {
+        self.started = started
+        self.value = value
+    }
 
     func makeWriter(_ context: SinkContext) throws -> Writer { Writer(sink: self) }
 
-    fileprivate func arrived(_ count: Int) {
+    fileprivate func arrived(_ count: Int, sum: Int64 = 0) {
         lock.withLock {
-            if firstResultSeconds == nil { firstResultSeconds = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9 }
+            self.sum &+= sum
+            let now = Double(ProcessingClock.monotonicNanoseconds() - started) / 1e9
+            if firstResultSeconds == nil { firstResultSeconds = now }
+            lastResultSeconds = now
             self.count += count
         }
     }
@@ -182,11 +257,39 @@ final class FirstResultSink<Input: Sendable>: Sink, @unchecked Sendable {
     final class Writer: SinkWriter {
         let sink: FirstResultSink
         var count = 0
+        var sum: Int64 = 0
         init(sink: FirstResultSink) { self.sink = sink }
         func write(_ value: Input, timestamp: Int64) throws {
             if count == 0 { sink.arrived(0) }
             count += 1
+            sum &+= sink.value(value)
         }
-        func finish() throws { sink.arrived(count) }
+        func finish() throws { sink.arrived(count, sum: sum) }
+    }
+}
+
+/// The backends `weir-bench state` and `incremental` compare, as `state-single --backend` names them.
+enum BenchBackend {
+    /// `heap,rocksdb-full,rocksdb` with each RocksDB kind once per cache size.
+    static func parse(_ list: String, cacheSizes: [Int]) throws -> [String] {
+        try list.split(separator: ",").flatMap { name -> [String] in
+            switch name {
+            case "heap": return ["heap"]
+            case "rocksdb", "rocksdb-full": return cacheSizes.map { "\(name):\($0)" }
+            default: throw ValidationError("--backends: '\(name)' is not heap, rocksdb-full or rocksdb")
+            }
+        }
+    }
+
+    /// Whether `backend` is RocksDB with incremental checkpoints, and its cache size; `nil` for the heap.
+    static func rocksDB(_ backend: String) -> (incremental: Bool, cache: Int)? {
+        let parts = backend.split(separator: ":")
+        guard parts.count == 2, let cache = Int(parts[1]), ["rocksdb", "rocksdb-full"].contains(parts[0]) else { return nil }
+        return (parts[0] == "rocksdb", cache)
+    }
+
+    static func label(_ backend: String) -> String {
+        guard let (incremental, cache) = rocksDB(backend) else { return "heap (full)" }
+        return "RocksDB \(incremental ? "incremental" : "full"), cache \(cache)"
     }
 }

@@ -16,7 +16,7 @@ struct WeirBench: ParsableCommand {
             'running-sum' (generator → keyBy → rolling sum → discarding sink). The baseline ('limit') computes \
             the same results in a plain single-threaded Swift loop with no engine.
             """,
-        subcommands: [Suite.self, Single.self, VersusFlink.self, StateBackends.self, StateSingle.self],
+        subcommands: [Suite.self, Single.self, VersusFlink.self, StateBackends.self, GrowingState.self, StateSingle.self],
         defaultSubcommand: Suite.self)
 }
 

@@ -32,6 +32,11 @@ final class RocksDBInstance: @unchecked Sendable {
         // most files a key is looked up in) skips it without reading a block. The options own it.
         rocksdb_block_based_options_set_filter_policy(tableOptions, rocksdb_filterpolicy_create_bloom_full(10))
         rocksdb_options_set_block_based_table_factory(options, tableOptions)
+        // The same for the memtable: a read of a key written to no memtable (most reads, with the
+        // write-back cache in front) skips the skip-list search. Measured: +19 % on the running
+        // sum with 1 M keys (BENCHMARKS.md).
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(options, 0.1)
+        rocksdb_options_set_memtable_whole_key_filtering(options, 1)
         writeOptions = rocksdb_writeoptions_create()
         // The local instance is rebuilt from a checkpoint after a crash: no write-ahead log.
         rocksdb_writeoptions_disable_WAL(writeOptions, 1)
@@ -105,6 +110,17 @@ final class RocksDBInstance: @unchecked Sendable {
                 try RocksDBError.check(error, "reading the state entries of \(path)")
             }
         }
+    }
+
+    /// A RocksDB checkpoint of the database in `directory` (which must not exist): the memtable
+    /// flushed, the live SST files hard-linked, the rest copied.
+    func checkpoint(into directory: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let checkpoint = rocksdb_checkpoint_object_create(db, &error)
+        try RocksDBError.check(error, "preparing a checkpoint of \(path)")
+        defer { rocksdb_checkpoint_object_destroy(checkpoint) }
+        rocksdb_checkpoint_create(checkpoint, directory, 0, &error)
+        try RocksDBError.check(error, "taking a checkpoint of \(path) into \(directory)")
     }
 
     /// A point-in-time view of the database (RocksDB keeps what it needs until it is released).

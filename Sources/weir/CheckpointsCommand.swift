@@ -54,9 +54,14 @@ struct CheckpointsCommand: ParsableCommand {
                     print("chk-\(entry.checkpointID)  NOT USABLE: \(entry.problem ?? "?")")
                     continue
                 }
-                print("chk-\(entry.checkpointID)  \(CheckpointsCommand.time(metadata.triggeredAt))  \(metadata.durationMilliseconds) ms  \(CheckpointsCommand.bytes(metadata.stateSize))  \(metadata.files.count) files  job '\(metadata.jobName)'\(metadata.isFinal ? "  final" : "")  checksums OK")
+                print("chk-\(entry.checkpointID)  \(CheckpointsCommand.time(metadata.triggeredAt))  \(metadata.durationMilliseconds) ms  \(CheckpointsCommand.bytes(metadata.stateSize))\(CheckpointsCommand.incremental(metadata))  \(metadata.files.count) files  job '\(metadata.jobName)'\(metadata.isFinal ? "  final" : "")  checksums OK")
             }
         }
+    }
+
+    /// `, 2.1 MB written` for an incremental checkpoint (it references files earlier ones wrote).
+    static func incremental(_ metadata: CheckpointMetadata) -> String {
+        metadata.sharedFiles == nil ? "" : " (\(bytes(metadata.checkpointedSize)) written)"
     }
 
     struct Show: ParsableCommand {
@@ -81,7 +86,8 @@ struct CheckpointsCommand: ParsableCommand {
             }
             let (metadata, states) = try CheckpointInspector.load(checkpoint, in: storage)
             print("checkpoint \(metadata.checkpointID) of job '\(metadata.jobName)'\(metadata.isFinal ? " (final)" : "")")
-            print("  triggered \(CheckpointsCommand.time(metadata.triggeredAt)), took \(metadata.durationMilliseconds) ms, \(CheckpointsCommand.bytes(metadata.stateSize)) in \(metadata.files.count) files, max parallelism \(metadata.maxParallelism)")
+            let shared = metadata.sharedFiles.map { ", and \($0.count) shared files" } ?? ""
+            print("  triggered \(CheckpointsCommand.time(metadata.triggeredAt)), took \(metadata.durationMilliseconds) ms, \(CheckpointsCommand.bytes(metadata.stateSize))\(CheckpointsCommand.incremental(metadata)) in \(metadata.files.count) files\(shared), max parallelism \(metadata.maxParallelism)")
             print("  checksums: OK (every file verified)")
             for op in metadata.operators {
                 let mine = states.filter { $0.operatorID == op.operatorID }
@@ -89,6 +95,11 @@ struct CheckpointsCommand: ParsableCommand {
                 print("  operator \(op.operatorID) ×\(op.parallelism): \(mine.isEmpty ? "no state" : CheckpointsCommand.bytes(size))")
                 for state in mine {
                     var parts = state.keyedParts.map { "\($0.name): \($0.keyGroups) key groups, \(CheckpointsCommand.bytes($0.bytes))" }
+                    if let native = state.native {
+                        let uploaded = native.sharedFiles.filter { $0.uploadedBy == metadata.checkpointID }
+                        parts.append("\(native.format) files for key groups \(native.keyGroups.start)...\(native.keyGroups.end): \(native.sharedFiles.count) shared "
+                                     + "(\(CheckpointsCommand.bytes(native.sharedFiles.reduce(0) { $0 + $1.size })), \(uploaded.count) uploaded by this checkpoint), \(native.privateFiles.count) inline")
+                    }
                     if state.listStateEntries > 0 { parts.append("\(state.listStateEntries) list-state entries (source splits or sink transactions)") }
                     print("    subtask \(state.subtask): " + parts.joined(separator: "; "))
                 }

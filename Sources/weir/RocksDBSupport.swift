@@ -16,14 +16,15 @@ enum RocksDBSupport {
 
     static let missing = ValidationError("this weir was built without RocksDB: build it with --traits RocksDB (swift run -c release --traits RocksDB weir …; needs Debian's librocksdb-dev)")
 
-    /// The backend `name` names (`heap` or `rocksdb`), with RocksDB's instances under `directory`.
-    static func backend(_ name: String, directory: String?) throws -> any StateBackend {
+    /// The backend `name` names (`heap` or `rocksdb`), with RocksDB's instances under `directory`
+    /// and incremental or full checkpoints.
+    static func backend(_ name: String, directory: String?, incremental: Bool) throws -> any StateBackend {
         switch name {
         case "heap":
             return HeapStateBackend()
         case "rocksdb":
             #if RocksDB
-            return RocksDBStateBackend(localDirectory: directory)
+            return RocksDBStateBackend(localDirectory: directory, incrementalCheckpoints: incremental)
             #else
             throw missing
             #endif

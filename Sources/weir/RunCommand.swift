@@ -62,8 +62,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Checkpointing mode: exactly-once or at-least-once (the file sink follows it).")
     var checkpointMode: String = "exactly-once"
 
-    @Option(help: "Where the window state lives: heap (in memory) or rocksdb (on local disk, for state larger than memory; weir built with --traits RocksDB). Checkpoints are the same for both: a run may resume on the other.")
+    @Option(help: "Where the window state lives: heap (in memory) or rocksdb (on local disk, for state larger than memory; weir built with --traits RocksDB). Pass the same one to --resume, unless the checkpoints are full ones (--rocksdb-checkpoints full), which either backend restores.")
     var stateBackend: String = "heap"
+
+    @Option(help: "With --state-backend rocksdb: incremental (default: each checkpoint uploads only the RocksDB files the previous ones did not; restores on rocksdb only) or full (all state at every checkpoint, in the format the heap backend reads too).")
+    var rocksdbCheckpoints: String?
 
     @Option(help: "With --state-backend rocksdb: the directory of the local RocksDB instances (default: weir-rocksdb in the temporary directory).")
     var rocksdbDir: String?
@@ -163,6 +166,10 @@ struct RunCommand: ParsableCommand {
         guard ["heap", "rocksdb"].contains(stateBackend) else { throw ValidationError("--state-backend must be heap or rocksdb") }
         if stateBackend == "rocksdb" && !RocksDBSupport.isBuiltIn { throw RocksDBSupport.missing }
         if rocksdbDir != nil && stateBackend != "rocksdb" { throw ValidationError("--rocksdb-dir is for --state-backend rocksdb") }
+        if let rocksdbCheckpoints {
+            guard stateBackend == "rocksdb" else { throw ValidationError("--rocksdb-checkpoints is for --state-backend rocksdb") }
+            guard ["incremental", "full"].contains(rocksdbCheckpoints) else { throw ValidationError("--rocksdb-checkpoints must be incremental or full") }
+        }
         guard !(resume && fresh) else { throw ValidationError("--resume continues a run and --fresh deletes it: choose one") }
         guard ["generator", "files", "kafka"].contains(source) else { throw ValidationError("--source must be generator, files or kafka") }
         guard ["files", "kafka", "postgres", "s3"].contains(sink) else { throw ValidationError("--sink must be files, kafka, postgres or s3") }
@@ -207,7 +214,7 @@ struct RunCommand: ParsableCommand {
         let parameters = try prepareDataDirectory()
         let workload = parameters.workload
         let env = StreamEnvironment(parallelism: parallelism)
-        env.stateBackend = try RocksDBSupport.backend(stateBackend, directory: rocksdbDir)
+        env.stateBackend = try RocksDBSupport.backend(stateBackend, directory: rocksdbDir, incremental: rocksdbCheckpoints != "full")
         let log = logger
         env.warningHandler = { log.warning("\($0)") }
         let checkpoints = try checkpointLocation(parameters)
@@ -291,7 +298,7 @@ struct RunCommand: ParsableCommand {
             output = "window sums to \(data.output)"
         }
         print("weir: \(input), \(parameters.windowMilliseconds) ms windows, parallelism \(parallelism), \(output), checkpoints in \(checkpoints.location)"
-              + (stateBackend == "rocksdb" ? ", state in RocksDB" : ""))
+              + (stateBackend == "rocksdb" ? ", state in RocksDB (\(rocksdbCheckpoints ?? "incremental") checkpoints)" : ""))
         for task in try env.explain().split(separator: "\n") { print("  task: \(task)") }
         // Ctrl-C (or SIGTERM): a clean stop; the completed checkpoints stay for --resume.
         let cancellation = env.cancellation

@@ -19,7 +19,7 @@ package enum StateBackendContract {
         let store = try store(backend)
         let table = try store.table(named: "counts", key: Int.self, value: Int.self)
         for key in 0..<10_000 { table.set(key, for: key, at: position(key)) }
-        let snapshot = store.snapshot()
+        let snapshot = try store.snapshot()
         for key in 0..<10_000 { table.update(key, at: position(key)) { $0! += 1_000_000 } }
         table.set(nil, for: 5, at: position(5))
         table.set(-1, for: 20_000, at: position(20_000))
@@ -65,7 +65,7 @@ package enum StateBackendContract {
         }
         for key in stride(from: 0, to: 5_000, by: 7) { counts.set(nil, for: key, at: position(key)) }
         var blobs: [String: [KeyGroupBlob]] = [:]
-        for (name, table) in store.snapshot().tables { blobs[name] = try table.serializeKeyGroups() }
+        for (name, table) in try store.snapshot().tables { blobs[name] = try table.serializeKeyGroups() }
 
         let halves = [KeyGroupRange(start: 0, end: 63), KeyGroupRange(start: 64, end: 127)]
         var restoredCounts: [Int: Int] = [:]

@@ -126,6 +126,7 @@ public final class StreamEnvironment {
             let checkpointStore = CheckpointStore(checkpointing.storage)
             if resume == .fresh { try discardEarlierCheckpoints(checkpointStore) }
             try checkpointStore.storage.claim(resuming: resume == .latest)
+            try checkpointStore.removeUnreferencedSharedFiles()
             store = checkpointStore
             if resume == .latest {
                 restore = try checkpointStore.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
@@ -168,9 +169,15 @@ public final class StreamEnvironment {
                 while ProcessingClock.monotonicNanoseconds() < resumeAt, !running.isCancelled, !running.isStopping { Thread.sleep(forTimeInterval: 0.02) }
                 if running.isCancelled { throw JobError.cancelled }
                 if running.isStopping { throw error }
+                // No checkpoint is in flight now: the files the failed run's unfinished ones uploaded go.
+                try store?.removeUnreferencedSharedFiles()
                 restore = try store?.latestValid(report: warningHandler, beforeFallingBack: checkFallback)
             }
         }
+        // Every task has ended: the files of checkpoints that did not complete (an aborted one, or
+        // one the final checkpoint overtook) go now rather than at the next run's claim — unless a
+        // newer run owns the storage (then they are its business).
+        if let store, (try? store.storage.checkStillOwned()) != nil { try? store.removeUnreferencedSharedFiles() }
         // Late records after a restore mean the restore broke event time somewhere: say so, by operator.
         if restoredFrom != nil || restarts.total > 0 {
             for op in plan.metrics where op.lateRecordsDropped.value > 0 {

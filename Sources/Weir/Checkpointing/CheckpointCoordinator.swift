@@ -11,6 +11,8 @@ import Foundation
     /// What a task reports for a checkpoint: its state files and how long its thread paused.
     @usableFromInline struct Acknowledgement: CheckpointAcknowledgement {
         @usableFromInline var files: [CheckpointMetadata.StateFile]
+        /// The shared files its state files reference (incremental checkpoints).
+        @usableFromInline var sharedFiles: [SharedStateFile] = []
         @usableFromInline var timings: CheckpointTaskTimings
     }
 
@@ -151,14 +153,16 @@ import Foundation
             case let .writeMetadata(id, acknowledgements, isFinal):
                 let now = clock()
                 let started = locked { $0.inFlight.map { ($0.triggeredAtWallClock, $0.triggeredAt) } } ?? (ProcessingClock.nowMilliseconds(), now)
-                let metadata = CheckpointMetadata(
+                var metadata = CheckpointMetadata(
                     checkpointID: id, jobName: jobName, triggeredAt: started.0, durationMilliseconds: now - started.1,
                     maxParallelism: maxParallelism, isFinal: isFinal, operators: operators,
                     files: acknowledgements.values.flatMap(\.files).sorted { ($0.operatorID, $0.subtask) < ($1.operatorID, $1.subtask) })
+                let shared = acknowledgements.values.flatMap(\.sharedFiles)
+                metadata.sharedFiles = shared.isEmpty ? nil : shared.sorted { $0.name < $1.name }
                 do {
                     try store.complete(metadata)
                     let done = clock()
-                    queue += locked { $0.metadataWritten(id, stateSize: metadata.stateSize, now: done) }
+                    queue += locked { $0.metadataWritten(id, stateSize: metadata.stateSize, checkpointedSize: metadata.checkpointedSize, now: done) }
                 } catch let error as CheckpointError {
                     if case .superseded = error {
                         failJob(error)

@@ -169,13 +169,13 @@
 
     /// The metadata of `checkpointID` is durable (`stateSize` bytes of state files): the
     /// checkpoint is complete.
-    @usableFromInline mutating func metadataWritten(_ checkpointID: Int64, stateSize: Int = 0, now: Int64) -> [Action] {
+    @usableFromInline mutating func metadataWritten(_ checkpointID: Int64, stateSize: Int = 0, checkpointedSize: Int? = nil, now: Int64) -> [Action] {
         guard case .writingMetadata(let inFlight) = state, inFlight.checkpointID == checkpointID else { return [] }
         consecutiveFailures = 0
         lastCompletedID = checkpointID
         let timings = inFlight.acknowledgements.values.map(\.timings)
         statistics.append(CheckpointStatistics(
-            checkpointID: checkpointID, durationMilliseconds: now - inFlight.triggeredAt, stateSize: stateSize,
+            checkpointID: checkpointID, durationMilliseconds: now - inFlight.triggeredAt, stateSize: stateSize, checkpointedSize: checkpointedSize,
             maxTaskPauseMicroseconds: Int64((timings.map(\.pauseNanoseconds).max() ?? 0) / 1_000),
             maxSnapshotMicroseconds: Int64((timings.map(\.snapshotNanoseconds).max() ?? 0) / 1_000),
             maxAlignmentMicroseconds: Int64((timings.map(\.alignmentNanoseconds).max() ?? 0) / 1_000),

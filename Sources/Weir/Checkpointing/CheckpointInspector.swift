@@ -28,6 +28,8 @@ public enum CheckpointInspector {
         /// Those entries, encoded as their operator wrote them (a tool that knows the operator
         /// decodes them: `weir group` reads a Kafka source's positions from them).
         public let listState: [[UInt8]]
+        /// A backend's own files (RocksDB's incremental checkpoints), if it wrote its keyed state so.
+        public let native: NativeKeyedStateHandle?
     }
 
     /// Every checkpoint directory in `directory`, newest first, each verified.
@@ -72,7 +74,7 @@ public enum CheckpointInspector {
                 states.append(OperatorState(
                     operatorID: operatorID, subtask: file.subtask, fileSize: size,
                     keyedParts: file.keyed.sorted { $0.key < $1.key }.map { ($0.key, $0.value.count, $0.value.reduce(0) { $0 + $1.bytes.count }) },
-                    listState: file.listState))
+                    listState: file.listState, native: file.native))
             }
         }
         return (completed.metadata, states)

@@ -39,7 +39,17 @@ public struct CheckpointMetadata: Codable, Sendable {
     public var operators: [Operator]
     /// Every state file of the checkpoint.
     public var files: [StateFile]
+    /// The shared files (incremental checkpoints' SSTs) the state files reference, uploaded by
+    /// this checkpoint or an earlier one; `nil` in checkpoints without any. Retention deletes a
+    /// shared file once no retained checkpoint lists it.
+    public var sharedFiles: [SharedStateFile]?
 
-    /// Sum of the state files' sizes.
-    public var stateSize: Int { files.reduce(0) { $0 + $1.size } }
+    /// What restoring the checkpoint reads: its state files and every shared file it references.
+    public var stateSize: Int { files.reduce(0) { $0 + $1.size } + (sharedFiles ?? []).reduce(0) { $0 + $1.size } }
+
+    /// What this checkpoint wrote: its state files and the shared files it uploaded (for a
+    /// full checkpoint, ``stateSize``).
+    public var checkpointedSize: Int {
+        files.reduce(0) { $0 + $1.size } + (sharedFiles ?? []).filter { $0.uploadedBy == checkpointID }.reduce(0) { $0 + $1.size }
+    }
 }

@@ -17,8 +17,10 @@ import Dispatch
             do {
                 // Empty parts are left out after serializing: a disk-backed table knows whether it
                 // holds entries only by reading them.
-                let files = try snapshots.map { try $0.serialize() }.filter { !$0.isEmpty }.map { try store.writeState($0, checkpointID: checkpointID) }
-                coordinator.acknowledge(checkpointID, from: task, .init(files: files, timings: timings))
+                let shared = SharedStateFiles(storage: store.storage)
+                let states = try snapshots.map { try $0.serialize(checkpointID: checkpointID, sharedFiles: shared) }.filter { !$0.isEmpty }
+                let files = try states.map { try store.writeState($0, checkpointID: checkpointID) }
+                coordinator.acknowledge(checkpointID, from: task, .init(files: files, sharedFiles: states.flatMap { $0.native?.sharedFiles ?? [] }, timings: timings))
             } catch {
                 coordinator.decline(checkpointID, from: task, reason: "writing its state failed: \(error)")
             }

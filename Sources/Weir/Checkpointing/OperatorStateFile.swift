@@ -13,14 +13,28 @@
     @usableFromInline var keyed: [String: [KeyGroupBlob]]
     /// Operator list state: independent entries (a source's splits, a sink's transactions).
     @usableFromInline var listState: [[UInt8]]
+    /// Keyed state in the backend's own files (an incremental RocksDB checkpoint), if the
+    /// backend checkpoints that way; absent from files written without.
+    @usableFromInline var native: NativeKeyedStateHandle?
+
+    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: [KeyGroupBlob]],
+                           listState: [[UInt8]], native: NativeKeyedStateHandle? = nil) {
+        self.operatorID = operatorID
+        self.subtask = subtask
+        self.parallelism = parallelism
+        self.maxParallelism = maxParallelism
+        self.keyed = keyed
+        self.listState = listState
+        self.native = native
+    }
 
     /// Whether the file would hold nothing (no keyed entries, no list state): not written.
-    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy(\.isEmpty) && listState.isEmpty }
+    @usableFromInline var isEmpty: Bool { keyed.values.allSatisfy(\.isEmpty) && listState.isEmpty && native == nil }
 
     /// The entries' key stays `splits`, the name it had when only sources kept list state:
     /// the format is unchanged.
     @usableFromInline enum CodingKeys: String, CodingKey {
-        case operatorID, subtask, parallelism, maxParallelism, keyed
+        case operatorID, subtask, parallelism, maxParallelism, keyed, native
         case listState = "splits"
     }
 }

@@ -196,7 +196,10 @@ import Foundation
         } else {
             listState = all.enumerated().filter { $0.offset % node.parallelism == subtask }.map(\.element)
         }
-        return RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, listState: listState, allListState: all, parallelism: earlierParallelism)
+        var restored = RestoredOperatorState(checkpointID: metadata.checkpointID, keyed: keyed, listState: listState, allListState: all, parallelism: earlierParallelism)
+        restored.native = files.compactMap(\.native).filter { $0.keyGroups.overlaps(range) }
+        restored.sharedFiles = SharedStateFiles(storage: checkpointing!.store.storage)
+        return restored
     }
 
     // MARK: - One task

@@ -53,7 +53,8 @@
     @usableFromInline func keyedStateStore() throws -> any KeyedStateStore {
         if let store { return store }
         let created = try stateBackend.makeKeyedStateStore(for: location, keyGroups: keyGroupRange, maxParallelism: maxParallelism,
-                                                       restoring: restored?.keyed ?? [:])
+                                                       restoring: restored?.keyed ?? [:], native: restored?.native ?? [],
+                                                       sharedFiles: restored?.sharedFiles)
         store = created
         return created
     }
@@ -72,11 +73,12 @@
     /// A cheap, consistent copy of the operator's state at checkpoint `checkpointID`, to be
     /// serialized elsewhere.
     @usableFromInline func snapshot(of op: any OperatorLifecycle, checkpointID: Int64) throws -> OperatorSnapshot {
-        var parts = store?.snapshot().tables ?? [:]
+        let keyed = try store?.snapshot()
+        var parts = keyed?.tables ?? [:]
         let extras = try op.snapshotExtras(checkpointID: checkpointID, maxParallelism: maxParallelism)
         parts.merge(extras.keyed) { current, _ in current }
         return OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
-                                maxParallelism: maxParallelism, keyed: parts, listState: extras.listState)
+                                maxParallelism: maxParallelism, keyed: parts, listState: extras.listState, native: keyed?.native)
     }
 }
 
@@ -85,6 +87,10 @@
     /// The checkpoint restored.
     @usableFromInline var checkpointID: Int64
     @usableFromInline var keyed: [String: [KeyGroupBlob]]
+    /// State in a backend's own files whose key groups overlap this subtask's.
+    @usableFromInline var native: [NativeKeyedStateHandle] = []
+    /// Where ``native``'s shared files are.
+    @usableFromInline var sharedFiles: SharedStateFiles?
     /// This subtask's share of the operator's list state (its own entries at the same
     /// parallelism, every parallelism-th otherwise).
     @usableFromInline var listState: [[UInt8]]?
@@ -104,17 +110,22 @@
 
 /// One operator subtask's state at a checkpoint, as immutable values.
 @usableFromInline struct OperatorSnapshot: Sendable {
-    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: any KeyedStateTableSnapshot], listState: [[UInt8]]) { self.operatorID = operatorID; self.subtask = subtask; self.parallelism = parallelism; self.maxParallelism = maxParallelism; self.keyed = keyed; self.listState = listState }
+    @usableFromInline init(operatorID: String, subtask: Int, parallelism: Int, maxParallelism: Int, keyed: [String: any KeyedStateTableSnapshot], listState: [[UInt8]],
+                           native: (any NativeKeyedStateSnapshot)? = nil) { self.operatorID = operatorID; self.subtask = subtask; self.parallelism = parallelism; self.maxParallelism = maxParallelism; self.keyed = keyed; self.listState = listState; self.native = native }
     @usableFromInline let operatorID: String
     @usableFromInline let subtask: Int
     @usableFromInline let parallelism: Int
     @usableFromInline let maxParallelism: Int
     @usableFromInline let keyed: [String: any KeyedStateTableSnapshot]
     @usableFromInline let listState: [[UInt8]]
+    /// The keyed state store's own files, if its backend checkpoints them (incremental RocksDB).
+    @usableFromInline let native: (any NativeKeyedStateSnapshot)?
 
-    /// Serializes the state (off the task thread).
-    @usableFromInline func serialize() throws -> OperatorStateFile {
+    /// Serializes the state (off the task thread), uploading the native files `sharedFiles`
+    /// does not hold yet.
+    @usableFromInline func serialize(checkpointID: Int64, sharedFiles: SharedStateFiles) throws -> OperatorStateFile {
         OperatorStateFile(operatorID: operatorID, subtask: subtask, parallelism: parallelism, maxParallelism: maxParallelism,
-                          keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, listState: listState)
+                          keyed: try keyed.mapValues { try $0.serializeKeyGroups() }, listState: listState,
+                          native: try native?.persist(checkpointID: checkpointID, to: sharedFiles))
     }
 }

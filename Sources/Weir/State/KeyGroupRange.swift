@@ -20,6 +20,14 @@ public struct KeyGroupRange: Sendable, Hashable, Codable, CustomStringConvertibl
     /// Whether `keyGroup` is in the range.
     public func contains(_ keyGroup: Int) -> Bool { keyGroup >= start && keyGroup <= end }
 
+    /// Whether the two ranges share a key group.
+    public func overlaps(_ other: KeyGroupRange) -> Bool { count > 0 && other.count > 0 && start <= other.end && other.start <= end }
+
+    /// The key groups in both ranges (empty if none).
+    public func intersection(_ other: KeyGroupRange) -> KeyGroupRange {
+        KeyGroupRange(start: Swift.max(start, other.start), end: Swift.min(end, other.end))
+    }
+
     /// `key groups 0...63`.
     public var description: String { "key groups \(start)...\(end)" }
 

@@ -52,6 +52,15 @@ public struct KeyedStateColumnWrite: Sendable {
 public protocol KeyedStateColumnFamily: AnyObject {
     /// The column of the table named `name`, created empty on first use.
     func column(named name: String) throws -> any KeyedStateColumn
+
+    /// The backend's own checkpoint of every column (called after each table wrote its cache
+    /// back), or `nil` to have each table's entries written per key group (a full checkpoint).
+    /// Default: `nil`.
+    func nativeSnapshot() throws -> (any NativeKeyedStateSnapshot)?
+}
+
+extension KeyedStateColumnFamily {
+    public func nativeSnapshot() throws -> (any NativeKeyedStateSnapshot)? { nil }
 }
 
 /// A failure of a disk-backed state backend while a record was processed (a read or write of

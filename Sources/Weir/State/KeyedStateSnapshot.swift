@@ -5,8 +5,18 @@
 public struct KeyedStateSnapshot: Sendable {
     /// The key groups the snapshot covers.
     public var keyGroups: KeyGroupRange
-    /// Each state table's snapshot, by state name.
+    /// Each state table's snapshot, by state name (empty when ``native`` holds them).
     public var tables: [String: any KeyedStateTableSnapshot]
+    /// Every table in the backend's own files, for a backend that checkpoints those
+    /// (WeirRocksDB's incremental checkpoints); `nil` otherwise.
+    public var native: (any NativeKeyedStateSnapshot)?
+
+    /// A snapshot of `keyGroups` with `tables` (or with all of them in `native`).
+    public init(keyGroups: KeyGroupRange, tables: [String: any KeyedStateTableSnapshot], native: (any NativeKeyedStateSnapshot)? = nil) {
+        self.keyGroups = keyGroups
+        self.tables = tables
+        self.native = native
+    }
 
     /// The entries of table `name` as a dictionary, or `nil` if there is no such table of
     /// those types.

@@ -44,9 +44,14 @@ public final class KeyedStateTableStore: KeyedStateStore {
         return table
     }
 
-    /// Every table's snapshot.
-    public func snapshot() -> KeyedStateSnapshot {
-        KeyedStateSnapshot(keyGroups: keyGroups, tables: tables.mapValues { $0.checkpointSnapshot() })
+    /// Every table's snapshot; with a column family that checkpoints its own files, those
+    /// (every table's cache written back first).
+    public func snapshot() throws -> KeyedStateSnapshot {
+        if let columns {
+            for table in tables.values { table.writeBack() }
+            if let native = try columns.nativeSnapshot() { return KeyedStateSnapshot(keyGroups: keyGroups, tables: [:], native: native) }
+        }
+        return KeyedStateSnapshot(keyGroups: keyGroups, tables: tables.mapValues { $0.checkpointSnapshot() })
     }
 }
 
@@ -54,8 +59,11 @@ public final class KeyedStateTableStore: KeyedStateStore {
 @usableFromInline protocol SnapshottingTable: AnyObject {
     var typeDescription: String { get }
     func checkpointSnapshot() -> any KeyedStateTableSnapshot
+    /// Writes a disk-backed table's cached changes into its column.
+    func writeBack()
 }
 
 extension KeyedStateTable: SnapshottingTable {
     @inlinable var typeDescription: String { "\(Key.self) -> \(Value.self)" }
+    @inlinable func writeBack() { column?.flush() }
 }

@@ -12,6 +12,25 @@ public protocol StateBackend: Sendable {
     /// - Throws: if the backend cannot open its storage (the operator fails to open).
     func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
                              restoring: [String: [KeyGroupBlob]]) throws -> any KeyedStateStore
+
+    /// The same, restoring also state in a backend's own files (`native`: the handles of an
+    /// incremental checkpoint whose key groups overlap `keyGroups`), read from `sharedFiles`.
+    /// Default: refuses native state (only the backend that wrote it can read it) and calls
+    /// ``makeKeyedStateStore(for:keyGroups:maxParallelism:restoring:)``.
+    func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
+                             restoring: [String: [KeyGroupBlob]], native: [NativeKeyedStateHandle],
+                             sharedFiles: SharedStateFiles?) throws -> any KeyedStateStore
+}
+
+extension StateBackend {
+    public func makeKeyedStateStore(for location: OperatorLocation, keyGroups: KeyGroupRange, maxParallelism: Int,
+                                    restoring: [String: [KeyGroupBlob]], native: [NativeKeyedStateHandle],
+                                    sharedFiles: SharedStateFiles?) throws -> any KeyedStateStore {
+        if let handle = native.first {
+            throw CheckpointError.incompatible("the checkpoint holds the state of \(location) in \(handle.format) files (an incremental checkpoint), which \(type(of: self)) cannot read; restore it with the backend that wrote it (weir run --state-backend \(handle.format)), or take checkpoints with RocksDBStateBackend(incrementalCheckpoints: false) to switch backends")
+        }
+        return try makeKeyedStateStore(for: location, keyGroups: keyGroups, maxParallelism: maxParallelism, restoring: restoring)
+    }
 }
 
 /// The keyed state of one operator subtask: named tables, each mapping keys to values,
@@ -29,7 +48,8 @@ public protocol KeyedStateStore: AnyObject {
 
     /// A consistent copy of every table, cheap to take (no entry is copied on the task thread),
     /// safe to read from another thread while the task goes on mutating its state.
-    func snapshot() -> KeyedStateSnapshot
+    /// - Throws: if a disk-backed backend cannot take its checkpoint (the task fails).
+    func snapshot() throws -> KeyedStateSnapshot
 }
 
 /// Errors of state registration and access.

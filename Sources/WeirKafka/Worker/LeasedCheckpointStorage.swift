@@ -41,4 +41,12 @@ struct LeasedCheckpointStorage: CheckpointStorage {
     func storedCheckpoints() throws -> [StoredCheckpoint] { try storage.storedCheckpoints() }
 
     func read(_ name: String, of checkpoint: StoredCheckpoint) throws -> [UInt8] { try storage.read(name, of: checkpoint) }
+
+    func writeSharedFile(_ bytes: [UInt8], name: String) throws { try storage.writeSharedFile(bytes, name: name) }
+
+    func readSharedFile(_ name: String) throws -> [UInt8] { try storage.readSharedFile(name) }
+
+    func deleteSharedFile(_ name: String) { storage.deleteSharedFile(name) }
+
+    func sharedFileNames() throws -> [String] { try storage.sharedFileNames() }
 }

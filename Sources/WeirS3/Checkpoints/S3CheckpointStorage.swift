@@ -258,6 +258,26 @@ public final class S3CheckpointStorage: CheckpointStorage {
         }
     }
 
+    // MARK: Shared files
+
+    /// Puts a shared file under `shared/` (S3 acknowledges a PUT once the object is durable).
+    public func writeSharedFile(_ bytes: [UInt8], name: String) throws {
+        try storageCall { try client.putObject(key("shared/" + name), bytes) }
+    }
+
+    public func readSharedFile(_ name: String) throws -> [UInt8] {
+        do { return try client.getObject(key("shared/" + name)) } catch {
+            throw CheckpointError.corruptFile(path: location + "/shared/" + name, reason: "\(error)")
+        }
+    }
+
+    public func deleteSharedFile(_ name: String) { try? client.deleteObject(key("shared/" + name)) }
+
+    public func sharedFileNames() throws -> [String] {
+        let prefix = key("shared/")
+        return try storageCall { try client.listObjects(prefix: prefix) }.map { String($0.key.dropFirst(prefix.count)) }
+    }
+
     /// Runs `body`, turning an ``S3Error`` into the storage error the engine reports.
     func storageCall<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as S3Error {

@@ -105,6 +105,44 @@ final class WeirCommandTests: XCTestCase {
         XCTAssertTrue(missing.output.contains("no checkpoint directory at"), missing.output)
     }
 
+    /// `--state-backend rocksdb` takes incremental checkpoints unless `--rocksdb-checkpoints full`
+    /// says otherwise; `checkpoints list` and `show` say what they wrote and reference, and
+    /// `list` names a damaged shared file.
+    func testRocksDBCheckpointsAreIncrementalByDefaultAndListAndShowSayWhatTheyHold() throws {
+        let local = data + "-rocksdb"
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        let common = ["--events", "200000", "--keys", "500", "--rate", "400000", "--checkpoint-interval", "100", "--state-backend", "rocksdb", "--rocksdb-dir", local]
+        let run = try weir(["run", "--data-dir", data] + common)
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("state in RocksDB (incremental checkpoints)"), run.output)
+        XCTAssertTrue(try weir(["verify", "--data-dir", data]).output.contains("exactly-once: OK"))
+        let list = try weir(["checkpoints", "list", data + "/checkpoints"])
+        XCTAssertTrue(list.output.contains(" written)") && list.output.contains("final  checksums OK"), list.output)
+        let show = try weir(["checkpoints", "show", data + "/checkpoints"])
+        XCTAssertTrue(show.output.contains("shared files"), show.output)
+        XCTAssertTrue(show.output.contains("rocksdb files for key groups 0...63") && show.output.contains("uploaded by this checkpoint"), show.output)
+
+        let shared = data + "/checkpoints/shared"
+        let instance = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: shared).first)
+        let sst = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: shared + "/" + instance).first { $0.hasSuffix(".sst") })
+        var bytes = try DurableFile.read(shared + "/" + instance + "/" + sst)
+        bytes[bytes.count / 2] ^= 0xff
+        try DurableFile.writeAndSync(bytes, to: shared + "/" + instance + "/" + sst)
+        let damaged = try weir(["checkpoints", "list", data + "/checkpoints"])
+        XCTAssertTrue(damaged.output.contains("NOT USABLE") && damaged.output.contains(instance + "/" + sst), damaged.output)
+
+        let full = try weir(["run", "--data-dir", data, "--fresh", "--rocksdb-checkpoints", "full"] + common)
+        XCTAssertEqual(full.status, 0, full.output)
+        XCTAssertTrue(full.output.contains("state in RocksDB (full checkpoints)"), full.output)
+        XCTAssertFalse(try weir(["checkpoints", "show", data + "/checkpoints"]).output.contains("rocksdb files"), "full checkpoints hold no RocksDB files")
+
+        let heap = try weir(["run", "--data-dir", data, "--fresh", "--rocksdb-checkpoints", "full"])
+        XCTAssertNotEqual(heap.status, 0)
+        XCTAssertTrue(heap.output.contains("--rocksdb-checkpoints is for --state-backend rocksdb"), heap.output)
+        let unknown = try weir(["run", "--data-dir", data, "--fresh", "--state-backend", "rocksdb", "--rocksdb-checkpoints", "partial"])
+        XCTAssertTrue(unknown.output.contains("--rocksdb-checkpoints must be incremental or full"), unknown.output)
+    }
+
     func testVerifyWithoutARunSaysHowToStartOne() throws {
         let verify = try weir(["verify", "--data-dir", data])
         XCTAssertNotEqual(verify.status, 0)

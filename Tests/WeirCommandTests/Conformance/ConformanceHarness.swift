@@ -59,8 +59,21 @@ struct ConformanceCase: CustomStringConvertible {
     /// dead member). For workers, `parallelism` is the number of live workers, cycled after
     /// each fault: `[3, 2, 4]` kills one and adds none, then adds two.
     enum Deployment: String { case process, workers }
-    /// Where the job's window state lives (`weir run --state-backend`).
-    enum StateBackend: String { case heap, rocksdb }
+    /// Where the job's window state lives (`weir run --state-backend`), and for RocksDB which
+    /// checkpoints it takes (`--rocksdb-checkpoints`: incremental by default, or full).
+    enum StateBackend: String {
+        case heap, rocksdb, rocksdbFull
+
+        var isRocksDB: Bool { self != .heap }
+        /// In the case's name and the matrix table.
+        var label: String {
+            switch self {
+            case .heap: return "heap"
+            case .rocksdb: return "RocksDB"
+            case .rocksdbFull: return "RocksDB, full checkpoints"
+            }
+        }
+    }
 
     var source: Source
     var sink: Sink
@@ -77,7 +90,7 @@ struct ConformanceCase: CustomStringConvertible {
     var description: String {
         let counts = parallelism.map(String.init).joined(separator: "→")
         return "\(source.rawValue) → \(sink.rawValue), " + (deployment == .workers ? "\(counts) workers across a repartition hop" : "parallelism \(counts)")
-            + ", \(fault)" + (checkpoints == .s3 ? ", checkpoints on S3" : "") + (stateBackend == .rocksdb ? ", state in RocksDB" : "")
+            + ", \(fault)" + (checkpoints == .s3 ? ", checkpoints on S3" : "") + (stateBackend.isRocksDB ? ", state in \(stateBackend.label)" : "")
     }
 }
 
@@ -165,7 +178,8 @@ struct ConformanceHarness {
         }
         if !Self.isLegacy { arguments += ["--restart-delay", "50", "--restart-max-delay", "500", "--restart-attempts", "100"] }
         // The local instances of killed runs stay behind in there; the next run deletes them.
-        if testCase.stateBackend == .rocksdb { arguments += ["--state-backend", "rocksdb", "--rocksdb-dir", root + "/rocksdb"] }
+        if testCase.stateBackend.isRocksDB { arguments += ["--state-backend", "rocksdb", "--rocksdb-dir", root + "/rocksdb"] }
+        if testCase.stateBackend == .rocksdbFull { arguments += ["--rocksdb-checkpoints", "full"] }
         var expected: [IndependentWindowSums.Row]
         let bootstrap = broker.map { "\($0.address.host):\($0.address.port)" }
         switch testCase.source {
@@ -291,7 +305,7 @@ struct ConformanceHarness {
             first.waitForCheckpoint(in: checkpoints, above: 3)
             first.kill()
             outcome.kills = 1
-            try Self.damageLatestCheckpoint(in: checkpoints)
+            let damaged = try Self.damageLatestCheckpoint(in: checkpoints)
             var accept: [String] = []
             if case .damagedLatestCheckpointAcceptingDuplicates = testCase.fault { accept = ["--accept-duplicates"] }
             let resumed = try WeirCommandRun(executable: Self.weir, arguments + ["--resume", "--parallelism", "\(parallelism[1 % parallelism.count])"] + accept, environment: environment)
@@ -299,6 +313,10 @@ struct ConformanceHarness {
             if resumed.status != 0 {
                 outcome.refusal = resumed.output
                 return outcome
+            }
+            // A damage the restore did not notice would prove nothing (or worse).
+            guard resumed.output.contains("is not usable") else {
+                throw InjectedFailure(message: "the resumed run did not report the damaged \(damaged): \(resumed.output.suffix(600))")
             }
         }
         let committed: [IndependentWindowSums.Row]
@@ -345,18 +363,52 @@ struct ConformanceHarness {
         }
     }
 
-    /// Flips one byte in the middle of the largest state file of the newest completed checkpoint.
-    static func damageLatestCheckpoint(in directory: String) throws {
+    /// Flips one byte in the middle of the largest state file of the newest completed
+    /// checkpoint — or, for incremental checkpoints (a `shared` area of RocksDB files), in an
+    /// SST file the newest checkpoint references and the one before it does not, so that only
+    /// the newest is damaged. Returns what it damaged.
+    @discardableResult
+    static func damageLatestCheckpoint(in directory: String) throws -> String {
         let completed = CrashHarness.checkpointDirectories(in: directory).filter { FileManager.default.fileExists(atPath: $0.path + "/_metadata") }
-        guard let path = completed.max(by: { $0.id < $1.id })?.path else { throw InjectedFailure(message: "no completed checkpoint in \(directory)") }
+            .sorted { $0.id > $1.id }
+        guard let path = completed.first?.path else { throw InjectedFailure(message: "no completed checkpoint in \(directory)") }
+        if completed.count > 1, let shared = try newSharedFiles(of: path, notIn: completed[1].path, sharedArea: directory + "/shared").last {
+            try flipMiddleByte(of: shared)
+            return shared
+        }
         let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".state") }
         let largest = try files.max { a, b in
             (try FileManager.default.attributesOfItem(atPath: path + "/" + a)[.size] as? Int ?? 0) < (try FileManager.default.attributesOfItem(atPath: path + "/" + b)[.size] as? Int ?? 0)
         }
         guard let largest else { throw InjectedFailure(message: "\(path) has no state file") }
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path + "/" + largest))
+        try flipMiddleByte(of: path + "/" + largest)
+        return path + "/" + largest
+    }
+
+    private static func flipMiddleByte(of path: String) throws {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[bytes.count / 2] ^= 0xff
-        try bytes.write(to: URL(fileURLWithPath: path + "/" + largest))
+        try bytes.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The shared files (`<instance>/<n>.sst`, found as text in the state files, not decoded
+    /// with Weir's code) that `checkpoint` references and `previous` does not, which exist in
+    /// `sharedArea`, in name order.
+    static func newSharedFiles(of checkpoint: String, notIn previous: String, sharedArea: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: sharedArea) else { return [] }
+        let referenced = { (directory: String) throws -> Set<String> in
+            var names = Set<String>()
+            let pattern = try NSRegularExpression(pattern: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[0-9]+\\.sst")
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".state") {
+                let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file)), as: UTF8.self)
+                for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    if let range = Range(match.range, in: text) { names.insert(String(text[range])) }
+                }
+            }
+            return names
+        }
+        return try referenced(checkpoint).subtracting(try referenced(previous)).sorted()
+            .map { sharedArea + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 }
 

@@ -56,10 +56,38 @@ public protocol CheckpointStorage: Sendable {
     /// task of a cluster job: a task's checkpoints stand on their own), or `nil` if this
     /// storage cannot nest. Default: `nil`.
     func nested(_ path: String) -> (any CheckpointStorage)?
+
+    // MARK: Shared state files (incremental checkpoints)
+
+    /// Writes a file of the shared area (`shared/<name>`; `name` may hold one `/`), durably
+    /// before it returns: a checkpoint's metadata may reference it as soon as it is written.
+    /// Default: throws (the storage holds full checkpoints only).
+    func writeSharedFile(_ bytes: [UInt8], name: String) throws
+
+    /// The bytes of a shared file. Default: throws.
+    func readSharedFile(_ name: String) throws -> [UInt8]
+
+    /// Deletes a shared file (no retained checkpoint references it any more). Default: nothing.
+    func deleteSharedFile(_ name: String)
+
+    /// The names of every shared file, to delete those no checkpoint references. Default: none.
+    func sharedFileNames() throws -> [String]
 }
 
 extension CheckpointStorage {
     public func nested(_ path: String) -> (any CheckpointStorage)? { nil }
+
+    public func writeSharedFile(_ bytes: [UInt8], name: String) throws {
+        throw CheckpointError.storage(path: location, reason: "this checkpoint storage holds full checkpoints only, not the shared files of incremental ones; turn incremental checkpoints off (RocksDBStateBackend(incrementalCheckpoints: false))")
+    }
+
+    public func readSharedFile(_ name: String) throws -> [UInt8] {
+        throw CheckpointError.corruptFile(path: location + "/shared/" + name, reason: "this checkpoint storage holds no shared files")
+    }
+
+    public func deleteSharedFile(_ name: String) {}
+
+    public func sharedFileNames() throws -> [String] { [] }
 }
 
 /// A checkpoint as a ``CheckpointStorage`` holds it.

@@ -41,24 +41,64 @@
         try storage.completeCheckpoint(metadata.checkpointID, metadata: try CheckpointFileFormat.encode(metadata, kind: .metadata))
     }
 
-    /// Deletes completed checkpoints beyond the newest `retained`.
+    /// Deletes completed checkpoints beyond the newest `retained`, and the shared files that
+    /// only those referenced.
+    ///
+    /// A shared file that a checkpoint still in flight references is safe: a task references
+    /// only files its previous checkpoint held, a file that is live in an older checkpoint and
+    /// in a newer one is live in every checkpoint between them (SST files are immutable and never
+    /// come back once compacted away), so it is in the newest completed checkpoint, which is
+    /// always retained.
     @usableFromInline func retain(_ retained: Int) throws {
-        for checkpoint in try storage.storedCheckpoints().filter(\.isComplete).dropFirst(max(1, retained)) {
-            storage.discard(checkpoint)
+        let complete = try storage.storedCheckpoints().filter(\.isComplete)
+        let discarded = Array(complete.dropFirst(max(1, retained)))
+        guard !discarded.isEmpty else { return }
+        // Read before anything is deleted: a metadata that cannot be read keeps its files (a
+        // leak is cleaned up by the next claim; a wrong delete would break a checkpoint).
+        let released = discarded.compactMap { try? metadata(of: $0) }.flatMap { $0.sharedFiles ?? [] }.map(\.name)
+        for checkpoint in discarded { storage.discard(checkpoint) }
+        guard !released.isEmpty else { return }
+        var kept = Set<String>()
+        for checkpoint in complete.prefix(max(1, retained)) {
+            guard let metadata = try? metadata(of: checkpoint) else { return }  // unsure what it needs: delete nothing
+            kept.formUnion((metadata.sharedFiles ?? []).map(\.name))
         }
+        for name in Set(released).subtracting(kept) { storage.deleteSharedFile(name) }
+    }
+
+    /// Deletes the shared files no completed checkpoint references (uploaded by checkpoints
+    /// that were aborted or never completed, or by runs whose checkpoints were discarded).
+    /// Called right after this run claimed the storage, before it writes a checkpoint.
+    @usableFromInline func removeUnreferencedSharedFiles() throws {
+        let names = try storage.sharedFileNames()
+        guard !names.isEmpty else { return }
+        var referenced = Set<String>()
+        for checkpoint in try storage.storedCheckpoints() where checkpoint.isComplete {
+            guard let metadata = try? metadata(of: checkpoint) else { return }  // cannot tell: keep everything
+            referenced.formUnion((metadata.sharedFiles ?? []).map(\.name))
+        }
+        for name in names where !referenced.contains(name) { storage.deleteSharedFile(name) }
+    }
+
+    /// The decoded metadata of a stored checkpoint (not verified beyond its own checksum).
+    @usableFromInline func metadata(of checkpoint: StoredCheckpoint) throws -> CheckpointMetadata {
+        try CheckpointFileFormat.decode(CheckpointMetadata.self, kind: .metadata, from: try storage.read(StoredCheckpoint.metadataName, of: checkpoint),
+                                        path: checkpoint.location + "/" + StoredCheckpoint.metadataName)
     }
 
     /// Reads and verifies a completed checkpoint: its metadata and the checksum of every state file.
     @usableFromInline func load(_ checkpoint: StoredCheckpoint) throws -> Completed {
-        let metadataLocation = checkpoint.location + "/" + StoredCheckpoint.metadataName
-        let metadata = try CheckpointFileFormat.decode(CheckpointMetadata.self, kind: .metadata,
-                                                       from: try storage.read(StoredCheckpoint.metadataName, of: checkpoint), path: metadataLocation)
+        let metadata = try metadata(of: checkpoint)
         for file in metadata.files {
             let bytes = try storage.read(file.name, of: checkpoint)
             guard bytes.count == file.size, CRC32C.checksum(bytes) == file.checksum else {
                 throw CheckpointError.corruptFile(path: checkpoint.location + "/" + file.name, reason: "size or checksum differs from the checkpoint's metadata")
             }
         }
+        // The shared files too: a missing or damaged one makes the checkpoint unusable here,
+        // where the fallback rules apply, not halfway through a restore.
+        let shared = SharedStateFiles(storage: storage)
+        for file in metadata.sharedFiles ?? [] { _ = try shared.verifiedBytes(of: file) }
         return Completed(metadata: metadata, stored: checkpoint)
     }
 

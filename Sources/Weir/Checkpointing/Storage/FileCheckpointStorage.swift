@@ -7,6 +7,8 @@ import Foundation
 ///   chk-<n>/
 ///     <operator>-<subtask>.state   one per operator subtask that has state (CheckpointFileFormat)
 ///     _metadata                    written last: temp file, fsync, rename, fsync directory
+///   shared/<instance>/<file>       incremental checkpoints' files (RocksDB SSTs), each
+///                                  referenced by every checkpoint that holds it
 ///   _owner                         the run that writes checkpoints here now
 /// ```
 ///
@@ -125,6 +127,47 @@ public struct FileCheckpointStorage: CheckpointStorage {
         let path = checkpoint.reference + "/" + name
         do { return try DurableFile.read(path) } catch {
             throw CheckpointError.corruptFile(path: path, reason: "\(error)")
+        }
+    }
+
+    // MARK: Shared files
+
+    @usableFromInline var sharedDirectory: String { directory + "/shared" }
+
+    /// Writes the file (temporary file, fsync, rename, fsync of its directory).
+    public func writeSharedFile(_ bytes: [UInt8], name: String) throws {
+        let path = sharedDirectory + "/" + name
+        do {
+            let parent = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: parent) {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+                try DurableFile.syncDirectory(sharedDirectory)
+            }
+            try DurableFile.write(bytes, to: path)
+        } catch {
+            throw CheckpointError.storage(path: path, reason: "\(error)")
+        }
+    }
+
+    public func readSharedFile(_ name: String) throws -> [UInt8] {
+        let path = sharedDirectory + "/" + name
+        do { return try DurableFile.read(path) } catch {
+            throw CheckpointError.corruptFile(path: path, reason: "\(error)")
+        }
+    }
+
+    public func deleteSharedFile(_ name: String) {
+        let path = sharedDirectory + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        let parent = (path as NSString).deletingLastPathComponent
+        if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true { try? FileManager.default.removeItem(atPath: parent) }
+    }
+
+    /// `<instance>/<file>` for every file under `shared/` (temporary files of interrupted writes included).
+    public func sharedFileNames() throws -> [String] {
+        guard let instances = try? FileManager.default.contentsOfDirectory(atPath: sharedDirectory) else { return [] }
+        return instances.flatMap { instance in
+            ((try? FileManager.default.contentsOfDirectory(atPath: sharedDirectory + "/" + instance)) ?? []).map { instance + "/" + $0 }
         }
     }
 }
