@@ -50,6 +50,7 @@ swift build --build-tests --traits Kafka,Postgres,S3,RocksDB
 table="$work/table.md"
 export WEIR_CONFORMANCE_FULL=1 WEIR_CONFORMANCE_KILLS="$kills" WEIR_CONFORMANCE_TABLE="$table"
 started=$(date +%s)
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Tests Package.swift || echo ' with uncommitted changes')"  # what was built
 status=0
 swift test --skip-build --disable-swift-testing --filter "$filter" 2>&1 | tee "$work/torture.log" | grep -E "error:|Test Case|Executed|conformance:" || status=$?
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -62,7 +63,7 @@ elapsed=$(( $(date +%s) - started ))
     total=$(awk -F'|' '{ s += $6 } END { print s + 0 }' "$table" 2>/dev/null || echo 0)
     echo
     restarts=$(awk -F'|' '{ s += $7 } END { print s + 0 }' "$table" 2>/dev/null || echo 0)
-    echo "$total SIGKILLs and $restarts server restarts in all, ${elapsed} s, $(nproc) cores, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)"
+    echo "$total SIGKILLs and $restarts server restarts in all, ${elapsed} s, $(nproc) cores, $(date -u +%Y-%m-%d), commit $commit"
 } | tee .build/torture-table.md
 if [ "$status" -ne 0 ]; then
     echo "== what failed"
