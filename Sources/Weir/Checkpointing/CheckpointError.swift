@@ -30,7 +30,10 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .incompatible(let message): return "cannot restore: \(message)"
         case .unsupported(let message): return message
         case let .superseded(path, owner): return "another run of this job (\(owner)) took over the checkpoint directory '\(path)'; this run stops without completing checkpoints"
-        case .tooManyFailedCheckpoints(let what): return "too many checkpoints failed: \(what) (CheckpointConfiguration.tolerableConsecutiveFailures)"
+        case .tooManyFailedCheckpoints(let what):
+            // Full checkpoints of a large heap state outlast the timeout (16 M keys on 2 cores: BENCHMARKS.md).
+            let hint = what.contains("timed out") ? "; checkpoints that take longer than CheckpointConfiguration.timeout: raise it, or keep large keyed state in RocksDB, whose incremental checkpoints write only what changed (docs/STATE.md)" : ""
+            return "too many checkpoints failed: \(what) (CheckpointConfiguration.tolerableConsecutiveFailures)\(hint)"
         case let .unsafeFallback(directory, unusable, reasons, older, sinks):
             let names = unusable.map { "checkpoint \($0)" }.joined(separator: ", ")
             return "\(names) in '\(directory)' \(unusable.count == 1 ? "is" : "are") not usable (\(reasons.joined(separator: "; "))); "

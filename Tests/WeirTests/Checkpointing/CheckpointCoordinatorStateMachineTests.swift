@@ -185,6 +185,7 @@ final class CheckpointCoordinatorClockTests: XCTestCase {
         while failures.withLock({ $0.isEmpty }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         XCTAssertEqual(failures.withLock { $0 }.count, 1)
         XCTAssertTrue(failures.withLock { $0 }.first?.hasPrefix("too many checkpoints failed: checkpoint 1 timed out") == true, "\(failures.withLock { $0 })")
+        XCTAssertTrue(failures.withLock { $0 }.first?.contains("raise it, or keep large keyed state in RocksDB") == true, "a timeout says what to do: \(failures.withLock { $0 })")
     }
 
     private func waitForMessage(in mailbox: TaskMailbox) -> TaskMailbox.Mail? {
