@@ -22,7 +22,8 @@ struct StateBackends: ParsableCommand {
     @Option(help: "RocksDB's write buffer (memtable) per instance, in MiB.") var writeBufferMib: Int = 16
     @Option(help: "Jobs: running-sum, window.") var jobs: String = "running-sum,window"
     @Option(help: "RocksDB's cache of decoded values per state table, in entries; several (comma-separated) measure each.") var cachedEntries: String = "16384"
-    @Option(help: "Backends, comma-separated: heap, rocksdb-full (full checkpoints), rocksdb (incremental checkpoints).") var backends: String = "heap,rocksdb-full,rocksdb"
+    @Option(help: "Backends, comma-separated: heap, rocksdb-full (full checkpoints), rocksdb (incremental checkpoints), flink (Flink 2.3 with its RocksDB backend, incremental checkpoints), flink-hashmap (Flink's heap backend).") var backends: String = "heap,rocksdb-full,rocksdb,flink"
+    @Option(help: "The Flink peer's script (for the flink backends).") var flink: String = VersusFlink.defaultFlinkScript
 
     func run() throws {
         #if !RocksDB
@@ -37,6 +38,10 @@ struct StateBackends: ParsableCommand {
             return count
         }
         let kinds = try BenchBackend.parse(backends, cacheSizes: cacheSizes)
+        if kinds.contains(where: BenchBackend.isFlink) {
+            guard FileManager.default.isExecutableFile(atPath: flink) else { throw ValidationError("no Flink peer script at \(flink); give --flink PATH") }
+            try FlinkPeer.setUp(flink)
+        }
         print("| job | keys | backend | events/s | peak RSS | checkpoints (with the final) | checkpoint median / max | state size (largest) | written per checkpoint (median / largest) | restore from the final checkpoint: first result after |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for job in jobs.split(separator: ",").map(String.init) {
@@ -44,13 +49,24 @@ struct StateBackends: ParsableCommand {
             for count in keyCounts {
                 let backends = kinds
                 var rows: [String: [StateMeasurement]] = [:]
+                var failures: [String: String] = [:]
                 for _ in 0..<rounds {
-                    for backend in backends {
-                        rows[backend, default: []].append(try measure(job: job, backend: backend, keys: count))
+                    for backend in backends where failures[backend] == nil {
+                        // A backend that cannot hold the state (the heap's checkpoints time out, or
+                        // it runs out of memory) fails its row, not the whole table.
+                        do {
+                            rows[backend, default: []].append(try measure(job: job, backend: backend, keys: count))
+                        } catch {
+                            failures[backend] = "\(error)"
+                            FileHandle.standardError.write(Data("\(job), \(count) keys, \(BenchBackend.label(backend)): failed: \(error)\n".utf8))
+                        }
                     }
                 }
                 for backend in backends {
-                    let runs = rows[backend]!
+                    guard let runs = rows[backend], failures[backend] == nil else {
+                        print("| \(job) | \(count) | \(BenchBackend.label(backend)) | failed: \(failures[backend] ?? "no run") | | | | | | |")
+                        continue
+                    }
                     let best = runs.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[runs.count / 2]
                     let durations = best.checkpointMilliseconds.map(Double.init)
                     let written = best.checkpointedSizes.map(Double.init)
@@ -58,7 +74,7 @@ struct StateBackends: ParsableCommand {
                           + "| \(durations.isEmpty ? "–" : String(format: "%.0f / %.0f ms", median(durations), durations.max()!)) "
                           + "| \(String(format: "%.1f MB", Double(best.largestStateSize) / 1e6)) "
                           + "| \(written.isEmpty ? "–" : String(format: "%.1f / %.1f MB", median(written) / 1e6, written.max()! / 1e6)) "
-                          + "| \(String(format: "%.2f s", best.restoreSeconds ?? .nan)) |")
+                          + "| \(best.restoreSeconds.map { String(format: "%.2f s", $0) } ?? "not measured") |")
                 }
             }
         }
@@ -66,9 +82,13 @@ struct StateBackends: ParsableCommand {
     }
 
     private func measure(job: String, backend: String, keys: Int) throws -> StateMeasurement {
+        let events = Int64(keys) * Int64(eventsPerKey)
+        if BenchBackend.isFlink(backend) {
+            return try FlinkPeer.measure(flink, job: job, rocksDB: backend == "flink-rocksdb", keys: keys, events: events,
+                                         parallelism: parallelism, checkpointInterval: checkpointInterval)
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-state-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let events = Int64(keys) * Int64(eventsPerKey)
         let arguments = ["state-single", "--job", job, "--backend", backend, "--keys", "\(keys)",
                          "--parallelism", "\(parallelism)", "--directory", directory, "--checkpoint-interval", "\(checkpointInterval)",
                          "--write-buffer-mib", "\(writeBufferMib)"]
@@ -276,7 +296,9 @@ enum BenchBackend {
             switch name {
             case "heap": return ["heap"]
             case "rocksdb", "rocksdb-full": return cacheSizes.map { "\(name):\($0)" }
-            default: throw ValidationError("--backends: '\(name)' is not heap, rocksdb-full or rocksdb")
+            case "flink": return ["flink-rocksdb"]
+            case "flink-hashmap": return ["flink-hashmap"]
+            default: throw ValidationError("--backends: '\(name)' is not heap, rocksdb-full, rocksdb, flink or flink-hashmap")
             }
         }
     }
@@ -288,7 +310,11 @@ enum BenchBackend {
         return (parts[0] == "rocksdb", cache)
     }
 
+    static func isFlink(_ backend: String) -> Bool { backend.hasPrefix("flink-") }
+
     static func label(_ backend: String) -> String {
+        if backend == "flink-rocksdb" { return "Flink \(VersusFlink.flinkVersion) RocksDB incremental" }
+        if backend == "flink-hashmap" { return "Flink \(VersusFlink.flinkVersion) hashmap (full)" }
         guard let (incremental, cache) = rocksDB(backend) else { return "heap (full)" }
         return "RocksDB \(incremental ? "incremental" : "full"), cache \(cache)"
     }

@@ -50,6 +50,9 @@ struct VersusFlink: ParsableCommand {
     @Option(help: "The Flink peer's script.") var flink: String = VersusFlink.defaultFlinkScript
     @Flag(help: "Skip the file sink's visibility latency (Weir alone).") var skipLatency = false
 
+    /// The Flink release `flink.sh` installs.
+    static let flinkVersion = "2.3.0"
+
     static var defaultFlinkScript: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Benchmarks/Peers/Flink/flink.sh").standardizedFileURL.path
     }
@@ -107,7 +110,7 @@ struct VersusFlink: ParsableCommand {
         print("")
         let today = ISO8601DateFormatter()
         today.formatOptions = [.withFullDate]
-        print("\(today.string(from: Date())), \(cores) cores, \(String(format: "%.0f", memory)) GiB; Flink 1.20.3 (local mini-cluster); \(events) events, \(keys) keys, \(pairs) pairs per row")
+        print("\(today.string(from: Date())), \(cores) cores, \(String(format: "%.0f", memory)) GiB; Flink \(VersusFlink.flinkVersion) (local mini-cluster); \(events) events, \(keys) keys, \(pairs) pairs per row")
         print("")
         print("| job | parallelism | Weir events/s (median) | Flink events/s (median) | Weir/Flink per pair | Weir/Flink, median | peak RSS Weir / Flink |")
         print("|---|---|---|---|---|---|---|")
@@ -138,7 +141,7 @@ struct VersusFlink: ParsableCommand {
             print("| Weir alone (checkpoints before the final one) | parallelism | checkpoints | duration, median | state size, median | task pause incl. barrier forwarding, median / max |")
             print("|---|---|---|---|---|---|")
             for (job, parallelism, figures) in checkpointed {
-                let pauses = figures.map { Double($0.maxTaskPauseMicroseconds) }
+                let pauses = figures.compactMap(\.maxTaskPauseMicroseconds).map(Double.init)
                 print("| \(job.title) | \(parallelism) | \(figures.count) | \(String(format: "%.0f ms", median(figures.map { Double($0.durationMilliseconds) }))) | \(String(format: "%.0f KiB", median(figures.map { Double($0.stateSize) }) / 1024)) | \(String(format: "%.0f µs / %.0f µs", median(pauses), pauses.max()!)) |")
             }
         }

@@ -43,11 +43,16 @@ enum Engine: String, ExpressibleByArgument, Codable {
     case flink
 }
 
+/// One completed checkpoint of a measurement. Flink's REST API reports no task pause or
+/// snapshot copy time (those are `nil` for Flink), Weir's figures no checkpointed size here.
 struct CheckpointFigures: Codable {
     var durationMilliseconds: Int64
+    /// The whole state (what a restore reads).
     var stateSize: Int
-    var maxTaskPauseMicroseconds: Int64
-    var maxSnapshotMicroseconds: Int64
+    /// What this checkpoint wrote (an incremental one: only its new files).
+    var checkpointedSize: Int?
+    var maxTaskPauseMicroseconds: Int64?
+    var maxSnapshotMicroseconds: Int64?
 }
 
 struct Measurement: Codable {
@@ -169,8 +174,8 @@ struct Suite: ParsableCommand {
         print("|---|---|---|---|---|---|---|---|---|")
         for parallelism in [1, 2] {
             let all = figures[parallelism] ?? []
-            let pauses = all.map { Double($0.maxTaskPauseMicroseconds) }
-            let copies = all.map { Double($0.maxSnapshotMicroseconds) }
+            let pauses = all.compactMap(\.maxTaskPauseMicroseconds).map(Double.init)
+            let copies = all.compactMap(\.maxSnapshotMicroseconds).map(Double.init)
             print("| \(parallelism) | \(format(median(rates["plain/\(parallelism)"]!))) | \(format(median(rates["checkpointed/\(parallelism)"]!))) | \(String(format: "%.2f", median(ratios[parallelism]!))) | \(all.count) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(copies), copies.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f µs / %.0f µs", median(pauses), pauses.max()!)) | \(all.isEmpty ? "–" : String(format: "%.0f ms", median(all.map { Double($0.durationMilliseconds) }))) | \(all.isEmpty ? "–" : String(format: "%.0f KiB", median(all.map { Double($0.stateSize) }) / 1024)) |")
         }
     }

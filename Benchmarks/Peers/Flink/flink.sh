@@ -12,7 +12,7 @@
 # ships Flink's jars; the Python API (apache-flink, with apache-beam and pyarrow) is not used.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-version=1.20.3
+version=2.3.0
 peers="${WEIR_PEERS_DIR:-$HOME/.cache/weir-peers}"
 venv="$peers/flink-$version"
 jars="$venv/lib/python3.11/site-packages/pyflink/lib"

@@ -1,12 +1,20 @@
 package weir.peers;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -17,48 +25,60 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource.NumberSequenceSplit;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
-import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
+import org.apache.flink.streaming.api.functions.sink.legacy.RichSinkFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
 /**
- * Weir's benchmark jobs written for Apache Flink's DataStream API, run in Flink's local
- * mini-cluster, so that `weir-bench versus-flink` can run both engines on the same work.
+ * Weir's benchmark jobs written for Apache Flink 2.3's DataStream API, run in Flink's local
+ * mini-cluster, so that `weir-bench versus-flink` and `weir-bench state` can run both engines on
+ * the same work.
  *
  * The input is Weir's ReferenceWorkload, event for event: event i has key i mod keys, value
- * SplitMix64(seed ^ i) mod 100, event time i * 1000 / 100,000 ms; source subtask s of p emits
- * i = s, s + p, ... (Weir's GeneratorSource stripes). Watermarks trail the largest timestamp by
- * 1 ms and come every 10,000 records (Weir's "every 100 ms of event time"), so that both engines
- * keep the same windows open. Prints one JSON line in the shape of weir-bench's Measurement.
+ * SplitMix64(seed ^ i) mod 100, event time i * 1000 / eventsPerSecond ms; source subtask s of p
+ * emits i = s, s + p, ... (Weir's GeneratorSource stripes), from Flink's checkpointed
+ * DataGeneratorSource. Watermarks trail the largest timestamp by 1 ms and come every
+ * eventsPerSecond / 10 records (Weir's "every 100 ms of event time"), so that both engines keep
+ * the same windows open. State is Flink's heap backend (hashmap, full snapshots) or RocksDB
+ * (incremental checkpoints unless --incremental false). Prints one JSON line in the shape of
+ * weir-bench's Measurement, with the completed checkpoints' figures from the REST API.
  */
 public final class FlinkPeerJob {
     /** Mirrors Weir's ReferenceEvent. */
     public static final class Event {
         public int key;
         public long value;
+        /** Event time, ms. */
+        public long time;
 
         public Event() {}
 
-        public Event(int key, long value) {
+        public Event(int key, long value, long time) {
             this.key = key;
             this.value = value;
+            this.time = time;
         }
     }
 
@@ -81,7 +101,6 @@ public final class FlinkPeerJob {
         public Total() {}
     }
 
-    static final long EVENTS_PER_SECOND = 100_000;
     static final long SEED = 42;
 
     static long splitMix64(long state) {
@@ -91,49 +110,63 @@ public final class FlinkPeerJob {
         return z ^ (z >>> 31);
     }
 
-    /** The stripe of Weir's generator owned by this subtask; its position is checkpointed. */
-    static final class ReferenceSource extends RichParallelSourceFunction<Event> implements CheckpointedFunction {
+    /**
+     * Index space of the generator: split k (one per source subtask) holds the indices
+     * k·STRIPE … k·STRIPE + n_k − 1, its n_k = ⌈(events − k) / p⌉ events; see {@link ReferenceEvents}.
+     */
+    static final long STRIPE = 1L << 40;
+
+    /**
+     * The DataGeneratorSource's sequence cut into Weir's stripes instead of contiguous ranges:
+     * one split per source subtask, split k standing for events k, k + p, k + 2p, … Contiguous
+     * ranges would put subtask 0 at the start of event time and subtask 1 in its middle, and
+     * the watermark (their minimum) would keep half the run's windows open.
+     */
+    static final class StripedSequence extends NumberSequenceSource {
         private final long events;
-        private final int keys;
-        private volatile boolean running = true;
-        private long next = -1;
-        private transient ListState<Long> position;
+        private final int parallelism;
 
-        ReferenceSource(long events, int keys) {
+        StripedSequence(long events, int parallelism) {
+            super(0, parallelism * STRIPE - 1);
             this.events = events;
-            this.keys = keys;
+            this.parallelism = parallelism;
         }
 
         @Override
-        public void initializeState(FunctionInitializationContext context) throws Exception {
-            position = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("next", Long.class));
-            for (Long restored : position.get()) next = restored;
-        }
-
-        @Override
-        public void snapshotState(FunctionSnapshotContext context) throws Exception {
-            position.update(List.of(next));
-        }
-
-        @Override
-        public void run(SourceContext<Event> context) {
-            long stride = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-            if (next < 0) next = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-            // Records go out in runs of 1,024 under the checkpoint lock, as a tuned legacy
-            // source would (a lock per record costs Flink ~10%).
-            while (running && next < events) {
-                synchronized (context.getCheckpointLock()) {
-                    for (int n = 0; n < 1024 && next < events; n++, next += stride) {
-                        long value = Long.remainderUnsigned(splitMix64(SEED ^ next), 100);
-                        context.collectWithTimestamp(new Event((int) (next % keys), value), next * 1000 / EVENTS_PER_SECOND);
-                    }
-                }
+        protected List<NumberSequenceSplit> splitNumberRange(long from, long to, int splits) {
+            if (splits != parallelism) {
+                throw new IllegalStateException("the generator has " + splits + " readers, its stripes were cut for " + parallelism);
             }
+            List<NumberSequenceSplit> result = new ArrayList<>();
+            for (int k = 0; k < parallelism; k++) {
+                long count = events > k ? (events - k + parallelism - 1) / parallelism : 0;
+                if (count > 0) result.add(new NumberSequenceSplit(Integer.toString(k), k * STRIPE, k * STRIPE + count - 1));
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Weir's ReferenceWorkload: index k·STRIPE + o of {@link StripedSequence} is event
+     * i = k + o·p, with key i mod keys, value SplitMix64(seed ^ i) mod 100 and event time
+     * i · 1000 / eventsPerSecond ms. The split's position is Flink's checkpointed source state.
+     */
+    static final class ReferenceEvents implements GeneratorFunction<Long, Event> {
+        private final int parallelism;
+        private final int keys;
+        private final long eventsPerSecond;
+
+        ReferenceEvents(int parallelism, int keys, long eventsPerSecond) {
+            this.parallelism = parallelism;
+            this.keys = keys;
+            this.eventsPerSecond = eventsPerSecond;
         }
 
         @Override
-        public void cancel() {
-            running = false;
+        public Event map(Long index) {
+            long i = index / STRIPE + (index % STRIPE) * parallelism;
+            long value = Long.remainderUnsigned(splitMix64(SEED ^ i), 100);
+            return new Event((int) (i % keys), value, i * 1000 / eventsPerSecond);
         }
     }
 
@@ -216,24 +249,43 @@ public final class FlinkPeerJob {
         int parallelism = Integer.parseInt(options.getOrDefault("parallelism", "1"));
         long events = Long.parseLong(options.getOrDefault("events", "10000000"));
         int keys = Integer.parseInt(options.getOrDefault("keys", "10000"));
+        long eventsPerSecond = Long.parseLong(options.getOrDefault("events-per-second", "100000"));
+        long checkpointInterval = Long.parseLong(options.getOrDefault("checkpoint-interval", "1000"));
+        String stateBackend = options.getOrDefault("state-backend", "hashmap");
+        boolean incremental = Boolean.parseBoolean(options.getOrDefault("incremental", "true"));
         String directory = options.get("directory");
         boolean checkpointed = !job.equals("window");
         if ((checkpointed || job.equals("window-file-sink")) && directory == null) {
             throw new IllegalArgumentException("--directory DIR is needed for checkpoints and the file sink's output");
         }
+        if (!stateBackend.equals("hashmap") && !stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("--state-backend must be hashmap (heap state, full snapshots: what Weir's heap backend does) or rocksdb");
+        }
 
         Configuration configuration = new Configuration();
+        // The REST endpoint the mini-cluster runs anyway, on loopback: where CheckpointHistory reads
+        // the checkpoints' figures.
+        int restPort = freeLoopbackPort();
+        configuration.set(RestOptions.ADDRESS, "127.0.0.1");
+        configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        configuration.set(RestOptions.PORT, restPort);
+        configuration.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
         if (checkpointed) {
-            // Heap state, snapshots written to files: what Weir does.
-            configuration.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+            configuration.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+            // Only RocksDB checkpoints incrementally; the option is ignored by hashmap.
+            configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, stateBackend.equals("rocksdb") && incremental);
             configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file://" + directory + "/checkpoints");
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, configuration);
-        if (checkpointed) env.enableCheckpointing(1000);  // exactly-once is the default mode
+        if (checkpointed) env.enableCheckpointing(checkpointInterval);  // exactly-once is the default mode
 
-        DataStream<Event> input = env.addSource(new ReferenceSource(events, keys), "Generator")
-            .assignTimestampsAndWatermarks(WatermarkStrategy.<Event>forGenerator(context -> new EveryRecords(EVENTS_PER_SECOND / 10)));
+        DataGeneratorSource<Event> generator = new DataGeneratorSource<>(new ReferenceEvents(parallelism, keys, eventsPerSecond),
+            new StripedSequence(events, parallelism), RateLimiterStrategy.noOp(), TypeInformation.of(Event.class));
+        long watermarkEvery = Math.max(1, eventsPerSecond / 10);
+        DataStream<Event> input = env.fromSource(generator,
+            WatermarkStrategy.<Event>forGenerator(context -> new EveryRecords(watermarkEvery)).withTimestampAssigner((event, previous) -> event.time),
+            "Generator");
         boolean checksummed = true;
         switch (job) {
             case "window":
@@ -258,19 +310,92 @@ public final class FlinkPeerJob {
             case "running-sum":
             case "running-sum-checkpointed":
                 input.keyBy(event -> event.key)
-                    .reduce((a, b) -> new Event(a.key, a.value + b.value))
+                    .reduce((a, b) -> new Event(a.key, a.value + b.value, b.time))
                     .name("RunningSum")
                     .addSink(new ChecksumSink<Event>(event -> event.value * 31 + event.key)).name("Checksum");
                 break;
             default:
                 throw new IllegalArgumentException("unknown job " + job);
         }
-        JobExecutionResult result = env.execute("weir peer: " + job);
+        JobClient client = env.executeAsync("weir peer: " + job);
+        CheckpointHistory history = new CheckpointHistory(restPort, client.getJobID().toHexString());
+        Thread poller = new Thread(history, "checkpoint-history");
+        poller.setDaemon(true);
+        if (checkpointed) poller.start();
+        JobExecutionResult result = client.getJobExecutionResult().get();
+        history.stop();
+        poller.join();
         long count = checksummed ? (Long) result.getAccumulatorResult("count") : 0;
         long checksum = checksummed ? (Long) result.getAccumulatorResult("checksum") : 0;
         System.out.println("{\"job\":\"" + job + "\",\"engine\":\"flink\",\"parallelism\":" + parallelism + ",\"events\":" + events
             + ",\"seconds\":" + (result.getNetRuntime() / 1000.0) + ",\"peakRSSKilobytes\":" + peakRSSKilobytes()
-            + ",\"resultCount\":" + count + ",\"checksum\":" + checksum + "}");
+            + ",\"resultCount\":" + count + ",\"checksum\":" + checksum
+            + (checkpointed ? ",\"checkpoints\":" + history.json() : "") + "}");
+    }
+
+    /**
+     * Polls the mini-cluster's REST API (GET /jobs/:id/checkpoints) while the job runs and keeps
+     * the figures of every completed checkpoint it saw: end-to-end duration, the full state size
+     * (what a restore reads) and the checkpointed size (what this checkpoint wrote: for an
+     * incremental one, its new files). A checkpoint that completes after the last poll (the
+     * final one of a bounded job) may be missing.
+     */
+    static final class CheckpointHistory implements Runnable {
+        private final HttpClient http = HttpClient.newHttpClient();
+        private final URI uri;
+        private final ObjectMapper mapper = new ObjectMapper();
+        private final Map<Long, JsonNode> completed = new TreeMap<>();
+        private volatile boolean running = true;
+
+        CheckpointHistory(int port, String jobID) {
+            uri = URI.create("http://127.0.0.1:" + port + "/jobs/" + jobID + "/checkpoints");
+        }
+
+        void stop() { running = false; }
+
+        @Override
+        public void run() {
+            while (running) {
+                poll();
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+            poll();
+        }
+
+        private synchronized void poll() {
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) return;
+                for (JsonNode checkpoint : mapper.readTree(response.body()).path("history")) {
+                    if (checkpoint.path("status").asText().equals("COMPLETED")) completed.put(checkpoint.path("id").asLong(), checkpoint);
+                }
+            } catch (IOException | InterruptedException unreachable) {
+                // The cluster shuts down when the job ends: the last poll may find no endpoint.
+            }
+        }
+
+        /** In the shape of weir-bench's CheckpointFigures. */
+        synchronized String json() {
+            StringBuilder out = new StringBuilder("[");
+            for (JsonNode checkpoint : completed.values()) {
+                if (out.length() > 1) out.append(',');
+                out.append("{\"id\":").append(checkpoint.path("id").asLong())
+                    .append(",\"durationMilliseconds\":").append(checkpoint.path("end_to_end_duration").asLong())
+                    .append(",\"stateSize\":").append(checkpoint.path("state_size").asLong())
+                    .append(",\"checkpointedSize\":").append(checkpoint.path("checkpointed_size").asLong()).append('}');
+            }
+            return out.append(']').toString();
+        }
+    }
+
+    static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     /** VmHWM of this process: the peak resident set, as getrusage's ru_maxrss reports Weir's. */
