@@ -29,6 +29,14 @@ final class RocksDBColumn: KeyedStateColumn {
         try Self.forEach(in: instance, keyGroup: keyGroup, table: table, at: nil, body)
     }
 
+    /// A seek to `start` in the key group's range of this table (timers read earliest first).
+    func scan(keyGroup: Int, from start: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let prefix = UInt32(keyGroup) << 16 | UInt32(table)
+        try instance.scan(from: Self.bigEndian(prefix) + start, to: Self.bigEndian(prefix + 1), fillCache: true) { key, value in
+            try body(UnsafeRawBufferPointer(rebasing: key.dropFirst(4)), value)
+        }
+    }
+
     func snapshot() throws -> any KeyedStateColumnSnapshot {
         RocksDBColumnSnapshot(snapshot: instance.snapshot(), table: table)
     }

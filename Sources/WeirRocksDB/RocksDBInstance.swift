@@ -83,11 +83,21 @@ final class RocksDBInstance: @unchecked Sendable {
     /// the iterator's own bytes, valid only during the call.
     func forEach(from lower: [UInt8], to upper: [UInt8], at snapshot: RocksDBSnapshot? = nil,
                  _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
-        let options = rocksdb_readoptions_create()!
-        defer { rocksdb_readoptions_destroy(options) }
         // A scan for a checkpoint reads everything once: it would only push the task's hot
         // blocks out of the cache.
-        rocksdb_readoptions_set_fill_cache(options, 0)
+        try scan(from: lower, to: upper, at: snapshot, fillCache: false) { key, value in
+            try body(key, value)
+            return true
+        }
+    }
+
+    /// Calls `body` with the keys in `[lower, upper)` in order, and their values, until it
+    /// returns `false` (a seek, then the iterator's steps; bytes valid only during the call).
+    func scan(from lower: [UInt8], to upper: [UInt8], at snapshot: RocksDBSnapshot? = nil, fillCache: Bool,
+              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let options = rocksdb_readoptions_create()!
+        defer { rocksdb_readoptions_destroy(options) }
+        rocksdb_readoptions_set_fill_cache(options, fillCache ? 1 : 0)
         if let snapshot { rocksdb_readoptions_set_snapshot(options, snapshot.handle) }
         try upper.withUnsafeBufferPointer { upper in
             try upper.withMemoryRebound(to: CChar.self) { upper in
@@ -102,7 +112,7 @@ final class RocksDBInstance: @unchecked Sendable {
                     var valueLength = 0
                     let key = rocksdb_iter_key(iterator, &keyLength)
                     let value = rocksdb_iter_value(iterator, &valueLength)
-                    try body(UnsafeRawBufferPointer(start: key, count: keyLength), UnsafeRawBufferPointer(start: value, count: valueLength))
+                    guard try body(UnsafeRawBufferPointer(start: key, count: keyLength), UnsafeRawBufferPointer(start: value, count: valueLength)) else { break }
                     rocksdb_iter_next(iterator)
                 }
                 var error: UnsafeMutablePointer<CChar>?

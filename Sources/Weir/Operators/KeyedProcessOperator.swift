@@ -19,15 +19,10 @@
         keyContext = KeyContext(maxParallelism: operatorContext.maxParallelism)
         let store = try operatorContext.keyedStateStore()
         context = KeyedProcessContext(output: output, operatorContext: operatorContext, keyContext: keyContext)
-        try context.eventTimers.restore(operatorContext.takeRestoredPart("event-timers"))
-        try context.processingTimers.restore(operatorContext.takeRestoredPart("processing-timers"))
+        try operatorContext.register(context.eventTimers, named: "event-timers")
+        try operatorContext.register(context.processingTimers, named: "processing-timers")
         function = makeFunction()
         try function.open(KeyedRuntimeContext(store: store, keyContext: keyContext, subtask: location.subtask, parallelism: location.parallelism))
-    }
-
-    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
-        OperatorExtras(keyed: ["event-timers": context.eventTimers.snapshot(maxParallelism: maxParallelism),
-                               "processing-timers": context.processingTimers.snapshot(maxParallelism: maxParallelism)])
     }
 
     @inlinable func processRecord(_ value: Function.Input, timestamp: Int64) throws {

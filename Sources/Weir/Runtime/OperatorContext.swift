@@ -59,7 +59,21 @@
         return created
     }
 
-    /// Restored blobs of a keyed part the operator keeps itself (timers), handed out once.
+    /// Timers registered while the store is not Weir's table store: kept in memory, snapshotted
+    /// with the operator's keyed parts.
+    @usableFromInline var ownTimers: [String: any SnapshottingTable] = [:]
+
+    /// Registers an operator's timer queue under `name` (its name in checkpoints), restored
+    /// from the checkpoint if the job was: the keyed state store keeps it with its tables (in
+    /// a disk-backed backend's column, then, not in memory).
+    @usableFromInline func register<Key, Namespace>(_ timers: TimerQueue<Key, Namespace>, named name: String) throws {
+        if let store = try keyedStateStore() as? KeyedStateTableStore { return try store.register(timers, named: name) }
+        timers.maxParallelism = maxParallelism
+        try timers.restore(takeRestoredPart(name))
+        ownTimers[name] = timers
+    }
+
+    /// Restored blobs of a keyed part the operator keeps itself, handed out once.
     @usableFromInline func takeRestoredPart(_ name: String) -> [KeyGroupBlob] {
         restored?.keyed.removeValue(forKey: name) ?? []
     }
@@ -77,6 +91,7 @@
         var parts = keyed?.tables ?? [:]
         let extras = try op.snapshotExtras(checkpointID: checkpointID, maxParallelism: maxParallelism)
         parts.merge(extras.keyed) { current, _ in current }
+        parts.merge(ownTimers.mapValues { $0.checkpointSnapshot() }) { current, _ in current }
         return OperatorSnapshot(operatorID: operatorID, subtask: location.subtask, parallelism: location.parallelism,
                                 maxParallelism: maxParallelism, keyed: parts, listState: extras.listState, native: keyed?.native)
     }

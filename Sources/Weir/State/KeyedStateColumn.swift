@@ -17,9 +17,28 @@ public protocol KeyedStateColumn: AnyObject {
     /// bytes are the backend's own, valid only during the call: nothing is copied per entry
     /// (a checkpoint scans every entry).
     func forEach(keyGroup: Int, _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) throws
+    /// Calls `body` with the keys of `keyGroup` not below `start`, in ascending byte order, and
+    /// their values, until it returns `false`: how timers, whose keys begin with their
+    /// timestamp, are read earliest first. The default sorts what ``forEach(keyGroup:_:)``
+    /// returns (correct for any column, slow); an ordered store seeks.
+    func scan(keyGroup: Int, from start: [UInt8], _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws
     /// A consistent view of the column as it is now, unaffected by later writes, cheap to take
     /// (the task thread takes it at the barrier) and readable from another thread.
     func snapshot() throws -> any KeyedStateColumnSnapshot
+}
+
+extension KeyedStateColumn {
+    public func scan(keyGroup: Int, from start: [UInt8], _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
+        var entries: [(key: [UInt8], value: [UInt8])] = []
+        try forEach(keyGroup: keyGroup) { key, value in
+            if !key.lexicographicallyPrecedes(start) { entries.append((Array(key), Array(value))) }
+        }
+        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        for entry in entries {
+            let goOn = try entry.key.withUnsafeBytes { key in try entry.value.withUnsafeBytes { value in try body(key, value) } }
+            if !goOn { return }
+        }
+    }
 }
 
 /// A point-in-time view of a ``KeyedStateColumn``.

@@ -44,6 +44,24 @@ public final class KeyedStateTableStore: KeyedStateStore {
         return table
     }
 
+    /// Takes `timers` into the store under `name`: their snapshots and restores go with the
+    /// tables'; with a column family they move into its column `name` (with the timers the
+    /// backend's own files restored there).
+    /// - Throws: ``StateError/typeMismatch(name:existing:requested:)`` if `name` is taken.
+    @inlinable func register<Key, Namespace>(_ timers: TimerQueue<Key, Namespace>, named name: String) throws {
+        if let existing = tables[name] {
+            throw StateError.typeMismatch(name: name, existing: existing.typeDescription, requested: timers.typeDescription)
+        }
+        timers.maxParallelism = maxParallelism
+        if let columns {
+            let column = ColumnBackedTimers<Key, Namespace>(name: name, column: try columns.column(named: name), keyGroups: keyGroups, maxParallelism: maxParallelism)
+            column.findRestoredTimers()
+            timers.column = column
+        }
+        if let blobs = restoring.removeValue(forKey: name) { try timers.restore(blobs) }
+        tables[name] = timers
+    }
+
     /// Every table's snapshot; with a column family that checkpoints its own files, those
     /// (every table's cache written back first).
     public func snapshot() throws -> KeyedStateSnapshot {

@@ -39,20 +39,35 @@ public struct NoNamespace: Hashable, Codable, Sendable {
 
 /// Timers of one time domain, ordered by time, each registered at most once
 /// (registering the same timer again is a no-op; deleting one that fires never is fine).
+///
+/// In memory (a heap and a set) by default; with a disk-backed state backend the operator's
+/// state store moves them into a column (``ColumnBackedTimers``) when the operator registers
+/// the queue (``OperatorContext/register(_:named:)``). Either way the store snapshots and
+/// restores the queue with its tables, under the queue's name. The branch is one test of a
+/// stored optional per call, as in ``KeyedStateTable``.
 @usableFromInline final class TimerQueue<Key: StreamKey, Namespace: Hashable & Codable & Sendable> {
     @usableFromInline init() {}
     @usableFromInline let heap = TaskConfined<Heap<Timer<Key, Namespace>>>(Heap<Timer<Key, Namespace>>())
     @usableFromInline let registered = TaskConfined<Set<Timer<Key, Namespace>>>(Set<Timer<Key, Namespace>>())
+    /// Where the timers live instead of `heap` and `registered` with a disk-backed backend.
+    @usableFromInline var column: ColumnBackedTimers<Key, Namespace>?
+    /// The job's key-group count (set when the queue is registered with a store).
+    @usableFromInline var maxParallelism = 128
 
     @inlinable func register(_ timer: Timer<Key, Namespace>) {
+        if let column { return column.register(timer) }
         if registered.value.insert(timer).inserted { heap.value.insert(timer) }
     }
 
-    @inlinable func delete(_ timer: Timer<Key, Namespace>) { registered.value.remove(timer) }
+    @inlinable func delete(_ timer: Timer<Key, Namespace>) {
+        if let column { return column.delete(timer) }
+        registered.value.remove(timer)
+    }
 
     /// Removes and returns the earliest timer due at `time`, if any. Deleted timers are
     /// skipped lazily here.
     @inlinable func popDue(at time: Int64) -> Timer<Key, Namespace>? {
+        if let column { return column.popDue(at: time) }
         while let earliest = heap.value.min, earliest.timestamp <= time {
             heap.value.removeMin()
             if registered.value.remove(earliest) != nil { return earliest }
@@ -61,6 +76,7 @@ public struct NoNamespace: Hashable, Codable, Sendable {
     }
 
     @inlinable var nextTimestamp: Int64? {
+        if let column { return column.nextTimestamp }
         while let earliest = heap.value.min {
             if registered.value.contains(earliest) { return earliest.timestamp }
             heap.value.removeMin()
@@ -68,15 +84,17 @@ public struct NoNamespace: Hashable, Codable, Sendable {
         return nil
     }
 
-    @inlinable var count: Int { registered.value.count }
+    @inlinable var count: Int { column?.count ?? registered.value.count }
 
-    /// A copy of the registered timers (copy-on-write: O(1) on the task thread).
-    @inlinable func snapshot(maxParallelism: Int) -> TimerQueueSnapshot<Key, Namespace> {
-        TimerQueueSnapshot(timers: registered.value, maxParallelism: maxParallelism)
+    /// A copy of the registered timers (in memory: copy-on-write, O(1) on the task thread).
+    @inlinable func snapshot(maxParallelism: Int) -> any KeyedStateTableSnapshot {
+        if let column { return column.snapshot() }
+        return TimerQueueSnapshot(timers: registered.value, maxParallelism: maxParallelism)
     }
 
     /// Registers the timers of a checkpoint.
     @inlinable func restore(_ blobs: [KeyGroupBlob]) throws {
+        if let column { return try column.restore(blobs) }
         let decoder = BinaryStateDecoder()
         for blob in blobs {
             for timer in try decoder.decode([Timer<Key, Namespace>].self, from: blob.bytes) { register(timer) }
@@ -84,6 +102,12 @@ public struct NoNamespace: Hashable, Codable, Sendable {
     }
 
     deinit { heap.release(); registered.release() }
+}
+
+extension TimerQueue: SnapshottingTable {
+    @inlinable var typeDescription: String { "timers of \(Key.self) in \(Namespace.self)" }
+    @inlinable func checkpointSnapshot() -> any KeyedStateTableSnapshot { snapshot(maxParallelism: maxParallelism) }
+    @inlinable func writeBack() { column?.writeBack() }
 }
 
 /// The timers of an operator in a snapshot, stored by their key's key group.

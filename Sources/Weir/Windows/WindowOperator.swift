@@ -65,13 +65,9 @@
 
     @inlinable func open(_ context: OperatorContext) throws {
         state.value.progress.open(context, lateTag: lateTag)
-        try timers.restore(context.takeRestoredPart(windowTimersPart))
         let store = try context.keyedStateStore()
         state.value.windows = try store.table(named: "window-contents", key: WindowKey.self, value: Accumulator.self)
-    }
-
-    @inlinable func snapshotExtras(checkpointID: Int64, maxParallelism: Int) throws -> OperatorExtras {
-        OperatorExtras(keyed: [windowTimersPart: timers.snapshot(maxParallelism: maxParallelism)])
+        try context.register(timers, named: windowTimersPart)
     }
 
     @inlinable func processRecord(_ value: Input, timestamp: Int64) throws {
