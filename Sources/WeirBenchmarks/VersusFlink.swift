@@ -74,12 +74,7 @@ struct VersusFlink: ParsableCommand {
 
     func run() throws {
         log("Flink peer: \(flink) (the first run installs Flink's jars and compiles the job)")
-        let setup = Process()
-        setup.executableURL = URL(fileURLWithPath: flink)
-        setup.arguments = ["setup"]
-        try setup.run()
-        setup.waitUntilExit()
-        guard setup.terminationStatus == 0 else { throw ValidationError("\(flink) setup failed with status \(setup.terminationStatus)") }
+        try FlinkPeer.setUp(flink)
 
         var results: [String: [Pair]] = [:]
         for job in jobs {

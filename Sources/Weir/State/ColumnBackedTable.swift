@@ -164,9 +164,7 @@
     /// State reads and writes cannot throw (a `ValueState`'s value is a property), so a failed
     /// disk read or write stops the process with what to do: the job restores its last
     /// completed checkpoint when it is started again.
-    @usableFromInline func fail(_ error: any Error) -> Never {
-        fatalError("\(KeyedStateColumnError(table: name, underlying: error)) when the job is started again (weir run --resume, or env.execute with the same checkpoint directory)")
-    }
+    @usableFromInline func fail(_ error: any Error) -> Never { KeyedStateColumnError.stop(table: name, error) }
 }
 
 /// A snapshot of a ``ColumnBackedTable``: the column's point-in-time view, serialized in the
@@ -183,13 +181,7 @@
     }
 
     /// Counts by reading every entry: meant for tests and inspection, not for the checkpoint path.
-    @inlinable var entryCount: Int {
-        var count = 0
-        for keyGroup in keyGroups.start...keyGroups.end {
-            try? column.forEach(keyGroup: keyGroup) { _, _ in count += 1 }
-        }
-        return count
-    }
+    @inlinable var entryCount: Int { column.entryCount(in: keyGroups) }
 
     @inlinable func forEachEntry(_ body: (StoredEntry<Key, Value>) throws -> Void) throws {
         let decoder = BinaryStateDecoder()

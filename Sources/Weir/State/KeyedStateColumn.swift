@@ -48,6 +48,18 @@ public protocol KeyedStateColumnSnapshot: Sendable {
     func forEach(keyGroup: Int, _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) throws
 }
 
+extension KeyedStateColumnSnapshot {
+    /// How many entries the snapshot holds in `keyGroups` (reads every entry: for tests and
+    /// inspection, not for the checkpoint path).
+    @inlinable public func entryCount(in keyGroups: KeyGroupRange) -> Int {
+        var count = 0
+        for keyGroup in keyGroups.start...keyGroups.end {
+            try? forEach(keyGroup: keyGroup) { _, _ in count += 1 }
+        }
+        return count
+    }
+}
+
 /// One write to a ``KeyedStateColumn``: `value` stored under `key` in `keyGroup`, or the key
 /// removed if `value` is `nil`.
 public struct KeyedStateColumnWrite: Sendable {
@@ -94,6 +106,12 @@ public struct KeyedStateColumnError: Error, CustomStringConvertible {
     public init(table: String, underlying: any Error) {
         self.table = table
         self.underlying = underlying
+    }
+
+    /// Stops the process with the failure of `table`'s column and what to do (state and timer
+    /// calls cannot throw): the job restores its last completed checkpoint when started again.
+    @usableFromInline static func stop(table: String, _ underlying: any Error) -> Never {
+        fatalError("\(KeyedStateColumnError(table: table, underlying: underlying)) when the job is started again (weir run --resume, or env.execute with the same checkpoint directory)")
     }
 
     /// What failed, and what happens next.

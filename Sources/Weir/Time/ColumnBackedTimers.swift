@@ -262,9 +262,7 @@ import HeapModule
     /// Timer operations cannot throw (a process function registers timers in its callbacks), so
     /// a failed disk read or write stops the process, as for keyed state: the job restores its
     /// last completed checkpoint when it is started again.
-    @usableFromInline func fail(_ error: any Error) -> Never {
-        fatalError("\(KeyedStateColumnError(table: name, underlying: error)) when the job is started again (weir run --resume, or env.execute with the same checkpoint directory)")
-    }
+    @usableFromInline func fail(_ error: any Error) -> Never { KeyedStateColumnError.stop(table: name, error) }
 }
 
 /// A snapshot of a ``ColumnBackedTimers``, serialized in the heap queue's format (a list of
@@ -278,13 +276,7 @@ import HeapModule
         self.column = column
     }
 
-    @inlinable var entryCount: Int {
-        var count = 0
-        for keyGroup in keyGroups.start...keyGroups.end {
-            try? column.forEach(keyGroup: keyGroup) { _, _ in count += 1 }
-        }
-        return count
-    }
+    @inlinable var entryCount: Int { column.entryCount(in: keyGroups) }
 
     @inlinable func serializeKeyGroups() throws -> [KeyGroupBlob] {
         let decoder = BinaryStateDecoder()

@@ -86,11 +86,6 @@ public struct NoNamespace: Hashable, Codable, Sendable {
 
     @inlinable var count: Int { column?.count ?? registered.value.count }
 
-    /// A copy of the registered timers (in memory: copy-on-write, O(1) on the task thread).
-    @inlinable func snapshot(maxParallelism: Int) -> any KeyedStateTableSnapshot {
-        if let column { return column.snapshot() }
-        return TimerQueueSnapshot(timers: registered.value, maxParallelism: maxParallelism)
-    }
 
     /// Registers the timers of a checkpoint.
     @inlinable func restore(_ blobs: [KeyGroupBlob]) throws {
@@ -106,7 +101,11 @@ public struct NoNamespace: Hashable, Codable, Sendable {
 
 extension TimerQueue: SnapshottingTable {
     @inlinable var typeDescription: String { "timers of \(Key.self) in \(Namespace.self)" }
-    @inlinable func checkpointSnapshot() -> any KeyedStateTableSnapshot { snapshot(maxParallelism: maxParallelism) }
+    /// A copy of the registered timers (in memory: copy-on-write, O(1) on the task thread).
+    @inlinable func checkpointSnapshot() -> any KeyedStateTableSnapshot {
+        if let column { return column.snapshot() }
+        return TimerQueueSnapshot(timers: registered.value, maxParallelism: maxParallelism)
+    }
     @inlinable func writeBack() { column?.writeBack() }
 }
 
