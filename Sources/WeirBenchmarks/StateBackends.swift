@@ -138,7 +138,7 @@ struct StateSingle: ParsableCommand {
     @Option var writeBufferMib: Int = 16
     @Option var directory: String
     @Flag var resume = false
-    @Flag(help: "Running sum, one uninterrupted run: check the results against the input — as many results as events, and their sum equal to the sum of every key's running sums computed from the generator alone (each key's events stay in order when --keys is a multiple of --parallelism).") var verify = false
+    @Flag(help: "One uninterrupted run: check the results against figures computed from the generator alone. Running sum: as many results as events, and their sum equal to the sum of every key's running sums (each key's events stay in order when --keys is a multiple of --parallelism). Window: one result per (key, window) pair the input holds, and their sums add up to the sum of every event's value.") var verify = false
 
     func run() throws {
         let env = StreamEnvironment(parallelism: parallelism)
@@ -178,7 +178,7 @@ struct StateSingle: ParsableCommand {
             return generate(index)
         }
         if job == "window" {
-            let sink = FirstResultSink<WindowSum>(started: started)
+            let sink = FirstResultSink<WindowSum>(started: started) { $0.sum }
             env.addSource(source, name: "Generator")
                 .assignTimestampsAndWatermarks(workload.watermarkStrategy)
                 .keyBy { $0.key }
@@ -187,7 +187,7 @@ struct StateSingle: ParsableCommand {
                     WindowSum(key: key, windowStart: window.start, windowEnd: window.end, sum: total.sum, count: total.count)
                 }
                 .sink(sink)
-            first = { (sink.firstResultSeconds, sink.count, sink.lastResultSeconds, (0, 0)) }
+            first = { (sink.firstResultSeconds, sink.count, sink.lastResultSeconds, (sink.count, sink.sum)) }
         } else {
             let sink = FirstResultSink<ReferenceEvent>(started: started) { $0.value }
             env.addSource(source, name: "Generator")
@@ -197,22 +197,15 @@ struct StateSingle: ParsableCommand {
             first = { (sink.firstResultSeconds, sink.count, sink.lastResultSeconds, (sink.count, sink.sum)) }
         }
         if verify {
-            guard job == "running-sum", hotKeys == nil, stopAt == .max, !resume else { throw ValidationError("--verify checks one whole run of the plain running sum") }
-            guard keys % parallelism == 0 else { throw ValidationError("--verify needs --keys to be a multiple of --parallelism (each key's events in one stripe, in order)") }
+            guard hotKeys == nil, stopAt == .max, !resume else { throw ValidationError("--verify checks one whole run of the plain job (no --hot-keys, --stop-at or --resume)") }
+            guard job == "window" || keys % parallelism == 0 else { throw ValidationError("--verify needs --keys to be a multiple of --parallelism (each key's events in one stripe, in order)") }
         }
         let result = try env.execute("\(job) state benchmark")
         if verify {
-            // Key k's j-th event (index k + j·keys) is in the running sums it and every later event of k emit.
-            var expected: Int64 = 0
-            let keyCount = Int64(keys)
-            for index in 0..<events {
-                let key = index % keyCount
-                let eventsOfKey = (events - 1 - key) / keyCount + 1
-                expected &+= (eventsOfKey - index / keyCount) &* workload.event(index).value.value
-            }
             let (count, sum) = first().checksum
-            guard count == Int(events), sum == expected else {
-                throw ValidationError("wrong results: \(count) running sums (expected \(events)), their sum \(sum) (expected \(expected))")
+            let (expectedCount, expectedSum) = job == "window" ? Self.expectedWindowSums(workload) : (Int(events), Self.expectedRunningSums(workload))
+            guard count == expectedCount, sum == expectedSum else {
+                throw ValidationError("wrong results: \(count) \(job == "window" ? "window sums" : "running sums") (expected \(expectedCount)), their sum \(sum) (expected \(expectedSum))")
             }
         }
         // Every checkpoint, the final one (at the input's end, of the whole state) included: the
@@ -224,6 +217,45 @@ struct StateSingle: ParsableCommand {
                                            firstResultSeconds: first().seconds,
                                            processingSeconds: first().last.flatMap { last in first().seconds.map { last - $0 } }, results: first().count)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
+    }
+
+    /// The sum of every running sum: key k's j-th event (index k + j·keys) is in the running
+    /// sums it and every later event of k emit.
+    static func expectedRunningSums(_ workload: ReferenceWorkload) -> Int64 {
+        var expected: Int64 = 0
+        let keyCount = Int64(workload.keys)
+        for index in 0..<workload.events {
+            let key = index % keyCount
+            let eventsOfKey = (workload.events - 1 - key) / keyCount + 1
+            expected &+= (eventsOfKey - index / keyCount) &* workload.event(index).value.value
+        }
+        return expected
+    }
+
+    /// How many window sums the input makes — one per (key, one-second window) pair among its
+    /// events, the events of a window being a contiguous run of indices since event time
+    /// grows with the index (the workload has no disorder) — and the sum of all of them, every
+    /// event's value once. No event is
+    /// late: each generator subtask's timestamps only grow, and the window's watermark is the
+    /// least of theirs.
+    static func expectedWindowSums(_ workload: ReferenceWorkload) -> (count: Int, sum: Int64) {
+        var count = 0
+        var sum: Int64 = 0
+        var window: Int64 = -1
+        var keysInWindow = 0
+        for index in 0..<workload.events {
+            let event = workload.event(index)
+            let start = event.timestamp - event.timestamp % 1_000
+            if start != window {
+                count += keysInWindow
+                window = start
+                keysInWindow = 0
+            }
+            // n consecutive indices hold min(n, keys) distinct keys (the key is index mod keys).
+            keysInWindow = min(keysInWindow + 1, workload.keys)
+            sum &+= event.value.value
+        }
+        return (count + keysInWindow, sum)
     }
 
     static func child(_ arguments: [String]) throws -> StateMeasurement {

@@ -30,17 +30,24 @@ final class RocksDBColumnFamily: KeyedStateColumnFamily {
     }
 
     /// Adopts the table numbers of files restored as they are.
-    func adopt(_ tables: [String: Int]) {
-        for (name, id) in tables { tableIDs[name] = UInt16(id) }
+    /// A number outside 0...65535 can only come from damaged metadata: it stops the restore.
+    func adopt(_ tables: [String: Int]) throws {
+        for (name, id) in tables {
+            guard let table = UInt16(exactly: id) else {
+                throw RocksDBError(operation: "restoring state '\(name)'", message: "the checkpoint numbers its table \(id), outside 0...\(UInt16.max): its metadata is damaged; restore an earlier checkpoint")
+            }
+            tableIDs[name] = table
+        }
     }
 
     /// The number of table `name`, assigned on first use.
     func tableID(of name: String) throws -> UInt16 {
         if let id = tableIDs[name] { return id }
-        guard tableIDs.count < Int(UInt16.max) else {
-            throw RocksDBError(operation: "registering state '\(name)'", message: "a subtask holds at most \(UInt16.max) state tables")
+        // One past the highest, not the count: adopted numbers may leave gaps.
+        let next = tableIDs.values.max().map { Int($0) + 1 } ?? 0
+        guard let id = UInt16(exactly: next) else {
+            throw RocksDBError(operation: "registering state '\(name)'", message: "a subtask holds at most \(Int(UInt16.max) + 1) state tables")
         }
-        let id = UInt16((tableIDs.values.max().map { Int($0) + 1 }) ?? 0)
         tableIDs[name] = id
         return id
     }

@@ -81,7 +81,7 @@ public struct RocksDBStateBackend: StateBackend {
         let instance = try RocksDBInstance(path: directory, writeBufferBytes: writeBufferBytes, resources: resources)
         let family = RocksDBColumnFamily(instance: instance, keyGroups: keyGroups, incremental: incrementalCheckpoints)
         if let adopted {
-            family.adopt(adopted.tables)
+            try family.adopt(adopted.tables)
         } else if let sharedFiles {
             for (index, handle) in native.enumerated() {
                 let source = directory + "-restore-\(index)"

@@ -155,10 +155,7 @@
     }
 
     @inlinable static func encodeValue(_ value: Value, hash: UInt64, encoder: BinaryStateEncoder) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: hash.littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: try encoder.encode(value))
-        return bytes
+        try encoder.encode(value, after: hash)
     }
 
     /// State reads and writes cannot throw (a `ValueState`'s value is a property), so a failed

@@ -77,6 +77,49 @@ final class BinaryStateFormatTests: XCTestCase {
         XCTAssertNil(decoded.b)
     }
 
+    /// Fields are found by name, not by position: a hand-written `Codable` may read them in
+    /// another order than it wrote them, or skip some.
+    func testFieldsAreFoundByNameInAnyOrder() throws {
+        struct Written: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Field.self)
+                try container.encode("last", forKey: .c)
+                try container.encode(Int64(2), forKey: .b)
+                try container.encode(Int64(1), forKey: .a)
+            }
+        }
+        struct Read: Decodable {
+            var a: Int64, b: Int64, c: String
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: Field.self)
+                a = try container.decode(Int64.self, forKey: .a)
+                c = try container.decode(String.self, forKey: .c)
+                b = try container.decode(Int64.self, forKey: .b)
+                XCTAssertEqual(Set(container.allKeys.map(\.stringValue)), ["a", "b", "c"])
+                XCTAssertFalse(container.contains(.d))
+                XCTAssertThrowsError(try container.decode(Int64.self, forKey: .d), "a field that was never written is an error, not a zero")
+            }
+        }
+        let read = try BinaryStateDecoder().decode(Read.self, from: BinaryStateEncoder().encode(Written()))
+        XCTAssertEqual([read.a, read.b], [1, 2])
+        XCTAssertEqual(read.c, "last")
+    }
+
+    enum Field: String, CodingKey { case a, b, c, d }
+
+    /// The whole value is checked before any of it is decoded: damage in a field the type does
+    /// not read is refused too.
+    func testDamageInAFieldTheTypeDoesNotReadIsRefused() throws {
+        struct Two: Codable { var a: Int64 = 1; var b: [Int64] = [2, 3] }
+        struct OnlyA: Codable { var a: Int64 }
+        var bytes = try BinaryStateEncoder().encode(Two())
+        XCTAssertEqual(try BinaryStateDecoder().decode(OnlyA.self, from: bytes).a, 1)
+        // The list's tag (3) and element count (2): one more element than its frame holds.
+        let list = try XCTUnwrap((0..<bytes.count - 4).first { Array(bytes[$0..<$0 + 5]) == [3, 2, 0, 0, 0] })
+        bytes[list + 1] = 3
+        XCTAssertThrowsError(try BinaryStateDecoder().decode(OnlyA.self, from: bytes))
+    }
+
     func testTruncatedOrGarbledDataIsRejectedNotMisread() throws {
         let bytes = try BinaryStateEncoder().encode(Everything())
         for cut in [1, bytes.count / 2, bytes.count - 1] {

@@ -6,11 +6,17 @@ public struct BinaryStateDecoder {
     /// The value of type `type` that `bytes` hold; throws ``StateFormatError`` if they are
     /// damaged or were written for another type.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        let buffer = Array(bytes)
-        var reader = ByteReader(bytes: buffer[...])
-        let node = try DecodingNode.parse(&reader)
+        // An array or a slice of one is read in place; anything else is copied once.
+        if let array = bytes as? [UInt8] { return try decode(type, in: array[...]) }
+        if let slice = bytes as? ArraySlice<UInt8> { return try decode(type, in: slice) }
+        return try decode(type, in: Array(bytes)[...])
+    }
+
+    @usableFromInline func decode<T: Decodable>(_ type: T.Type, in bytes: ArraySlice<UInt8>) throws -> T {
+        var reader = ByteReader(bytes: bytes)
+        try DecodingNode.validate(&reader)
         guard reader.isAtEnd else { throw StateFormatError.corrupt("\(reader.remaining) trailing bytes after a \(T.self)") }
-        return try SingleNodeDecoder(node: node, codingPath: []).decode(T.self)
+        return try SingleNodeDecoder(node: try DecodingNode.parse(bytes), path: DecodingPath([])).decode(T.self)
     }
 }
 
@@ -64,51 +70,84 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-@usableFromInline indirect enum DecodingNode {
+/// One node of the encoded tree, read lazily: a container is its entries' bytes and their
+/// count, taken apart only when a field or element is asked for. Decoding a value allocates no
+/// tree (no dictionary of fields, no boxed nodes, no coding path per field): a disk-backed
+/// backend decodes a value per state read that misses its cache, a restore one per entry.
+@usableFromInline enum DecodingNode {
     case null
     case primitive(ArraySlice<UInt8>)
-    case keyed([String: DecodingNode], order: [String])
-    case unkeyed([DecodingNode])
+    /// `count` entries, each a key (`u32` length + UTF-8) then its node (`u32` length + bytes).
+    case keyed(entries: ArraySlice<UInt8>, count: Int)
+    /// `count` elements, each a node (`u32` length + bytes).
+    case unkeyed(elements: ArraySlice<UInt8>, count: Int)
     case bytes(ArraySlice<UInt8>)
 
-    @usableFromInline static func parse(_ reader: inout ByteReader) throws -> DecodingNode {
+    /// The node that `bytes` hold, its tag read and nothing below it (``validate(_:)`` checked
+    /// the whole tree once).
+    @usableFromInline static func parse(_ bytes: ArraySlice<UInt8>) throws -> DecodingNode {
+        var reader = ByteReader(bytes: bytes)
         switch try reader.byte() {
-        case 0:
-            return .null
-        case 1:
-            let rest = reader.bytes
-            reader.bytes = rest[rest.endIndex...]
-            return .primitive(rest)
+        case 0: return .null
+        case 1: return .primitive(reader.bytes)
         case 2:
             let count = try reader.u32()
-            var entries: [String: DecodingNode] = [:]
-            var order: [String] = []
-            for _ in 0..<count {
-                let key = try reader.string()
-                entries[key] = try framed(&reader)
-                order.append(key)
-            }
-            return .keyed(entries, order: order)
-        case 4:
-            let rest = reader.bytes
-            reader.bytes = rest[rest.endIndex...]
-            return .bytes(rest)
+            return .keyed(entries: reader.bytes, count: count)
         case 3:
             let count = try reader.u32()
-            var elements: [DecodingNode] = []
-            for _ in 0..<count { elements.append(try framed(&reader)) }
-            return .unkeyed(elements)
+            return .unkeyed(elements: reader.bytes, count: count)
+        case 4: return .bytes(reader.bytes)
+        case let tag: throw StateFormatError.corrupt("unknown node tag \(tag)")
+        }
+    }
+
+    /// Checks the structure of the node at the reader (tags, counts, lengths within their
+    /// frames) and moves past it, building nothing: damaged data is refused before any of it is
+    /// decoded, also in fields the type does not read.
+    @usableFromInline static func validate(_ reader: inout ByteReader) throws {
+        switch try reader.byte() {
+        case 0:
+            return
+        case 1, 4:
+            reader.bytes = reader.bytes[reader.bytes.endIndex...]
+        case 2:
+            for _ in 0..<(try reader.u32()) {
+                _ = try reader.take(try reader.u32())
+                try validateFramed(&reader)
+            }
+        case 3:
+            for _ in 0..<(try reader.u32()) { try validateFramed(&reader) }
         case let tag:
             throw StateFormatError.corrupt("unknown node tag \(tag)")
         }
     }
 
-    @usableFromInline static func framed(_ reader: inout ByteReader) throws -> DecodingNode {
+    @usableFromInline static func validateFramed(_ reader: inout ByteReader) throws {
         let length = try reader.u32()
         guard length <= reader.remaining else { throw StateFormatError.corrupt("a nested value of \(length) bytes exceeds the \(reader.remaining) bytes left") }
         var inner = ByteReader(bytes: try reader.take(length))
-        return try parse(&inner)
+        try validate(&inner)
     }
+
+    /// The next framed node at the reader, moving past it.
+    @usableFromInline static func framed(_ reader: inout ByteReader) throws -> DecodingNode {
+        try parse(try reader.take(try reader.u32()))
+    }
+}
+
+/// Where a value sits, as `parent` + `key`: the array is built only when someone asks (errors,
+/// nested containers), not per field.
+@usableFromInline struct DecodingPath {
+    @usableFromInline let parent: [any CodingKey]
+    @usableFromInline let key: (any CodingKey)?
+
+    @usableFromInline init(_ parent: [any CodingKey], _ key: (any CodingKey)? = nil) {
+        self.parent = parent
+        self.key = key
+    }
+
+    @usableFromInline var keys: [any CodingKey] { key.map { parent + [$0] } ?? parent }
+    @usableFromInline var description: String { keys.map(\.stringValue).joined(separator: ".") }
 }
 
 @usableFromInline struct NodeDecoder: Decoder {
@@ -116,34 +155,45 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     @usableFromInline let codingPath: [any CodingKey]
     @usableFromInline var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    @usableFromInline var path: String { codingPath.map(\.stringValue).joined(separator: ".") }
+    @usableFromInline init(node: DecodingNode, codingPath: [any CodingKey]) {
+        self.node = node
+        self.codingPath = codingPath
+    }
+
+    @usableFromInline var path: String { DecodingPath(codingPath).description }
 
     @usableFromInline func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         switch node {
-        case let .keyed(entries, order): return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: entries, order: order, codingPath: codingPath))
-        case .null: return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: [:], order: [], codingPath: codingPath))
+        case let .keyed(entries, count): return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: entries, count: count, codingPath: codingPath))
+        case .null: return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: [], count: 0, codingPath: codingPath))
         default: throw StateFormatError.typeMismatch(expected: "a keyed container", path: path)
         }
     }
 
     @usableFromInline func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         switch node {
-        case .unkeyed(let elements): return UnkeyedNodeDecoder(elements: elements, codingPath: codingPath)
-        case .null: return UnkeyedNodeDecoder(elements: [], codingPath: codingPath)
+        case let .unkeyed(elements, count): return UnkeyedNodeDecoder(elements: elements, count: count, codingPath: codingPath)
+        case .null: return UnkeyedNodeDecoder(elements: [], count: 0, codingPath: codingPath)
         default: throw StateFormatError.typeMismatch(expected: "an unkeyed container", path: path)
         }
     }
 
-    @usableFromInline func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleNodeDecoder(node: node, codingPath: codingPath) }
+    @usableFromInline func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleNodeDecoder(node: node, path: DecodingPath(codingPath)) }
 }
 
 @usableFromInline struct SingleNodeDecoder: SingleValueDecodingContainer {
     @usableFromInline let node: DecodingNode
-    @usableFromInline let codingPath: [any CodingKey]
+    @usableFromInline let path: DecodingPath
+    @usableFromInline var codingPath: [any CodingKey] { path.keys }
 
-    @usableFromInline func reader(_ expected: String) throws -> ByteReader {
+    @usableFromInline init(node: DecodingNode, path: DecodingPath) {
+        self.node = node
+        self.path = path
+    }
+
+    @usableFromInline func reader(_ expected: @autoclosure () -> String) throws -> ByteReader {
         guard case .primitive(let bytes) = node else {
-            throw StateFormatError.typeMismatch(expected: expected, path: codingPath.map(\.stringValue).joined(separator: "."))
+            throw StateFormatError.typeMismatch(expected: expected(), path: path.description)
         }
         return ByteReader(bytes: bytes)
     }
@@ -177,29 +227,67 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     @usableFromInline func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if T.self == [UInt8].self {
             guard case .bytes(let raw) = node else {
-                throw StateFormatError.typeMismatch(expected: "bytes", path: codingPath.map(\.stringValue).joined(separator: "."))
+                throw StateFormatError.typeMismatch(expected: "bytes", path: path.description)
             }
             return Array(raw) as! T
         }
-        return try T(from: NodeDecoder(node: node, codingPath: codingPath))
+        return try T(from: NodeDecoder(node: node, codingPath: path.keys))
     }
 }
 
+/// Finds a field by a scan of the entries (a value has a handful; no dictionary is built).
 @usableFromInline struct KeyedNodeDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    @usableFromInline let entries: [String: DecodingNode]
-    @usableFromInline let order: [String]
+    @usableFromInline let entries: ArraySlice<UInt8>
+    @usableFromInline let count: Int
     @usableFromInline let codingPath: [any CodingKey]
 
-    @usableFromInline var allKeys: [Key] { order.compactMap { Key(stringValue: $0) } }
-    @usableFromInline func contains(_ key: Key) -> Bool { entries[key.stringValue] != nil }
+    @usableFromInline init(entries: ArraySlice<UInt8>, count: Int, codingPath: [any CodingKey]) {
+        self.entries = entries
+        self.count = count
+        self.codingPath = codingPath
+    }
+
+    /// Calls `body` with each entry's key bytes and node bytes until it returns `false`.
+    @usableFromInline func forEachEntry(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) throws -> Bool) throws {
+        var reader = ByteReader(bytes: entries)
+        for _ in 0..<count {
+            let key = try reader.take(try reader.u32())
+            let node = try reader.take(try reader.u32())
+            guard try body(key, node) else { return }
+        }
+    }
+
+    /// The node of the first entry named `name`, if any.
+    @usableFromInline func find(_ name: String) throws -> DecodingNode? {
+        var name = name
+        return try name.withUTF8 { wanted -> DecodingNode? in
+            var found: ArraySlice<UInt8>?
+            try forEachEntry { key, node in
+                guard key.count == wanted.count, key.elementsEqual(wanted) else { return true }
+                found = node
+                return false
+            }
+            return try found.map { try DecodingNode.parse($0) }
+        }
+    }
+
+    @usableFromInline var allKeys: [Key] {
+        var keys: [Key] = []
+        try? forEachEntry { key, _ in
+            if let key = Key(stringValue: String(decoding: key, as: UTF8.self)) { keys.append(key) }
+            return true
+        }
+        return keys
+    }
+    @usableFromInline func contains(_ key: Key) -> Bool { ((try? find(key.stringValue)) ?? nil) != nil }
 
     @usableFromInline func node(_ key: Key) throws -> DecodingNode {
-        guard let node = entries[key.stringValue] else {
+        guard let node = try find(key.stringValue) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for '\(key.stringValue)' in the state data"))
         }
         return node
     }
-    @usableFromInline func single(_ key: Key) throws -> SingleNodeDecoder { SingleNodeDecoder(node: try node(key), codingPath: codingPath + [key]) }
+    @usableFromInline func single(_ key: Key) throws -> SingleNodeDecoder { SingleNodeDecoder(node: try node(key), path: DecodingPath(codingPath, key)) }
 
     @usableFromInline func decodeNil(forKey key: Key) throws -> Bool { try single(key).decodeNil() }
     @usableFromInline func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
@@ -224,32 +312,38 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     @usableFromInline func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
         try NodeDecoder(node: try node(key), codingPath: codingPath + [key]).unkeyedContainer()
     }
-    @usableFromInline func superDecoder() throws -> any Decoder { NodeDecoder(node: entries["super"] ?? .null, codingPath: codingPath) }
+    @usableFromInline func superDecoder() throws -> any Decoder { NodeDecoder(node: try find("super") ?? .null, codingPath: codingPath) }
     @usableFromInline func superDecoder(forKey key: Key) throws -> any Decoder { NodeDecoder(node: try node(key), codingPath: codingPath + [key]) }
 }
 
 @usableFromInline struct UnkeyedNodeDecoder: UnkeyedDecodingContainer {
-    @usableFromInline let elements: [DecodingNode]
+    /// The elements not yet decoded.
+    @usableFromInline var reader: ByteReader
+    @usableFromInline let elementCount: Int
     @usableFromInline let codingPath: [any CodingKey]
     @usableFromInline var currentIndex = 0
 
-    @usableFromInline init(elements: [DecodingNode], codingPath: [any CodingKey]) {
-        self.elements = elements
+    @usableFromInline init(elements: ArraySlice<UInt8>, count: Int, codingPath: [any CodingKey]) {
+        reader = ByteReader(bytes: elements)
+        elementCount = count
         self.codingPath = codingPath
     }
 
-    @usableFromInline var count: Int? { elements.count }
-    @usableFromInline var isAtEnd: Bool { currentIndex >= elements.count }
+    @usableFromInline var count: Int? { elementCount }
+    @usableFromInline var isAtEnd: Bool { currentIndex >= elementCount }
 
     @usableFromInline mutating func next() throws -> SingleNodeDecoder {
-        guard !isAtEnd else { throw StateFormatError.corrupt("fewer elements than expected at '\(codingPath.map(\.stringValue).joined(separator: "."))'") }
-        defer { currentIndex += 1 }
-        return SingleNodeDecoder(node: elements[currentIndex], codingPath: codingPath)
+        guard !isAtEnd else { throw StateFormatError.corrupt("fewer elements than expected at '\(DecodingPath(codingPath).description)'") }
+        let node = try DecodingNode.framed(&reader)
+        currentIndex += 1
+        return SingleNodeDecoder(node: node, path: DecodingPath(codingPath))
     }
 
     @usableFromInline mutating func decodeNil() throws -> Bool {
         guard !isAtEnd else { return false }
-        if case .null = elements[currentIndex] {
+        var ahead = reader
+        if case .null = try DecodingNode.framed(&ahead) {
+            reader = ahead
             currentIndex += 1
             return true
         }

@@ -23,7 +23,17 @@ public struct BinaryStateEncoder {
     /// The bytes of `value`, for ``BinaryStateDecoder`` to read back.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let buffer = EncodingBuffer()
-        try StreamingEncoder(buffer: buffer, depth: 0, pathNode: .root).encodeNode(value)
+        try StreamingEncoder(buffer: buffer, depth: 0, pathNode: .root, key: nil).encodeNode(value)
+        buffer.closeFrames(downTo: 0)
+        return buffer.bytes
+    }
+
+    /// `prefix` (8 bytes, little-endian) followed by the bytes of `value`, in one buffer: a
+    /// disk-backed table stores its entries so, the table position's hash first.
+    @usableFromInline func encode<T: Encodable>(_ value: T, after prefix: UInt64) throws -> [UInt8] {
+        let buffer = EncodingBuffer()
+        withUnsafeBytes(of: prefix.littleEndian) { buffer.bytes.append(contentsOf: $0) }
+        try StreamingEncoder(buffer: buffer, depth: 0, pathNode: .root, key: nil).encodeNode(value)
         buffer.closeFrames(downTo: 0)
         return buffer.bytes
     }
@@ -31,7 +41,8 @@ public struct BinaryStateEncoder {
 
 /// The output of one `encode` call, with the frames not yet closed.
 @usableFromInline final class EncodingBuffer {
-    @usableFromInline var bytes: [UInt8] = []
+    /// Room for a small value from the start: growing from empty would reallocate three times.
+    @usableFromInline var bytes: [UInt8] = { var bytes: [UInt8] = []; bytes.reserveCapacity(64); return bytes }()
     /// Offsets of the `u32` length placeholders of open frames, outermost first.
     @usableFromInline var openFrames: [Int] = []
 
@@ -97,11 +108,16 @@ public struct BinaryStateEncoder {
 }
 
 /// Encodes one node at the end of the buffer. `depth` is the number of frames open around it.
+/// Its path is `pathNode` + `key`: a path node is allocated only for a container the node opens,
+/// not for every field.
 @usableFromInline struct StreamingEncoder: Encoder {
     @usableFromInline let buffer: EncodingBuffer
     @usableFromInline let depth: Int
     @usableFromInline let pathNode: CodingPathNode
-    @usableFromInline var codingPath: [any CodingKey] { pathNode.path }
+    @usableFromInline let key: (any CodingKey)?
+    @usableFromInline var codingPath: [any CodingKey] { key.map { pathNode.path + [$0] } ?? pathNode.path }
+    /// The path node of a container this node opens.
+    @usableFromInline var containerPathNode: CodingPathNode { key.map { CodingPathNode(parent: pathNode, key: $0) } ?? pathNode }
     @usableFromInline var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     /// Encodes `value` as this node; writes a nil node if it encoded nothing.
@@ -123,7 +139,7 @@ public struct BinaryStateEncoder {
         buffer.bytes.append(2)
         let countOffset = buffer.bytes.count
         buffer.appendU32(0)
-        return KeyedEncodingContainer(StreamingKeyedEncoder<Key>(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode))
+        return KeyedEncodingContainer(StreamingKeyedEncoder<Key>(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: containerPathNode))
     }
 
     @usableFromInline func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -131,7 +147,7 @@ public struct BinaryStateEncoder {
         buffer.bytes.append(3)
         let countOffset = buffer.bytes.count
         buffer.appendU32(0)
-        return StreamingUnkeyedEncoder(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: pathNode)
+        return StreamingUnkeyedEncoder(buffer: buffer, depth: depth, countOffset: countOffset, pathNode: containerPathNode)
     }
 
     @usableFromInline func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -187,7 +203,7 @@ public struct BinaryStateEncoder {
         buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
         buffer.appendString(name)
         buffer.openFrame()
-        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: key.map { CodingPathNode(parent: pathNode, key: $0) } ?? pathNode)
+        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: pathNode, key: key)
     }
 
     @usableFromInline func single(_ key: Key) -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: entry(key)) }
@@ -230,7 +246,7 @@ public struct BinaryStateEncoder {
         buffer.closeFrames(downTo: depth)
         buffer.patchU32(at: countOffset, buffer.readU32(at: countOffset) + 1)
         buffer.openFrame()
-        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: pathNode)
+        return StreamingEncoder(buffer: buffer, depth: depth + 1, pathNode: pathNode, key: nil)
     }
 
     @usableFromInline func single() -> StreamingSingleEncoder { StreamingSingleEncoder(encoder: element()) }
