@@ -64,10 +64,6 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     }
 
     @usableFromInline mutating func u32() throws -> Int { Int(try integer(UInt32.self)) }
-
-    @usableFromInline mutating func string() throws -> String {
-        String(decoding: try take(try u32()), as: UTF8.self)
-    }
 }
 
 /// One node of the encoded tree, read lazily: a container is its entries' bytes and their
