@@ -71,6 +71,10 @@ public struct RocksDBStateBackend: StateBackend {
         for handle in native where handle.format != RocksDBIncrementalSnapshot.format {
             throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint holds state in '\(handle.format)' files, which this backend does not read")
         }
+        for handle in native where handle.stateFormat != NativeKeyedStateHandle.currentStateFormat {
+            let written = handle.stateFormat.map { "state format \($0)" } ?? "Weir's first state format (field names, fixed-width lengths)"
+            throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint's RocksDB files are in \(written), whose keys this Weir (state format \(NativeKeyedStateHandle.currentStateFormat)) encodes differently, so lookups would miss them; run the job once more with the Weir that wrote the checkpoint and RocksDBStateBackend(incrementalCheckpoints: false) (weir run --state-backend rocksdb --rocksdb-checkpoints full) until it completes a checkpoint: full checkpoints are in the heap format, which this Weir restores")
+        }
         guard native.isEmpty || sharedFiles != nil else {
             throw RocksDBError(operation: "restoring \(location)", message: "the checkpoint's shared files are not reachable")
         }

@@ -137,6 +137,30 @@ final class RocksDBIncrementalCheckpointTests: XCTestCase {
         }
     }
 
+    /// RocksDB files of the first state format hold keys in an encoding lookups no longer use:
+    /// the restore refuses them and says how to move the state over (a full checkpoint).
+    func testFilesOfTheFirstStateFormatAreRefusedWithTheWayOver() throws {
+        let files = SharedStateFiles(storage: FileCheckpointStorage(directory: checkpoints))
+        let location = OperatorLocation(operatorName: "count", subtask: 0, parallelism: 1)
+        let store = try StateBackendContract.store(rocksDB)
+        try store.table(named: "counts", key: Int.self, value: Int.self).set(1, for: 1, at: StateBackendContract.position(1))
+        var handle = try XCTUnwrap(try store.snapshot().native).persist(checkpointID: 1, to: files)
+        XCTAssertEqual(handle.stateFormat, NativeKeyedStateHandle.currentStateFormat)
+        let current = try rocksDB.makeKeyedStateStore(for: location, keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128,
+                                                      restoring: [:], native: [handle], sharedFiles: files)
+        XCTAssertEqual(try current.table(named: "counts", key: Int.self, value: Int.self).get(1, at: StateBackendContract.position(1)), 1)
+
+        // A handle of the first format had no stateFormat field.
+        handle.stateFormat = nil
+        let old = try JSONDecoder().decode(NativeKeyedStateHandle.self, from: try JSONEncoder().encode(handle))
+        XCTAssertNil(old.stateFormat)
+        XCTAssertThrowsError(try rocksDB.makeKeyedStateStore(for: location, keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128,
+                                                             restoring: [:], native: [old], sharedFiles: files)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("first state format") && message.contains("--rocksdb-checkpoints full"), message)
+        }
+    }
+
     // MARK: - Whole jobs
 
     /// A job with restarts on incremental checkpoints: the checkpoints reference SSTs uploaded

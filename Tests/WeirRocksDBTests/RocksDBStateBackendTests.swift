@@ -28,6 +28,13 @@ final class RocksDBStateBackendTests: XCTestCase {
         try StateBackendContract.snapshotIsUnaffectedByLaterWrites(backend(cachedEntriesPerTable: 3))
     }
 
+    /// The first format encoded `Int` keys as 8 bytes; a lookup today encodes them as a
+    /// varint: the restore re-encodes them, else every old key would be missed.
+    func testAFullCheckpointOfTheFirstStateFormatRestoresWithItsKeysReencoded() throws {
+        try StateBackendContract.firstFormatCheckpointRestores(backend())
+        try StateBackendContract.firstFormatCheckpointRestores(backend(cachedEntriesPerTable: 4))
+    }
+
     func testSameNameWithOtherTypesIsRejected() throws {
         try StateBackendContract.sameNameWithOtherTypesIsRejected(backend())
     }

@@ -14,6 +14,25 @@ package enum StateBackendContract {
 
     package static func position(_ key: Int) -> KeyPosition { KeyPosition(of: key, maxParallelism: maxParallelism) }
 
+    /// A full checkpoint of the first state format restores: every key is found by a lookup
+    /// (a disk-backed backend re-encodes the old keys), and writing a restored key replaces its
+    /// entry instead of adding a second one.
+    package static func firstFormatCheckpointRestores(_ backend: any StateBackend, file: StaticString = #filePath, line: UInt = #line) throws {
+        let keys = Array(-50..<250)
+        let blobs = Dictionary(grouping: keys) { position($0).keyGroup }.map { keyGroup, keys in
+            KeyGroupBlob(keyGroup: keyGroup, bytes: FirstStateFormat.blob(keys.map { (key: $0, hash: position($0).hash, value: $0 * 3) }))
+        }
+        let restored = try store(backend, restoring: ["counts": blobs])
+        let table = try restored.table(named: "counts", key: Int.self, value: Int.self)
+        for key in keys { XCTAssertEqual(table.get(key, at: position(key)), key * 3, "key \(key)", file: file, line: line) }
+        for key in keys where key % 2 == 0 { table.set(-key, for: key, at: position(key)) }
+        var entries: [Int: Int] = [:]
+        try table.forEachEntry { key, value in XCTAssertNil(entries.updateValue(value, forKey: key), "key \(key) once", file: file, line: line) }
+        XCTAssertEqual(entries, Dictionary(uniqueKeysWithValues: keys.map { ($0, $0 % 2 == 0 ? -$0 : $0 * 3) }), file: file, line: line)
+        let snapshot = try restored.snapshot()
+        XCTAssertEqual(try XCTUnwrap(try snapshot.entries(of: "counts", as: [Int: Int].self), file: file, line: line), entries, file: file, line: line)
+    }
+
     /// A snapshot keeps the values of the moment it was taken while the table goes on changing.
     package static func snapshotIsUnaffectedByLaterWrites(_ backend: any StateBackend, file: StaticString = #filePath, line: UInt = #line) throws {
         let store = try store(backend)

@@ -4,7 +4,8 @@
 /// ```
 /// offset  size  field
 /// 0       8     magic "WEIRCKPT"
-/// 8       2     format version (little-endian), currently 1
+/// 8       2     format version (little-endian), currently 2 (1: the state encoding's first
+///               format, with field names; still read)
 /// 10      1     kind: 1 operator state, 2 metadata
 /// 11      8     payload length n (little-endian)
 /// 19      n     payload
@@ -12,7 +13,9 @@
 /// ```
 @usableFromInline enum CheckpointFileFormat {
     @usableFromInline static let magic = Array("WEIRCKPT".utf8)
-    @usableFromInline static let version: UInt16 = 1
+    @usableFromInline static let version: UInt16 = 2
+    /// The versions this Weir reads: the payload decoder reads both state formats.
+    @usableFromInline static let readableVersions: ClosedRange<UInt16> = 1...2
 
     @usableFromInline enum Kind: UInt8 {
         case operatorState = 1
@@ -37,8 +40,8 @@
         }
         var reader = ByteReader(bytes: bytes[8...])
         let version = try reader.integer(UInt16.self)
-        guard version == self.version else {
-            throw CheckpointError.corruptFile(path: path, reason: "format version \(version), this Weir reads version \(self.version)")
+        guard readableVersions.contains(version) else {
+            throw CheckpointError.corruptFile(path: path, reason: "format version \(version), this Weir reads versions \(readableVersions.lowerBound) to \(readableVersions.upperBound) (a newer Weir wrote it?)")
         }
         guard try reader.byte() == kind.rawValue else { throw CheckpointError.corruptFile(path: path, reason: "not a \(kind) file") }
         let length = try reader.integer(UInt64.self)

@@ -92,15 +92,20 @@
     }
 
     /// Writes the entries of a checkpoint's blob into the column as they are encoded (a key's
-    /// encoding is the same whoever wrote it, so lookups find them).
+    /// encoding is the same whoever wrote it, so lookups find them). Keys of a blob in the first
+    /// format are decoded and encoded again: that format wrote them differently.
     @inlinable func restore(_ blob: KeyGroupBlob) throws {
         var writes: [KeyedStateColumnWrite] = []
+        let reencodeKeys = StoredEntryFraming.isFirstFormat(blob.bytes)
+        let decoder = BinaryStateDecoder()
+        let encoder = BinaryStateEncoder()
         try StoredEntryFraming.forEachEntry(in: blob.bytes) { key, hash, value in
+            let key = reencodeKeys ? try encoder.encode(try decoder.decode(Key.self, from: key)) : Array(key)
             var stored: [UInt8] = []
             stored.reserveCapacity(8 + value.count)
             withUnsafeBytes(of: hash.littleEndian) { stored.append(contentsOf: $0) }
             stored.append(contentsOf: value)
-            writes.append(KeyedStateColumnWrite(keyGroup: blob.keyGroup, key: Array(key), value: stored))
+            writes.append(KeyedStateColumnWrite(keyGroup: blob.keyGroup, key: key, value: stored))
             if writes.count == 4_096 {
                 try column.write(writes)
                 writes.removeAll(keepingCapacity: true)

@@ -3,12 +3,13 @@
 /// them: a disk-backed backend stores exactly those bytes, so its checkpoints and restores move
 /// bytes instead of decoding and re-encoding every entry.
 ///
-/// Layout (see ``BinaryStateEncoder``): an unkeyed node (`3`, count) of entries, each framed by
-/// its length; an entry is an unkeyed node of three framed nodes: the key's node, the hash (a
-/// primitive: `1` and 8 little-endian bytes), the value's node.
+/// Layout (see ``BinaryStateEncoder``): an unkeyed node (`6`) of entries, each framed by its
+/// varint length; an entry is an unkeyed node of three framed nodes: the key's node, the hash
+/// (an integer node), the value's node. Blobs of the first format (`3`, `u32` counts and
+/// lengths) are still read.
 public struct StoredEntryFraming {
     /// The blob being built.
-    public private(set) var bytes: [UInt8] = [3, 0, 0, 0, 0]
+    public private(set) var bytes: [UInt8] = [NodeTag.unkeyed]
     /// Entries appended so far.
     public private(set) var count = 0
 
@@ -17,45 +18,60 @@ public struct StoredEntryFraming {
 
     /// Appends an entry: `key` and `value` are nodes as ``BinaryStateEncoder`` writes them.
     public mutating func append(key: some Collection<UInt8>, hash: UInt64, value: some Collection<UInt8>) {
-        let entryLength = 1 + 4 + (4 + key.count) + (4 + 9) + (4 + value.count)
-        appendU32(entryLength)
-        bytes.append(3)
-        appendU32(3)
-        appendU32(key.count)
+        var hashNode: [UInt8] = []
+        hashNode.reserveCapacity(9)
+        IntegerNode.append(hash, to: &hashNode)
+        let entryLength = 1 + Varint.length(of: UInt64(key.count)) + key.count + 1 + hashNode.count + Varint.length(of: UInt64(value.count)) + value.count
+        Varint.append(UInt64(entryLength), to: &bytes)
+        bytes.append(NodeTag.unkeyed)
+        Varint.append(UInt64(key.count), to: &bytes)
         bytes.append(contentsOf: key)
-        appendU32(9)
-        bytes.append(1)
-        withUnsafeBytes(of: hash.littleEndian) { bytes.append(contentsOf: $0) }
-        appendU32(value.count)
+        Varint.append(UInt64(hashNode.count), to: &bytes)
+        bytes.append(contentsOf: hashNode)
+        Varint.append(UInt64(value.count), to: &bytes)
         bytes.append(contentsOf: value)
         count += 1
-        withUnsafeBytes(of: UInt32(count).littleEndian) { raw in
-            for index in 0..<4 { bytes[1 + index] = raw[index] }
-        }
     }
 
-    private mutating func appendU32(_ value: Int) {
-        withUnsafeBytes(of: UInt32(value).littleEndian) { bytes.append(contentsOf: $0) }
-    }
+    /// Whether `blob` was written in the first format, whose keys were encoded differently: a
+    /// disk-backed backend must re-encode them, or lookups with today's encoding would miss.
+    public static func isFirstFormat(_ blob: [UInt8]) -> Bool { blob.first == NodeTag.countedUnkeyed }
 
     /// Calls `body` with each entry of `blob` (a key group's `[StoredEntry]`): the key's node, the
     /// hash, the value's node.
     /// - Throws: ``StateFormatError`` if `blob` is not a list of stored entries.
     public static func forEachEntry(in blob: [UInt8], _ body: (_ key: ArraySlice<UInt8>, _ hash: UInt64, _ value: ArraySlice<UInt8>) throws -> Void) throws {
         var reader = ByteReader(bytes: blob[...])
-        guard try reader.byte() == 3 else { throw StateFormatError.corrupt("a key group's entries are not a list") }
-        let count = try reader.u32()
-        for index in 0..<count {
-            var entry = ByteReader(bytes: try reader.take(try reader.u32()))
-            guard try entry.byte() == 3, try entry.u32() == 3 else { throw StateFormatError.corrupt("entry \(index) of a key group is not (key, hash, value)") }
-            let key = try entry.take(try entry.u32())
-            var hashNode = ByteReader(bytes: try entry.take(try entry.u32()))
-            guard try hashNode.byte() == 1, hashNode.remaining == 8 else { throw StateFormatError.corrupt("entry \(index) of a key group has no 8-byte hash") }
-            let hash = try hashNode.integer(UInt64.self)
-            let value = try entry.take(try entry.u32())
-            guard entry.isAtEnd else { throw StateFormatError.corrupt("entry \(index) of a key group has \(entry.remaining) trailing bytes") }
-            try body(key, hash, value)
+        switch try reader.byte() {
+        case NodeTag.unkeyed:
+            var index = 0
+            while !reader.isAtEnd {
+                var entry = ByteReader(bytes: try reader.take(try reader.length()))
+                guard try entry.byte() == NodeTag.unkeyed else { throw StateFormatError.corrupt("entry \(index) of a key group is not (key, hash, value)") }
+                let key = try entry.take(try entry.length())
+                let hashNode = try entry.take(try entry.length())
+                let hash = try SingleNodeDecoder(node: try DecodingNode.parse(hashNode), path: DecodingPath([])).decode(UInt64.self)
+                let value = try entry.take(try entry.length())
+                guard entry.isAtEnd else { throw StateFormatError.corrupt("entry \(index) of a key group has \(entry.remaining) trailing bytes") }
+                try body(key, hash, value)
+                index += 1
+            }
+        case NodeTag.countedUnkeyed:
+            let count = try reader.u32()
+            for index in 0..<count {
+                var entry = ByteReader(bytes: try reader.take(try reader.u32()))
+                guard try entry.byte() == NodeTag.countedUnkeyed, try entry.u32() == 3 else { throw StateFormatError.corrupt("entry \(index) of a key group is not (key, hash, value)") }
+                let key = try entry.take(try entry.u32())
+                var hashNode = ByteReader(bytes: try entry.take(try entry.u32()))
+                guard try hashNode.byte() == NodeTag.primitive, hashNode.remaining == 8 else { throw StateFormatError.corrupt("entry \(index) of a key group has no 8-byte hash") }
+                let hash = try hashNode.integer(UInt64.self)
+                let value = try entry.take(try entry.u32())
+                guard entry.isAtEnd else { throw StateFormatError.corrupt("entry \(index) of a key group has \(entry.remaining) trailing bytes") }
+                try body(key, hash, value)
+            }
+            guard reader.isAtEnd else { throw StateFormatError.corrupt("\(reader.remaining) trailing bytes after a key group's entries") }
+        default:
+            throw StateFormatError.corrupt("a key group's entries are not a list")
         }
-        guard reader.isAtEnd else { throw StateFormatError.corrupt("\(reader.remaining) trailing bytes after a key group's entries") }
     }
 }

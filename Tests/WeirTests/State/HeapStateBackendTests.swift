@@ -9,6 +9,10 @@ final class HeapStateBackendTests: XCTestCase {
             keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128, restoring: [:])
     }
 
+    func testACheckpointOfTheFirstStateFormatRestores() throws {
+        try StateBackendContract.firstFormatCheckpointRestores(HeapStateBackend())
+    }
+
     func testSnapshotIsUnaffectedByLaterWrites() throws {
         try StateBackendContract.snapshotIsUnaffectedByLaterWrites(HeapStateBackend())
     }

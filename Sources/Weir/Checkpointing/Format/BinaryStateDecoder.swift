@@ -20,20 +20,33 @@ public struct BinaryStateDecoder {
     }
 }
 
-/// What went wrong reading checkpoint data.
+/// What went wrong reading or writing checkpoint data.
 public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     /// The bytes are not a valid encoding (truncated, trailing bytes, a bad tag).
     case corrupt(String)
     /// The bytes encode another type than the one asked for, at `path`.
     case typeMismatch(expected: String, path: String)
+    /// Two fields of one container have the same field id (a 32-bit hash of the name): the
+    /// second, `field` at `path`, cannot be told apart from the first when read back.
+    case fieldIDCollision(String, path: String)
 
-    /// What could not be decoded, and where.
+    /// What could not be decoded or encoded, and where.
     public var description: String {
         switch self {
         case .corrupt(let detail): return "corrupt state data: \(detail)"
         case let .typeMismatch(expected, path): return "state data does not match the type: expected \(expected) at '\(path)'"
+        case let .fieldIDCollision(field, path):
+            return "cannot encode state: field '\(field)' at '\(path)' has the same field id as another field of the same value (or is written twice); rename one of them"
         }
     }
+}
+
+/// How an entry of a keyed container names its field.
+@usableFromInline enum FieldHeader {
+    /// By id (``FieldID``): the usual case.
+    case id(UInt32)
+    /// By name (UTF-8): a lone entry, dynamic keys, and the first format.
+    case name(ArraySlice<UInt8>)
 }
 
 /// Reads bytes front to back, checking bounds.
@@ -64,19 +77,57 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     }
 
     @usableFromInline mutating func u32() throws -> Int { Int(try integer(UInt32.self)) }
+
+    /// A LEB128 varint of at most 64 bits.
+    @inline(__always)
+    @usableFromInline mutating func varint() throws -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try self.byte()
+            guard shift < 63 || (shift == 63 && byte <= 1) else { throw StateFormatError.corrupt("a varint longer than 64 bits") }
+            value |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// A varint length, checked against the bytes left.
+    @usableFromInline mutating func length() throws -> Int {
+        let length = try varint()
+        guard length <= UInt64(bytes.count) else { throw StateFormatError.corrupt("a length of \(length) exceeds the \(bytes.count) bytes left") }
+        return Int(length)
+    }
+
+    /// The field header of a keyed container's entry (``BinaryStateEncoder``).
+    @usableFromInline mutating func field() throws -> FieldHeader {
+        let header = try varint()
+        if header == 1 { return .id(try integer(UInt32.self)) }
+        guard header & 1 == 0 else { throw StateFormatError.corrupt("unknown field header \(header)") }
+        let length = header >> 1
+        guard length <= UInt64(bytes.count) else { throw StateFormatError.corrupt("a field name of \(length) bytes exceeds the \(bytes.count) bytes left") }
+        return .name(try take(Int(length)))
+    }
 }
 
-/// One node of the encoded tree, read lazily: a container is its entries' bytes and their
-/// count, taken apart only when a field or element is asked for. Decoding a value allocates no
-/// tree (no dictionary of fields, no boxed nodes, no coding path per field): a disk-backed
-/// backend decodes a value per state read that misses its cache, a restore one per entry.
+/// One node of the encoded tree, read lazily: a container is its entries' bytes, taken apart
+/// only when a field or element is asked for. Decoding a value allocates no tree (no
+/// dictionary of fields, no boxed nodes, no coding path per field): a disk-backed backend
+/// decodes a value per state read that misses its cache, a restore one per entry.
 @usableFromInline enum DecodingNode {
     case null
     case primitive(ArraySlice<UInt8>)
-    /// `count` entries, each a key (`u32` length + UTF-8) then its node (`u32` length + bytes).
-    case keyed(entries: ArraySlice<UInt8>, count: Int)
-    /// `count` elements, each a node (`u32` length + bytes).
-    case unkeyed(elements: ArraySlice<UInt8>, count: Int)
+    case varint(ArraySlice<UInt8>)
+    case signedVarint(ArraySlice<UInt8>)
+    /// Entries to the end, each a field header then its node (varint length + bytes).
+    case keyed(entries: ArraySlice<UInt8>)
+    /// Elements to the end, each a node (varint length + bytes).
+    case unkeyed(elements: ArraySlice<UInt8>)
+    /// The first format: `count` entries, each a key (`u32` length + UTF-8) then its node
+    /// (`u32` length + bytes).
+    case namedKeyed(entries: ArraySlice<UInt8>, count: Int)
+    /// The first format: `count` elements, each a node (`u32` length + bytes).
+    case countedUnkeyed(elements: ArraySlice<UInt8>, count: Int)
     case bytes(ArraySlice<UInt8>)
 
     /// The node that `bytes` hold, its tag read and nothing below it (``validate(_:)`` checked
@@ -84,50 +135,65 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     @usableFromInline static func parse(_ bytes: ArraySlice<UInt8>) throws -> DecodingNode {
         var reader = ByteReader(bytes: bytes)
         switch try reader.byte() {
-        case 0: return .null
-        case 1: return .primitive(reader.bytes)
-        case 2:
+        case NodeTag.null: return .null
+        case NodeTag.primitive: return .primitive(reader.bytes)
+        case NodeTag.varint: return .varint(reader.bytes)
+        case NodeTag.signedVarint: return .signedVarint(reader.bytes)
+        case NodeTag.keyed: return .keyed(entries: reader.bytes)
+        case NodeTag.unkeyed: return .unkeyed(elements: reader.bytes)
+        case NodeTag.namedKeyed:
             let count = try reader.u32()
-            return .keyed(entries: reader.bytes, count: count)
-        case 3:
+            return .namedKeyed(entries: reader.bytes, count: count)
+        case NodeTag.countedUnkeyed:
             let count = try reader.u32()
-            return .unkeyed(elements: reader.bytes, count: count)
-        case 4: return .bytes(reader.bytes)
+            return .countedUnkeyed(elements: reader.bytes, count: count)
+        case NodeTag.bytes: return .bytes(reader.bytes)
         case let tag: throw StateFormatError.corrupt("unknown node tag \(tag)")
         }
     }
 
-    /// Checks the structure of the node at the reader (tags, counts, lengths within their
-    /// frames) and moves past it, building nothing: damaged data is refused before any of it is
-    /// decoded, also in fields the type does not read.
+    /// Checks the structure of the node at the reader (tags, lengths within their frames,
+    /// varints) and moves past it, building nothing: damaged data is refused before any of it
+    /// is decoded, also in fields the type does not read.
     @usableFromInline static func validate(_ reader: inout ByteReader) throws {
         switch try reader.byte() {
-        case 0:
+        case NodeTag.null:
             return
-        case 1, 4:
+        case NodeTag.primitive, NodeTag.bytes:
             reader.bytes = reader.bytes[reader.bytes.endIndex...]
-        case 2:
+        case NodeTag.varint, NodeTag.signedVarint:
+            _ = try reader.varint()
+        case NodeTag.keyed:
+            while !reader.isAtEnd {
+                _ = try reader.field()
+                var inner = ByteReader(bytes: try reader.take(try reader.length()))
+                try validateWhole(&inner)
+            }
+        case NodeTag.unkeyed:
+            while !reader.isAtEnd {
+                var inner = ByteReader(bytes: try reader.take(try reader.length()))
+                try validateWhole(&inner)
+            }
+        case NodeTag.namedKeyed:
             for _ in 0..<(try reader.u32()) {
                 _ = try reader.take(try reader.u32())
-                try validateFramed(&reader)
+                var inner = ByteReader(bytes: try reader.take(try reader.u32()))
+                try validateWhole(&inner)
             }
-        case 3:
-            for _ in 0..<(try reader.u32()) { try validateFramed(&reader) }
+        case NodeTag.countedUnkeyed:
+            for _ in 0..<(try reader.u32()) {
+                var inner = ByteReader(bytes: try reader.take(try reader.u32()))
+                try validateWhole(&inner)
+            }
         case let tag:
             throw StateFormatError.corrupt("unknown node tag \(tag)")
         }
     }
 
-    @usableFromInline static func validateFramed(_ reader: inout ByteReader) throws {
-        let length = try reader.u32()
-        guard length <= reader.remaining else { throw StateFormatError.corrupt("a nested value of \(length) bytes exceeds the \(reader.remaining) bytes left") }
-        var inner = ByteReader(bytes: try reader.take(length))
-        try validate(&inner)
-    }
-
-    /// The next framed node at the reader, moving past it.
-    @usableFromInline static func framed(_ reader: inout ByteReader) throws -> DecodingNode {
-        try parse(try reader.take(try reader.u32()))
+    /// Validates a framed node, which must fill its frame.
+    @usableFromInline static func validateWhole(_ reader: inout ByteReader) throws {
+        try validate(&reader)
+        guard reader.isAtEnd else { throw StateFormatError.corrupt("\(reader.remaining) bytes left over in a nested value") }
     }
 }
 
@@ -160,16 +226,18 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
 
     @usableFromInline func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         switch node {
-        case let .keyed(entries, count): return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: entries, count: count, codingPath: codingPath))
-        case .null: return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: [], count: 0, codingPath: codingPath))
+        case let .keyed(entries): return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: entries, legacyCount: nil, codingPath: codingPath))
+        case let .namedKeyed(entries, count): return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: entries, legacyCount: count, codingPath: codingPath))
+        case .null: return KeyedDecodingContainer(KeyedNodeDecoder<Key>(entries: [], legacyCount: nil, codingPath: codingPath))
         default: throw StateFormatError.typeMismatch(expected: "a keyed container", path: path)
         }
     }
 
     @usableFromInline func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         switch node {
-        case let .unkeyed(elements, count): return UnkeyedNodeDecoder(elements: elements, count: count, codingPath: codingPath)
-        case .null: return UnkeyedNodeDecoder(elements: [], count: 0, codingPath: codingPath)
+        case let .unkeyed(elements): return UnkeyedNodeDecoder(elements: elements, legacyCount: nil, codingPath: codingPath)
+        case let .countedUnkeyed(elements, count): return UnkeyedNodeDecoder(elements: elements, legacyCount: count, codingPath: codingPath)
+        case .null: return UnkeyedNodeDecoder(elements: [], legacyCount: nil, codingPath: codingPath)
         default: throw StateFormatError.typeMismatch(expected: "an unkeyed container", path: path)
         }
     }
@@ -195,6 +263,17 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     }
 
     @usableFromInline func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        switch node {
+        case .varint(let bytes), .signedVarint(let bytes):
+            var reader = ByteReader(bytes: bytes)
+            let raw = try reader.varint()
+            let value: T?
+            if case .signedVarint = node { value = T(exactly: IntegerNode.unzigzag(raw)) } else { value = T(exactly: raw) }
+            guard let value else { throw StateFormatError.typeMismatch(expected: "\(T.self) (the stored integer does not fit)", path: path.description) }
+            return value
+        default:
+            break
+        }
         var reader = try reader("\(T.self)")
         return try reader.integer(T.self)
     }
@@ -234,32 +313,49 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
 /// Finds a field by a scan of the entries (a value has a handful; no dictionary is built).
 @usableFromInline struct KeyedNodeDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     @usableFromInline let entries: ArraySlice<UInt8>
-    @usableFromInline let count: Int
+    /// The entry count of a container of the first format (`u32` lengths, names); `nil` for
+    /// the current one.
+    @usableFromInline let legacyCount: Int?
     @usableFromInline let codingPath: [any CodingKey]
 
-    @usableFromInline init(entries: ArraySlice<UInt8>, count: Int, codingPath: [any CodingKey]) {
+    @usableFromInline init(entries: ArraySlice<UInt8>, legacyCount: Int?, codingPath: [any CodingKey]) {
         self.entries = entries
-        self.count = count
+        self.legacyCount = legacyCount
         self.codingPath = codingPath
     }
 
-    /// Calls `body` with each entry's key bytes and node bytes until it returns `false`.
-    @usableFromInline func forEachEntry(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) throws -> Bool) throws {
+    /// Calls `body` with each entry's field and node bytes until it returns `false`.
+    @usableFromInline func forEachEntry(_ body: (FieldHeader, ArraySlice<UInt8>) throws -> Bool) throws {
         var reader = ByteReader(bytes: entries)
-        for _ in 0..<count {
-            let key = try reader.take(try reader.u32())
-            let node = try reader.take(try reader.u32())
-            guard try body(key, node) else { return }
+        if let legacyCount {
+            for _ in 0..<legacyCount {
+                let key = try reader.take(try reader.u32())
+                let node = try reader.take(try reader.u32())
+                guard try body(.name(key), node) else { return }
+            }
+            return
+        }
+        while !reader.isAtEnd {
+            let field = try reader.field()
+            let node = try reader.take(try reader.length())
+            guard try body(field, node) else { return }
         }
     }
 
-    /// The node of the first entry named `name`, if any.
+    /// The node of the first entry for the field `name` (by its name or its id), if any.
     @usableFromInline func find(_ name: String) throws -> DecodingNode? {
         var name = name
         return try name.withUTF8 { wanted -> DecodingNode? in
+            var wantedID: UInt32?
             var found: ArraySlice<UInt8>?
-            try forEachEntry { key, node in
-                guard key.count == wanted.count, key.elementsEqual(wanted) else { return true }
+            try forEachEntry { field, node in
+                switch field {
+                case .name(let key):
+                    guard key.count == wanted.count, key.elementsEqual(wanted) else { return true }
+                case .id(let id):
+                    if wantedID == nil { wantedID = FieldID.of(utf8: wanted) }
+                    guard id == wantedID else { return true }
+                }
                 found = node
                 return false
             }
@@ -267,10 +363,13 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The keys of the entries that keep their names (a lone entry, dynamic keys, the first
+    /// format): the ones a reader lists. An entry written by id is found by ``contains(_:)``
+    /// and the `decode` methods, not listed.
     @usableFromInline var allKeys: [Key] {
         var keys: [Key] = []
-        try? forEachEntry { key, _ in
-            if let key = Key(stringValue: String(decoding: key, as: UTF8.self)) { keys.append(key) }
+        try? forEachEntry { field, _ in
+            if case .name(let name) = field, let key = Key(stringValue: String(decoding: name, as: UTF8.self)) { keys.append(key) }
             return true
         }
         return keys
@@ -315,22 +414,39 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
 @usableFromInline struct UnkeyedNodeDecoder: UnkeyedDecodingContainer {
     /// The elements not yet decoded.
     @usableFromInline var reader: ByteReader
-    @usableFromInline let elementCount: Int
+    /// The element count of a container of the first format (`u32` lengths); `nil` for the
+    /// current one, whose elements run to its end.
+    @usableFromInline let legacyCount: Int?
     @usableFromInline let codingPath: [any CodingKey]
     @usableFromInline var currentIndex = 0
 
-    @usableFromInline init(elements: ArraySlice<UInt8>, count: Int, codingPath: [any CodingKey]) {
+    @usableFromInline init(elements: ArraySlice<UInt8>, legacyCount: Int?, codingPath: [any CodingKey]) {
         reader = ByteReader(bytes: elements)
-        elementCount = count
+        self.legacyCount = legacyCount
         self.codingPath = codingPath
     }
 
-    @usableFromInline var count: Int? { elementCount }
-    @usableFromInline var isAtEnd: Bool { currentIndex >= elementCount }
+    /// Counted by skipping over the elements' frames (only if asked: `Array` does not ask).
+    @usableFromInline var count: Int? {
+        if let legacyCount { return legacyCount }
+        var ahead = reader
+        var count = currentIndex
+        while !ahead.isAtEnd {
+            guard let length = try? ahead.length(), (try? ahead.take(length)) != nil else { return nil }
+            count += 1
+        }
+        return count
+    }
+    @usableFromInline var isAtEnd: Bool { legacyCount.map { currentIndex >= $0 } ?? reader.isAtEnd }
+
+    /// The next element's node, the reader moved past it.
+    @usableFromInline func framed(_ reader: inout ByteReader) throws -> DecodingNode {
+        try DecodingNode.parse(try reader.take(legacyCount == nil ? try reader.length() : try reader.u32()))
+    }
 
     @usableFromInline mutating func next() throws -> SingleNodeDecoder {
         guard !isAtEnd else { throw StateFormatError.corrupt("fewer elements than expected at '\(DecodingPath(codingPath).description)'") }
-        let node = try DecodingNode.framed(&reader)
+        let node = try framed(&reader)
         currentIndex += 1
         return SingleNodeDecoder(node: node, path: DecodingPath(codingPath))
     }
@@ -338,7 +454,7 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
     @usableFromInline mutating func decodeNil() throws -> Bool {
         guard !isAtEnd else { return false }
         var ahead = reader
-        if case .null = try DecodingNode.framed(&ahead) {
+        if case .null = try framed(&ahead) {
             reader = ahead
             currentIndex += 1
             return true

@@ -17,14 +17,24 @@ public struct NativeKeyedStateHandle: Codable, Sendable {
     public var sharedFiles: [SharedStateFile]
     /// Small files of this checkpoint only (RocksDB's MANIFEST, CURRENT, OPTIONS), inline.
     public var privateFiles: [PrivateStateFile]
+    /// The version of ``BinaryStateEncoder``'s format the files' keys and values are in;
+    /// absent (`nil`) in handles of the first format, whose keys a backend cannot look up with
+    /// today's encoding.
+    public var stateFormat: Int?
 
-    /// A handle of `format` for `keyGroups`, with its tables and files.
-    public init(format: String, keyGroups: KeyGroupRange, tables: [String: Int], sharedFiles: [SharedStateFile], privateFiles: [PrivateStateFile]) {
+    /// The state format ``BinaryStateEncoder`` writes: 2, field ids and varints (1 was names
+    /// and fixed-width lengths).
+    public static let currentStateFormat = 2
+
+    /// A handle of `format` for `keyGroups`, with its tables and files, in `stateFormat`.
+    public init(format: String, keyGroups: KeyGroupRange, tables: [String: Int], sharedFiles: [SharedStateFile], privateFiles: [PrivateStateFile],
+                stateFormat: Int? = NativeKeyedStateHandle.currentStateFormat) {
         self.format = format
         self.keyGroups = keyGroups
         self.tables = tables
         self.sharedFiles = sharedFiles
         self.privateFiles = privateFiles
+        self.stateFormat = stateFormat
     }
 }
 
