@@ -6,6 +6,7 @@ final class BinaryStateFormatTests: XCTestCase {
     enum Shape: Codable, Equatable {
         case circle(radius: Double)
         case polygon([Int32])
+        case rectangle(width: Double, height: Double)
         case none
     }
 
@@ -24,7 +25,7 @@ final class BinaryStateFormatTests: XCTestCase {
         var byName = ["x": 1, "y": 2]
         var byNumber = [7: "seven", -1: "minus one"]
         var byStruct = [TimeWindow(start: 0, end: 10): 5]
-        var shapes: [Shape] = [.circle(radius: 1.5), .polygon([1, 2]), .none]
+        var shapes: [Shape] = [.circle(radius: 1.5), .polygon([1, 2]), .rectangle(width: 2, height: -3), .none]
         var bytes: [UInt8] = [0, 255, 7]
         var window = TimeWindow(start: -5, end: 5)
     }

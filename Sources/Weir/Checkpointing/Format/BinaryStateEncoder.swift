@@ -72,14 +72,7 @@ public struct BinaryStateEncoder {
 /// The id of a field in a keyed container: FNV-1a (32 bits) of its name's UTF-8 bytes, stable
 /// across processes and versions (Swift's `Hasher` is seeded per process).
 @usableFromInline enum FieldID {
-    @inlinable static func of(_ name: String) -> UInt32 {
-        var hash: UInt32 = 0x811c_9dc5
-        for byte in name.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 0x0100_0193
-        }
-        return hash
-    }
+    @inlinable static func of(_ name: String) -> UInt32 { of(utf8: name.utf8) }
 
     @inlinable static func of(utf8 bytes: some Sequence<UInt8>) -> UInt32 {
         var hash: UInt32 = 0x811c_9dc5
