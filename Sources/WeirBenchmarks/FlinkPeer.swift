@@ -17,7 +17,9 @@ enum FlinkPeer {
 
     /// One run on Flink's RocksDB backend with incremental checkpoints (or its heap backend),
     /// checked as Weir's runs are: as many running sums as events; a window result per key and
-    /// window. Flink's restore is not measured (no stop-and-resume of the mini-cluster here).
+    /// window. Then Flink's restore, as Weir's: a second run stops after `events` events of an
+    /// input of a few more (cancelled after a checkpoint that holds them, retained), and a job
+    /// restored from that checkpoint is timed from its submission to its first result.
     static func measure(_ script: String, job: String, rocksDB: Bool, keys: Int, events: Int64, parallelism: Int, checkpointInterval: Int) throws -> StateMeasurement {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-bench-flink-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,11 +35,17 @@ enum FlinkPeer {
         guard measurement.resultCount == expected else {
             throw ValidationError("Flink's \(job) computed \(measurement.resultCount) results, expected \(expected)")
         }
+        let input = events + Int64(keys / 100 + 1_000)
+        var restoreArguments = arguments
+        restoreArguments[restoreArguments.firstIndex(of: "--events")! + 1] = "\(input)"
+        let (restore, _) = try ChildMeasurement.run(URL(fileURLWithPath: script), restoreArguments + ["--restore-at", "\(events)"],
+                                                    what: "Flink \(job) restore \(rocksDB ? "rocksdb" : "hashmap") \(keys) keys")
+        guard let restoreSeconds = restore.restoreSeconds else { throw ValidationError("Flink's restore run printed no restoreSeconds") }
         let checkpoints = measurement.checkpoints ?? []
         return StateMeasurement(events: events, seconds: measurement.seconds, peakRSSKilobytes: measurement.peakRSSKilobytes,
                                 checkpointMilliseconds: checkpoints.map(\.durationMilliseconds), largestStateSize: checkpoints.map(\.stateSize).max() ?? 0,
                                 checkpointedSizes: checkpoints.compactMap(\.checkpointedSize), stateSizes: checkpoints.map(\.stateSize),
-                                firstResultSeconds: nil, processingSeconds: nil, restoreSeconds: nil, results: measurement.resultCount)
+                                firstResultSeconds: nil, processingSeconds: nil, restoreSeconds: restoreSeconds, results: measurement.resultCount)
     }
 
     /// Distinct (key, one-second window) pairs of events 0..<events: every full window holds

@@ -66,6 +66,10 @@ struct Measurement: Codable {
     var checksum: Int64
     /// Checkpointed jobs: figures of the completed checkpoints (the final one excluded).
     var checkpoints: [CheckpointFigures]?
+    /// A restore measurement (the Flink peer's `--restore-at`): from the restored job's
+    /// submission to its first result, and the size of the checkpoint it restored.
+    var restoreSeconds: Double?
+    var restoredStateSize: Int64?
 
     var eventsPerSecond: Double { Double(events) / seconds }
 }

@@ -58,7 +58,7 @@ case "${1:-}" in
             -cp "$classes:$jars/*" weir.peers.FlinkPeerJob "$@"
         ;;
     *)
-        echo "usage: flink.sh setup | flink.sh run --job window|window-checkpointed|window-file-sink|running-sum|running-sum-checkpointed --parallelism N --events N --keys N [--directory DIR]" >&2
+        echo "usage: flink.sh setup | flink.sh run --job window|window-checkpointed|window-file-sink|running-sum|running-sum-checkpointed --parallelism N --events N --keys N [--directory DIR] [--restore-at N]" >&2
         exit 2
         ;;
 esac

@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -28,11 +30,14 @@ import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource.NumberSequenceSplit;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
@@ -219,6 +224,30 @@ public final class FlinkPeerJob {
         }
     }
 
+    /**
+     * When the first result reached a sink (System.nanoTime), 0 before: the mini-cluster runs the
+     * tasks in this JVM, so the restore measurement reads it here.
+     */
+    static final AtomicLong FIRST_RESULT_NANOS = new AtomicLong();
+
+    /**
+     * The first part of a restore measurement: lets {@code total} records through (all source
+     * subtasks together), then holds the rest back without blocking the source's thread, so that
+     * checkpoints go on while the input waits (Weir's {@code --stop-at}, without ending the
+     * input: a finished job's last checkpoint would restore nothing).
+     */
+    static final class PauseAfter implements RateLimiterStrategy<NumberSequenceSplit> {
+        static final AtomicLong PASSED = new AtomicLong();
+        private final long total;
+
+        PauseAfter(long total) { this.total = total; }
+
+        @Override
+        public RateLimiter<NumberSequenceSplit> createRateLimiter(int parallelism) {
+            return permits -> PASSED.addAndGet(permits) <= total ? CompletableFuture.completedFuture(null) : new CompletableFuture<Void>();
+        }
+    }
+
     /** Discards results but counts them and folds them into weir-bench's checksum. */
     static final class ChecksumSink<T> extends RichSinkFunction<T> {
         interface Digest<T> extends java.io.Serializable { long of(T value); }
@@ -237,6 +266,7 @@ public final class FlinkPeerJob {
 
         @Override
         public void invoke(T value, Context context) {
+            if (FIRST_RESULT_NANOS.get() == 0) FIRST_RESULT_NANOS.compareAndSet(0, System.nanoTime());
             count.add(1);
             checksum.add(digest.of(value));  // Java's long addition wraps like Swift's &+.
         }
@@ -262,61 +292,18 @@ public final class FlinkPeerJob {
             throw new IllegalArgumentException("--state-backend must be hashmap (heap state, full snapshots: what Weir's heap backend does) or rocksdb");
         }
 
-        Configuration configuration = new Configuration();
-        // The REST endpoint the mini-cluster runs anyway, on loopback: where CheckpointHistory reads
-        // the checkpoints' figures.
-        int restPort = freeLoopbackPort();
-        configuration.set(RestOptions.ADDRESS, "127.0.0.1");
-        configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        configuration.set(RestOptions.PORT, restPort);
-        configuration.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
-        if (checkpointed) {
-            configuration.set(StateBackendOptions.STATE_BACKEND, stateBackend);
-            // Only RocksDB checkpoints incrementally; the option is ignored by hashmap.
-            configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, stateBackend.equals("rocksdb") && incremental);
-            configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file://" + directory + "/checkpoints");
+        long restoreAt = Long.parseLong(options.getOrDefault("restore-at", "0"));
+        if (restoreAt > 0 && !checkpointed) throw new IllegalArgumentException("--restore-at needs a checkpointed job");
+
+        if (restoreAt > 0) {
+            measureRestore(job, parallelism, events, keys, eventsPerSecond, checkpointInterval, stateBackend, incremental, directory, restoreAt);
+            return;
         }
+        int restPort = freeLoopbackPort();
+        Configuration configuration = configuration(restPort, checkpointed, stateBackend, incremental, directory);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, configuration);
         if (checkpointed) env.enableCheckpointing(checkpointInterval);  // exactly-once is the default mode
-
-        DataGeneratorSource<Event> generator = new DataGeneratorSource<>(new ReferenceEvents(parallelism, keys, eventsPerSecond),
-            new StripedSequence(events, parallelism), RateLimiterStrategy.noOp(), TypeInformation.of(Event.class));
-        long watermarkEvery = Math.max(1, eventsPerSecond / 10);
-        DataStream<Event> input = env.fromSource(generator,
-            WatermarkStrategy.<Event>forGenerator(context -> new EveryRecords(watermarkEvery)).withTimestampAssigner((event, previous) -> event.time),
-            "Generator");
-        boolean checksummed = true;
-        switch (job) {
-            case "window":
-            case "window-checkpointed":
-            case "window-file-sink": {
-                DataStream<WindowSum> sums = input.keyBy(event -> event.key)
-                    .window(TumblingEventTimeWindows.of(Duration.ofSeconds(1)))
-                    .aggregate(new Sum(), new ToWindowSum())
-                    .name("WindowSum");
-                if (job.equals("window-file-sink")) {
-                    checksummed = false;
-                    FileSink<String> files = FileSink.forRowFormat(new Path("file://" + directory + "/out"), new SimpleStringEncoder<String>("UTF-8"))
-                        .withBucketAssigner(new BasePathBucketAssigner<>())
-                        .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                        .build();
-                    sums.map(sum -> sum.key + "," + sum.windowStart + "," + sum.sum + "," + sum.count).sinkTo(files).name("Files");
-                } else {
-                    sums.addSink(new ChecksumSink<WindowSum>(sum -> sum.sum * 31 + sum.windowStart + sum.key)).name("Checksum");
-                }
-                break;
-            }
-            case "running-sum":
-            case "running-sum-checkpointed":
-                input.keyBy(event -> event.key)
-                    .reduce((a, b) -> new Event(a.key, a.value + b.value, b.time))
-                    .name("RunningSum")
-                    .addSink(new ChecksumSink<Event>(event -> event.value * 31 + event.key)).name("Checksum");
-                break;
-            default:
-                throw new IllegalArgumentException("unknown job " + job);
-        }
+        boolean checksummed = build(env, job, parallelism, events, keys, eventsPerSecond, directory, RateLimiterStrategy.noOp());
         JobClient client = env.executeAsync("weir peer: " + job);
         CheckpointHistory history = new CheckpointHistory(restPort, client.getJobID().toHexString());
         Thread poller = new Thread(history, "checkpoint-history");
@@ -331,6 +318,138 @@ public final class FlinkPeerJob {
             + ",\"seconds\":" + (result.getNetRuntime() / 1000.0) + ",\"peakRSSKilobytes\":" + peakRSSKilobytes()
             + ",\"resultCount\":" + count + ",\"checksum\":" + checksum
             + (checkpointed ? ",\"checkpoints\":" + history.json() : "") + "}");
+    }
+
+    static Configuration configuration(int restPort, boolean checkpointed, String stateBackend, boolean incremental, String directory) {
+        Configuration configuration = new Configuration();
+        // The REST endpoint the mini-cluster runs anyway, on loopback: where CheckpointHistory reads
+        // the checkpoints' figures.
+        configuration.set(RestOptions.ADDRESS, "127.0.0.1");
+        configuration.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        configuration.set(RestOptions.PORT, restPort);
+        configuration.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
+        if (checkpointed) {
+            configuration.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+            // Only RocksDB checkpoints incrementally; the option is ignored by hashmap.
+            configuration.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, stateBackend.equals("rocksdb") && incremental);
+            configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file://" + directory + "/checkpoints");
+        }
+        return configuration;
+    }
+
+    /** The job's pipeline on `env`; whether its sink counts and checksums the results. */
+    static boolean build(StreamExecutionEnvironment env, String job, int parallelism, long events, int keys, long eventsPerSecond, String directory,
+                         RateLimiterStrategy<NumberSequenceSplit> rate) {
+        DataGeneratorSource<Event> generator = new DataGeneratorSource<>(new ReferenceEvents(parallelism, keys, eventsPerSecond),
+            new StripedSequence(events, parallelism), rate, TypeInformation.of(Event.class));
+        long watermarkEvery = Math.max(1, eventsPerSecond / 10);
+        // Operator ids fixed, so that a restored job finds its state whatever the graph's hashes.
+        DataStream<Event> input = env.fromSource(generator,
+            WatermarkStrategy.<Event>forGenerator(context -> new EveryRecords(watermarkEvery)).withTimestampAssigner((event, previous) -> event.time),
+            "Generator").uid("generator");
+        switch (job) {
+            case "window":
+            case "window-checkpointed":
+            case "window-file-sink": {
+                DataStream<WindowSum> sums = input.keyBy(event -> event.key)
+                    .window(TumblingEventTimeWindows.of(Duration.ofSeconds(1)))
+                    .aggregate(new Sum(), new ToWindowSum())
+                    .name("WindowSum").uid("window-sum");
+                if (job.equals("window-file-sink")) {
+                    FileSink<String> files = FileSink.forRowFormat(new Path("file://" + directory + "/out"), new SimpleStringEncoder<String>("UTF-8"))
+                        .withBucketAssigner(new BasePathBucketAssigner<>())
+                        .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                        .build();
+                    sums.map(sum -> sum.key + "," + sum.windowStart + "," + sum.sum + "," + sum.count).uid("format").sinkTo(files).name("Files").uid("files");
+                    return false;
+                }
+                sums.addSink(new ChecksumSink<WindowSum>(sum -> sum.sum * 31 + sum.windowStart + sum.key)).name("Checksum").uid("checksum");
+                return true;
+            }
+            case "running-sum":
+            case "running-sum-checkpointed":
+                input.keyBy(event -> event.key)
+                    .reduce((a, b) -> new Event(a.key, a.value + b.value, b.time))
+                    .name("RunningSum").uid("running-sum")
+                    .addSink(new ChecksumSink<Event>(event -> event.value * 31 + event.key)).name("Checksum").uid("checksum");
+                return true;
+            default:
+                throw new IllegalArgumentException("unknown job " + job);
+        }
+    }
+
+    /**
+     * Flink's restore, measured as Weir's is: a job runs the first {@code restoreAt} events of an
+     * input of {@code events} and is cancelled after a checkpoint that holds them has completed
+     * (retained on cancellation); a second job restores that checkpoint and the time from its
+     * submission to its first result is the figure. Both run in this JVM, so the second one has
+     * a warm JIT and no JVM start-up (Weir's resume is a fresh process).
+     */
+    static void measureRestore(String job, int parallelism, long events, int keys, long eventsPerSecond, long checkpointInterval,
+                               String stateBackend, boolean incremental, String directory, long restoreAt) throws Exception {
+        int restPort = freeLoopbackPort();
+        Configuration first = configuration(restPort, true, stateBackend, incremental, directory);
+        first.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, first);
+        env.enableCheckpointing(checkpointInterval);
+        build(env, job, parallelism, events, keys, eventsPerSecond, directory, new PauseAfter(restoreAt));
+        JobClient client = env.executeAsync("weir peer: " + job + " until " + restoreAt);
+        CheckpointHistory history = new CheckpointHistory(restPort, client.getJobID().toHexString());
+        while (PauseAfter.PASSED.get() <= restoreAt) {
+            if (client.getJobExecutionResult().isDone()) throw new IllegalStateException("the job ended before its input reached " + restoreAt);
+            Thread.sleep(20);
+        }
+        long pausedAt = System.currentTimeMillis();
+        JsonNode checkpoint;
+        while ((checkpoint = history.completedTriggeredAfter(pausedAt)) == null) Thread.sleep(100);
+        client.cancel().get();
+        try {
+            client.getJobExecutionResult().get();
+        } catch (Exception cancelled) {
+            // The cancelled job ends exceptionally: expected.
+        }
+        // Flink retains only its latest completed checkpoint: a later one than the checkpoint
+        // waited for may have subsumed it before the cancellation. The newest on disk is it.
+        java.nio.file.Path jobDirectory = Paths.get(directory, "checkpoints", client.getJobID().toHexString());
+        long newest;
+        try (java.util.stream.Stream<java.nio.file.Path> entries = Files.list(jobDirectory)) {
+            newest = entries.map(entry -> entry.getFileName().toString()).filter(name -> name.matches("chk-[0-9]+"))
+                .filter(name -> Files.exists(jobDirectory.resolve(name).resolve("_metadata")))
+                .mapToLong(name -> Long.parseLong(name.substring(4))).max()
+                .orElseThrow(() -> new IllegalStateException("no retained checkpoint in " + jobDirectory));
+        }
+        String path = jobDirectory.resolve("chk-" + newest).toString();
+        JsonNode restoredFigures = history.completed(newest);
+        long restoredStateSize = (restoredFigures != null ? restoredFigures : checkpoint).path("state_size").asLong();
+
+        int secondPort = freeLoopbackPort();
+        Configuration second = configuration(secondPort, true, stateBackend, incremental, directory);
+        second.set(StateRecoveryOptions.SAVEPOINT_PATH, path);
+        StreamExecutionEnvironment restored = StreamExecutionEnvironment.createLocalEnvironment(parallelism, second);
+        restored.enableCheckpointing(checkpointInterval);
+        build(restored, job, parallelism, events, keys, eventsPerSecond, directory, RateLimiterStrategy.noOp());
+        FIRST_RESULT_NANOS.set(0);
+        long submitted = System.nanoTime();
+        JobClient restoredClient = restored.executeAsync("weir peer: " + job + " restored");
+        while (FIRST_RESULT_NANOS.get() == 0) {
+            if (restoredClient.getJobExecutionResult().isDone()) {
+                restoredClient.getJobExecutionResult().get();  // throws the failure, if any
+                throw new IllegalStateException("the restored job ended without a result");
+            }
+            Thread.sleep(5);
+        }
+        double restoreSeconds = (FIRST_RESULT_NANOS.get() - submitted) / 1e9;
+        restoredClient.cancel().get();
+        try {
+            restoredClient.getJobExecutionResult().get();
+        } catch (Exception cancelled) {
+            // Cancelled on purpose.
+        }
+        System.out.println("{\"job\":\"" + job + "\",\"engine\":\"flink\",\"parallelism\":" + parallelism + ",\"events\":" + events
+            + ",\"seconds\":" + restoreSeconds + ",\"peakRSSKilobytes\":" + peakRSSKilobytes()
+            + ",\"resultCount\":0,\"checksum\":0,\"restoreSeconds\":" + restoreSeconds
+            + ",\"restoredStateSize\":" + restoredStateSize + "}");
     }
 
     /**
@@ -377,6 +496,18 @@ public final class FlinkPeerJob {
                 // The cluster shuts down when the job ends: the last poll may find no endpoint.
             }
         }
+
+        /** A completed checkpoint triggered at or after {@code millis} (epoch ms), polled now; null if none. */
+        synchronized JsonNode completedTriggeredAfter(long millis) {
+            poll();
+            for (JsonNode checkpoint : completed.values()) {
+                if (checkpoint.path("trigger_timestamp").asLong() >= millis) return checkpoint;
+            }
+            return null;
+        }
+
+        /** The figures of completed checkpoint {@code id}, if a poll saw it. */
+        synchronized JsonNode completed(long id) { return completed.get(id); }
 
         /** In the shape of weir-bench's CheckpointFigures. */
         synchronized String json() {
