@@ -35,9 +35,8 @@ enum FlinkPeer {
         guard measurement.resultCount == expected else {
             throw ValidationError("Flink's \(job) computed \(measurement.resultCount) results, expected \(expected)")
         }
-        let input = events + Int64(keys / 100 + 1_000)
         var restoreArguments = arguments
-        restoreArguments[restoreArguments.firstIndex(of: "--events")! + 1] = "\(input)"
+        restoreArguments[restoreArguments.firstIndex(of: "--events")! + 1] = "\(StateMeasurement.restoreInput(events: events, keys: keys))"
         let (restore, _) = try ChildMeasurement.run(URL(fileURLWithPath: script), restoreArguments + ["--restore-at", "\(events)"],
                                                     what: "Flink \(job) restore \(rocksDB ? "rocksdb" : "hashmap") \(keys) keys")
         guard let restoreSeconds = restore.restoreSeconds else { throw ValidationError("Flink's restore run printed no restoreSeconds") }

@@ -95,7 +95,7 @@ struct StateBackends: ParsableCommand {
         // One input of a few more events than measured: the first child stops at `events` (its
         // final checkpoint holds the whole state, open windows included), the second restores
         // it and produces the first result from the rest.
-        let input = ["--events", "\(events + Int64(keys / 100 + 1_000))"]
+        let input = ["--events", "\(StateMeasurement.restoreInput(events: events, keys: keys))"]
         var first = try StateSingle.child(arguments + input + ["--stop-at", "\(events)"])
         let resumed = try StateSingle.child(arguments + input + ["--resume"])
         first.restoreSeconds = resumed.firstResultSeconds
@@ -121,6 +121,10 @@ struct StateMeasurement: Codable {
     var results: Int
 
     var eventsPerSecond: Double { Double(events) / seconds }
+
+    /// The input of a restore measurement: a few more events than the `events` measured, so
+    /// that the restored job has input left to produce its first result from.
+    static func restoreInput(events: Int64, keys: Int) -> Int64 { events + Int64(keys / 100 + 1_000) }
 }
 
 /// A child of `weir-bench state`: one checkpointed job on one backend.

@@ -122,13 +122,18 @@ final class RocksDBIncrementalCheckpointTests: XCTestCase {
         XCTAssertTrue(Set(again.sharedFiles.map(\.name)).isDisjoint(with: two.sharedFiles.map(\.name)))
     }
 
+    /// The handle of an incremental checkpoint of one entry (1 → 1 in `counts`), persisted to `files`.
+    private func persistedHandleOfOneEntry(to files: SharedStateFiles) throws -> NativeKeyedStateHandle {
+        let store = try StateBackendContract.store(rocksDB)
+        try store.table(named: "counts", key: Int.self, value: Int.self).set(1, for: 1, at: StateBackendContract.position(1))
+        return try XCTUnwrap(try store.snapshot().native).persist(checkpointID: 1, to: files)
+    }
+
     /// The heap backend cannot read RocksDB's files: it refuses them and says what to do.
     func testTheHeapBackendRefusesAnIncrementalCheckpointWithTheFix() throws {
         let files = SharedStateFiles(storage: FileCheckpointStorage(directory: checkpoints))
         let location = OperatorLocation(operatorName: "count", subtask: 0, parallelism: 1)
-        let store = try StateBackendContract.store(rocksDB)
-        try store.table(named: "counts", key: Int.self, value: Int.self).set(1, for: 1, at: StateBackendContract.position(1))
-        let handle = try XCTUnwrap(try store.snapshot().native).persist(checkpointID: 1, to: files)
+        let handle = try persistedHandleOfOneEntry(to: files)
         XCTAssertThrowsError(try HeapStateBackend().makeKeyedStateStore(for: location, keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128,
                                                                         restoring: [:], native: [handle], sharedFiles: files)) { error in
             let message = "\(error)"
@@ -142,9 +147,7 @@ final class RocksDBIncrementalCheckpointTests: XCTestCase {
     func testFilesOfTheFirstStateFormatAreRefusedWithTheWayOver() throws {
         let files = SharedStateFiles(storage: FileCheckpointStorage(directory: checkpoints))
         let location = OperatorLocation(operatorName: "count", subtask: 0, parallelism: 1)
-        let store = try StateBackendContract.store(rocksDB)
-        try store.table(named: "counts", key: Int.self, value: Int.self).set(1, for: 1, at: StateBackendContract.position(1))
-        var handle = try XCTUnwrap(try store.snapshot().native).persist(checkpointID: 1, to: files)
+        var handle = try persistedHandleOfOneEntry(to: files)
         XCTAssertEqual(handle.stateFormat, NativeKeyedStateHandle.currentStateFormat)
         let current = try rocksDB.makeKeyedStateStore(for: location, keyGroups: KeyGroupRange(start: 0, end: 127), maxParallelism: 128,
                                                       restoring: [:], native: [handle], sharedFiles: files)

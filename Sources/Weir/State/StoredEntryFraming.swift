@@ -12,14 +12,16 @@ public struct StoredEntryFraming {
     public private(set) var bytes: [UInt8] = [NodeTag.unkeyed]
     /// Entries appended so far.
     public private(set) var count = 0
+    /// The hash node of the entry being appended, reused: an array per entry would be an
+    /// allocation per entry of a checkpoint.
+    private var hashNode: [UInt8] = { var node: [UInt8] = []; node.reserveCapacity(9); return node }()
 
     /// An empty list of entries.
     public init() {}
 
     /// Appends an entry: `key` and `value` are nodes as ``BinaryStateEncoder`` writes them.
     public mutating func append(key: some Collection<UInt8>, hash: UInt64, value: some Collection<UInt8>) {
-        var hashNode: [UInt8] = []
-        hashNode.reserveCapacity(9)
+        hashNode.removeAll(keepingCapacity: true)
         IntegerNode.append(hash, to: &hashNode)
         let entryLength = 1 + Varint.length(of: UInt64(key.count)) + key.count + 1 + hashNode.count + Varint.length(of: UInt64(value.count)) + value.count
         Varint.append(UInt64(entryLength), to: &bytes)

@@ -166,32 +166,25 @@ public enum StateFormatError: Error, CustomStringConvertible, Equatable {
         case NodeTag.keyed:
             while !reader.isAtEnd {
                 _ = try reader.field()
-                var inner = ByteReader(bytes: try reader.take(try reader.length()))
-                try validateWhole(&inner)
+                try validateFrame(try reader.take(try reader.length()))
             }
         case NodeTag.unkeyed:
-            while !reader.isAtEnd {
-                var inner = ByteReader(bytes: try reader.take(try reader.length()))
-                try validateWhole(&inner)
-            }
+            while !reader.isAtEnd { try validateFrame(try reader.take(try reader.length())) }
         case NodeTag.namedKeyed:
             for _ in 0..<(try reader.u32()) {
                 _ = try reader.take(try reader.u32())
-                var inner = ByteReader(bytes: try reader.take(try reader.u32()))
-                try validateWhole(&inner)
+                try validateFrame(try reader.take(try reader.u32()))
             }
         case NodeTag.countedUnkeyed:
-            for _ in 0..<(try reader.u32()) {
-                var inner = ByteReader(bytes: try reader.take(try reader.u32()))
-                try validateWhole(&inner)
-            }
+            for _ in 0..<(try reader.u32()) { try validateFrame(try reader.take(try reader.u32())) }
         case let tag:
             throw StateFormatError.corrupt("unknown node tag \(tag)")
         }
     }
 
-    /// Validates a framed node, which must fill its frame.
-    @usableFromInline static func validateWhole(_ reader: inout ByteReader) throws {
+    /// Validates the node a frame holds, which must fill it.
+    @usableFromInline static func validateFrame(_ frame: ArraySlice<UInt8>) throws {
+        var reader = ByteReader(bytes: frame)
         try validate(&reader)
         guard reader.isAtEnd else { throw StateFormatError.corrupt("\(reader.remaining) bytes left over in a nested value") }
     }

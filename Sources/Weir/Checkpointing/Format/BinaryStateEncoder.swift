@@ -100,9 +100,15 @@ public struct BinaryStateEncoder {
             bytes.append(T.isSigned ? NodeTag.signedVarint : NodeTag.varint)
             Varint.append(raw, to: &bytes)
         } else {
-            bytes.append(NodeTag.primitive)
-            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+            appendFixed(value, to: &bytes)
         }
+    }
+
+    /// Appends `value` as a primitive node of its full width, little-endian.
+    @inline(__always)
+    @inlinable static func appendFixed<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        bytes.append(NodeTag.primitive)
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inlinable static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
@@ -252,8 +258,7 @@ public struct BinaryStateEncoder {
 
     @inline(__always)
     @usableFromInline func fixed<T: FixedWidthInteger>(_ value: T) {
-        buffer.bytes.append(NodeTag.primitive)
-        withUnsafeBytes(of: value.littleEndian) { buffer.bytes.append(contentsOf: $0) }
+        IntegerNode.appendFixed(value, to: &buffer.bytes)
     }
 
     @usableFromInline func encodeNil() throws { buffer.bytes.append(NodeTag.null) }
